@@ -1,0 +1,59 @@
+/** Statistics and a plain-text table for `npm run bench`: our figure beside the alternatives. */
+
+export interface Stats {
+  n: number;
+  median: number;
+  p90: number;
+  min: number;
+  max: number;
+  mean: number;
+}
+
+export function stats(samples: number[]): Stats {
+  if (samples.length === 0) throw new Error("no samples");
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  const mean = sorted.reduce((sum, x) => sum + x, 0) / sorted.length;
+  return { n: sorted.length, median: at(0.5), p90: at(0.9), min: sorted[0]!, max: sorted.at(-1)!, mean };
+}
+
+export interface Row {
+  /** What was measured ("jaffle, Node bridge (threaded)", "nodemon", ...). */
+  name: string;
+  /** Raw samples, or null with `note` when the tool could not be measured in this run. */
+  samples: number[] | null;
+  note?: string;
+}
+
+function fmt(value: number, unit: string): string {
+  const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
+  return `${value.toFixed(digits)} ${unit}`;
+}
+
+/**
+ * Prints a table of medians, p90, min and max, with each row's median as a ratio to the
+ * first row's (the baseline, normally our own figure). `lowerIsBetter` only changes the
+ * wording of the ratio column header.
+ */
+export function printTable(title: string, unit: string, rows: Row[], options: { lowerIsBetter?: boolean } = {}): string {
+  const lowerIsBetter = options.lowerIsBetter ?? true;
+  const baseline = rows.find((row) => row.samples && row.samples.length > 0);
+  const base = baseline ? stats(baseline.samples!).median : NaN;
+  const header = ["", "n", "median", "p90", "min", "max", `× ${baseline?.name ?? "baseline"}`];
+  const body = rows.map((row) => {
+    if (!row.samples || row.samples.length === 0) return [row.name, "-", "-", "-", "-", "-", row.note ?? "not measured"];
+    const s = stats(row.samples);
+    return [row.name, String(s.n), fmt(s.median, unit), fmt(s.p90, unit), fmt(s.min, unit), fmt(s.max, unit), `${(s.median / base).toFixed(2)}×`];
+  });
+  const widths = header.map((_, col) => Math.max(...[header, ...body].map((line) => line[col]!.length)));
+  const line = (cells: string[]) => "| " + cells.map((cell, col) => cell.padEnd(widths[col]!)).join(" | ") + " |";
+  const text = [
+    `\n### ${title}${lowerIsBetter ? " (lower is better)" : " (higher is better)"}\n`,
+    line(header),
+    "| " + widths.map((w) => "-".repeat(w)).join(" | ") + " |",
+    ...body.map(line),
+    "",
+  ].join("\n");
+  process.stdout.write(text + "\n");
+  return text;
+}

@@ -1,0 +1,97 @@
+/**
+ * The resolved configuration: what `loadConfig()` returns after parsing, merging,
+ * validating and interpolating every file. `jaffle config` prints exactly this as
+ * JSON. Each block type is a map keyed by the block's label, in file order.
+ */
+import type { Level } from "../log/logger.js";
+
+export type VariableType = "str" | "bool" | "int" | "float" | "list" | "dict";
+export type VariableValue = string | boolean | number | unknown[] | Record<string, unknown>;
+
+export interface VariableConfig {
+  type: VariableType;
+  default?: VariableValue;
+  /** The value in force after defaults, J_VAR_* and command-line values. */
+  value: VariableValue;
+}
+
+export interface ReplaceRule {
+  /** A JavaScript regular expression source (Python `re` syntax is close enough for Jaffle's rules). */
+  from: string;
+  /** A Python-style replacement template; see src/config/replace.ts. Kept unrendered. */
+  to: string;
+}
+
+export interface LoggerConfig {
+  level?: Level;
+  suppress_regex: string[];
+  replace_regex: ReplaceRule[];
+  /** Rename the source in log lines. */
+  name?: string;
+}
+
+/** How the supervisor decides that a process or app is up. Any field given must pass. */
+export interface ReadinessCheck {
+  /** An http(s) URL that must answer with a status below 500. */
+  url?: string;
+  /** A TCP port on 127.0.0.1 that must accept a connection. */
+  port?: number;
+  /** A regular expression that one of the source's log lines must match. */
+  log_regex?: string;
+  /** Seconds to wait before the source counts as failed (default: the run's --ready-timeout). */
+  timeout?: number;
+}
+
+export interface KernelConfig {
+  /** An installed kernelspec name; absent: the built-in Node.js kernel. */
+  kernel_name?: string;
+  /** Environment variable names copied from jaffle's environment into the kernel. */
+  pass_env: string[];
+  /** Extra environment for the kernel. */
+  env: Record<string, string>;
+}
+
+export interface AppConfig {
+  class: string;
+  kernel: string;
+  start?: string;
+  logger: LoggerConfig;
+  options: Record<string, unknown>;
+  disabled: boolean;
+  ready?: ReadinessCheck;
+}
+
+export type RestartPolicy = "never" | "on-failure" | "always";
+
+export interface ProcessConfig {
+  command: string;
+  tty: boolean;
+  env: Record<string, string>;
+  /** Working directory, relative to the project directory. */
+  cwd?: string;
+  logger: LoggerConfig;
+  disabled: boolean;
+  restart: RestartPolicy;
+  /** Most restarts before giving up (default 5). */
+  max_restarts: number;
+  /** Seconds a process must stay up for its restart counter and backoff to reset. */
+  restart_window: number;
+  ready?: ReadinessCheck;
+}
+
+export interface JobConfig {
+  command: string;
+  env: Record<string, string>;
+  cwd?: string;
+  tty: boolean;
+  logger: LoggerConfig;
+}
+
+export interface JaffleConfig {
+  variable: Record<string, VariableConfig>;
+  kernel: Record<string, KernelConfig>;
+  app: Record<string, AppConfig>;
+  process: Record<string, ProcessConfig>;
+  job: Record<string, JobConfig>;
+  logger: LoggerConfig;
+}

@@ -1,0 +1,32 @@
+/**
+ * The kernelspec of the built-in Node.js kernel. A kernel block without `kernel_name`
+ * starts it from this spec directly; `jaffle kernel install` writes it as `jaffle-node`
+ * so that jupyter console, JupyterLab and jupyter_client can start it too.
+ */
+import { jaffleBin } from "../paths.js";
+
+export const BUILTIN_KERNEL_NAME = "jaffle-node";
+
+export interface KernelSpec {
+  /** The kernelspec's directory name. */
+  name: string;
+  argv: string[];
+  display_name: string;
+  language: string;
+  interrupt_mode?: "signal" | "message";
+  env?: Record<string, string>;
+  metadata?: Record<string, unknown>;
+  /** The directory the spec was read from (`{resource_dir}`); absent for the built-in spec. */
+  resource_dir?: string;
+}
+
+export function builtinKernelSpec(): KernelSpec {
+  return {
+    name: BUILTIN_KERNEL_NAME,
+    argv: [process.execPath, jaffleBin, "kernel", "--connection-file", "{connection_file}"],
+    display_name: "Node.js (jaffle)",
+    language: "javascript",
+    interrupt_mode: "signal",
+    metadata: { debugger: false },
+  };
+}

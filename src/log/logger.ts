@@ -1,0 +1,31 @@
+/**
+ * The logging contract every module writes to. The log hub (src/log/hub.ts) creates
+ * one Logger per source (the supervisor, each kernel, app, process and job); modules
+ * take a Logger as a parameter and never format or print on their own.
+ */
+
+/** Jaffle's levels, most severe first (Python logging names, as in jaffle.hcl). */
+export const LEVELS = ["critical", "error", "warning", "info", "debug"] as const;
+export type Level = (typeof LEVELS)[number];
+
+export interface Logger {
+  /** The source name shown in every line (`jaffle`, a kernel, app, process or job name). */
+  readonly name: string;
+  critical(message: string): void;
+  error(message: string): void;
+  warning(message: string): void;
+  info(message: string): void;
+  debug(message: string): void;
+  log(level: Level, message: string): void;
+}
+
+/** A logger that drops everything; for library callers that do not want log lines. */
+export const silentLogger: Logger = {
+  name: "silent",
+  critical() {},
+  error() {},
+  warning() {},
+  info() {},
+  debug() {},
+  log() {},
+};

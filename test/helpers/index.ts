@@ -1,0 +1,145 @@
+/**
+ * Shared test helpers: temporary directories that are always removed, waiting on a
+ * condition instead of sleeping, and running the real `jaffle` executable.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, realpathSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { TestContext } from "node:test";
+
+/** The repository root (tests run from dist/test/..., fixtures live in test/fixtures). */
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+export const fixturesDir = join(repoRoot, "test", "fixtures");
+export const jaffleBin = join(repoRoot, "bin", "jaffle.js");
+/** Debian's Python, which has ipykernel and jupyter_client (pyenv's python3 may not). */
+export const systemPython = "/usr/bin/python3";
+
+/** A fresh directory under the system temp dir, removed when the test ends. */
+export function tempDir(t: TestContext, prefix = "jaffle-test-"): string {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Polls `check` until it returns a truthy value; fails after `timeoutMs` with `what`. */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 30_000,
+  intervalMs = 25,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : "";
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** True while a process with this pid exists (signal 0 probes without sending anything). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+export interface RunningJaffle {
+  child: ChildProcess;
+  /** Everything written so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (or signal name) once the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Waits until stdout (or stderr) contains a match. */
+  waitForOutput(pattern: RegExp | string, timeoutMs?: number, stream?: "stdout" | "stderr"): Promise<void>;
+}
+
+/**
+ * Starts `node bin/jaffle.js ...args` in `cwd`. The process is killed (by group) when
+ * the test ends if it is still running.
+ */
+export function startJaffle(
+  t: TestContext,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: string } = { cwd: repoRoot },
+): RunningJaffle {
+  const child = spawn(process.execPath, [jaffleBin, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...options.env },
+    stdio: ["pipe", "pipe", "pipe"],
+    detached: true,
+  });
+  let out = "";
+  let err = "";
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d));
+  if (options.stdin !== undefined) child.stdin!.end(options.stdin);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
+  let done = false;
+  void exited.then(() => (done = true));
+  t.after(async () => {
+    if (!done && child.pid) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+      await exited;
+    }
+  });
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitForOutput: async (pattern, timeoutMs = 60_000, stream = "stdout") => {
+      const matches = () => {
+        const text = stream === "stdout" ? out : err;
+        return typeof pattern === "string" ? text.includes(pattern) : pattern.test(text);
+      };
+      await Promise.race([
+        waitFor(matches, `${String(pattern)} in ${stream}; got:\n${stream === "stdout" ? out : err}`, timeoutMs),
+        exited.then(() => {
+          if (!matches()) throw new Error(`jaffle exited before printing ${String(pattern)}:\nstdout:\n${out}\nstderr:\n${err}`);
+        }),
+      ]);
+    },
+  };
+}
+
+/** Runs `jaffle ...args` to completion and returns its exit code and output. */
+export async function runJaffle(
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: string; timeoutMs?: number },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [jaffleBin, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  child.stdin.end(options.stdin ?? "");
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
+  const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
