@@ -1,0 +1,63 @@
+/**
+ * Finds the class named by an app block's `class`:
+ *   - built-ins, under Jaffle's names and TypeScript-native ones;
+ *   - a user's TypeScript-native plugin, `./plugins/notify.ts#NotifyApp` (the default
+ *     export without `#`), loaded in the supervisor through tsx;
+ *   - anything else is a Jaffle app written in the kernel's language and created there
+ *     (`pkg.module.Class` in Python; `kernel:./apps/x.mjs#X` or `pkg#X` in the Node kernel).
+ * A plugin path must start with `.` or `/`, or end in a JS/TS extension, so a dotted
+ * Python class name is never mistaken for a file.
+ */
+import { existsSync } from "node:fs";
+import { isAbsolute, resolve, sep } from "node:path";
+import { pathToFileURL } from "node:url";
+import { tsImport } from "tsx/esm/api";
+import type { AppConstructor } from "./api.js";
+import { inKernelAppClass } from "./in-kernel-app.js";
+import { ServerBridgeApp } from "./server-bridge/index.js";
+import { WatchdogApp } from "./watchdog/index.js";
+
+export const BUILTIN_APPS: Readonly<Record<string, AppConstructor>> = {
+  "jaffle.app.watchdog.WatchdogApp": WatchdogApp,
+  "jaffle.app.tornado.TornadoBridgeApp": ServerBridgeApp,
+  WatchdogApp,
+  ServerBridgeApp,
+  TornadoBridgeApp: ServerBridgeApp,
+};
+
+const PLUGIN_FILE = /\.(?:[cm]?[jt]s|tsx|jsx)$/;
+
+function isPluginReference(className: string): boolean {
+  const modulePart = className.split("#")[0]!;
+  return modulePart.startsWith("./") || modulePart.startsWith("../") || isAbsolute(modulePart) || PLUGIN_FILE.test(modulePart);
+}
+
+async function loadPlugin(className: string, projectDir: string): Promise<AppConstructor> {
+  const hash = className.lastIndexOf("#");
+  const modulePart = hash >= 0 ? className.slice(0, hash) : className;
+  const exportName = hash >= 0 ? className.slice(hash + 1) : "default";
+  const path = resolve(projectDir, modulePart);
+  if (!existsSync(path)) throw new Error(`plugin module ${path} does not exist`);
+  const module = (await tsImport(pathToFileURL(path).href, pathToFileURL(projectDir + sep).href)) as Record<string, unknown>;
+  let value = module[exportName];
+  if (value === undefined && exportName !== "default") value = (module["default"] as Record<string, unknown> | undefined)?.[exportName];
+  if (typeof value !== "function") throw new Error(`plugin module ${path} has no class export "${exportName}"`);
+  return value as AppConstructor;
+}
+
+/**
+ * Resolves an app block's `class`. Rejects with a one-line message naming the class for
+ * a missing plugin file or export; an in-kernel class is only checked when created.
+ */
+export async function resolveAppClass(className: string, projectDir: string, kernelLanguage: string): Promise<AppConstructor> {
+  void kernelLanguage;
+  const name = className.trim();
+  const builtin = BUILTIN_APPS[name];
+  if (builtin) return builtin;
+  // `kernel:./apps/x.mjs#X`: a JavaScript app to create inside the Node kernel, where a
+  // bare path would mean a supervisor-side plugin.
+  if (name.startsWith("kernel:")) return inKernelAppClass(name.slice("kernel:".length));
+  if (isPluginReference(name)) return loadPlugin(name, projectDir);
+  if (!/^[A-Za-z_][\w.]*$/.test(name) && !name.includes("#")) throw new Error(`class "${className}": not a built-in app, a plugin path (./x.ts#Name) or a class name in the kernel's language`);
+  return inKernelAppClass(name);
+}

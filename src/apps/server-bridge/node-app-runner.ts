@@ -1,0 +1,72 @@
+/**
+ * Runs one instance of the user's server class on the current thread's event loop:
+ * load (fresh module graph), construct with argv, `start()` with its servers adopted by
+ * a ServerScope, and a `stop()` that calls the app's own stop and then makes sure every
+ * server it opened is closed, connections included, and its port released.
+ * Used directly by the non-threaded bridge and inside the worker of the threaded one.
+ */
+import { evictRequireCache, loadAppClass, type LoadedClass, type ServerAppInstance } from "./node-loader.js";
+import { ServerScope } from "./server-scope.js";
+
+export interface RunnerOptions {
+  appClass: string;
+  argv: string[];
+  projectDir: string;
+  /** Modules to evict from require.cache; undefined = the project's own modules. */
+  clearCache?: string[];
+}
+
+export class AppRunner {
+  app: ServerAppInstance | undefined;
+  private scope: ServerScope | undefined;
+  private loaded: LoadedClass | undefined;
+
+  constructor(private readonly options: RunnerOptions) {}
+
+  /** The live server: the app's own `server` property, else the first one it listened on. */
+  get server(): unknown {
+    return this.app?.server ?? this.scope?.servers[0];
+  }
+
+  addresses(): string[] {
+    return this.scope?.addresses() ?? [];
+  }
+
+  /** Loads and starts the app; on failure everything it opened is closed again and the error is thrown. */
+  async start(): Promise<void> {
+    evictRequireCache(this.options.projectDir, this.options.clearCache);
+    const scope = new ServerScope();
+    this.scope = scope;
+    try {
+      this.loaded = await loadAppClass(this.options.appClass, this.options.projectDir);
+      const Cls = this.loaded.cls;
+      const app = scope.run(() => new Cls([...this.options.argv]));
+      if (typeof app.start !== "function") throw new TypeError(`app_class "${this.options.appClass}" has no start() method`);
+      this.app = app;
+      await scope.run(() => app.start());
+      await scope.allListening();
+    } catch (error) {
+      await this.stop().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Stops the app (its stop() errors are rethrown after the servers are closed anyway). */
+  async stop(): Promise<void> {
+    const app = this.app;
+    const scope = this.scope;
+    const loaded = this.loaded;
+    this.app = undefined;
+    this.scope = undefined;
+    this.loaded = undefined;
+    let failure: unknown;
+    try {
+      if (app && typeof app.stop === "function") await scope!.run(() => app.stop!());
+    } catch (error) {
+      failure = error;
+    }
+    await scope?.close();
+    await loaded?.release();
+    if (failure !== undefined) throw failure;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Loads the user's server class named by `app_class` (`./src/app.ts#ExampleApp`; the
+ * default export without `#`) for the Node runtime, reloading the project's code on
+ * every call: CommonJS modules are evicted from `require.cache` first, and ES modules
+ * (and TypeScript) are imported through a fresh tsx loader namespace, which gives them a
+ * new module graph (Node cannot evict ES modules). The previous namespace is
+ * unregistered once the app it loaded has stopped, so hooks do not pile up.
+ */
+import { randomUUID } from "node:crypto";
+import { createRequire } from "node:module";
+import { isAbsolute, resolve, sep } from "node:path";
+import { pathToFileURL } from "node:url";
+import { register as registerEsm } from "tsx/esm/api";
+import { register as registerCjs } from "tsx/cjs/api";
+
+export interface AppClassRef {
+  /** Absolute path of the module. */
+  modulePath: string;
+  exportName: string;
+}
+
+export function parseAppClass(appClass: string, projectDir: string): AppClassRef {
+  const hash = appClass.lastIndexOf("#");
+  const modulePart = hash >= 0 ? appClass.slice(0, hash) : appClass;
+  const exportName = hash >= 0 ? appClass.slice(hash + 1) : "default";
+  if (!modulePart) throw new Error(`app_class "${appClass}": no module path before "#"`);
+  if (!exportName) throw new Error(`app_class "${appClass}": no export name after "#"`);
+  const modulePath = isAbsolute(modulePart) ? modulePart : resolve(projectDir, modulePart);
+  return { modulePath, exportName };
+}
+
+export type ServerAppInstance = { start(): unknown; stop?(): unknown; server?: unknown };
+export type ServerAppClass = new (argv: string[]) => ServerAppInstance;
+
+/** Default `clear_cache` for Node: every module file of the project outside node_modules. */
+export function evictRequireCache(projectDir: string, clearCache: readonly string[] | undefined): number {
+  const cache = createRequire(import.meta.url).cache;
+  const root = projectDir.endsWith(sep) ? projectDir : projectDir + sep;
+  const paths = (clearCache ?? []).filter((n) => n.startsWith(".") || isAbsolute(n)).map((n) => resolve(projectDir, n));
+  const packages = (clearCache ?? []).filter((n) => !(n.startsWith(".") || isAbsolute(n))).map((n) => `${sep}node_modules${sep}${n}${sep}`);
+  let evicted = 0;
+  for (const key of Object.keys(cache)) {
+    const hit =
+      clearCache === undefined
+        ? key.startsWith(root) && !key.includes(`${sep}node_modules${sep}`)
+        : paths.some((p) => key === p || key.startsWith(p + sep) || key.startsWith(p + ".")) || packages.some((p) => key.includes(p));
+    if (hit) {
+      delete cache[key];
+      evicted++;
+    }
+  }
+  return evicted;
+}
+
+export interface LoadedClass {
+  cls: ServerAppClass;
+  /** Unregisters the loader namespace that loaded it; call after the app has stopped. */
+  release(): Promise<void>;
+}
+
+function pickExport(namespace: Record<string, unknown>, ref: AppClassRef, appClass: string): ServerAppClass {
+  let value = namespace[ref.exportName];
+  // A CommonJS module imported from ESM: its exports object is the default export.
+  if (value === undefined && ref.exportName !== "default") {
+    const cjs = namespace["default"] as Record<string, unknown> | undefined;
+    value = cjs?.[ref.exportName];
+  }
+  // `export default class` of a CommonJS-compiled TypeScript module arrives one level down.
+  if (ref.exportName === "default" && value && typeof value === "object" && typeof (value as Record<string, unknown>)["default"] === "function") {
+    value = (value as Record<string, unknown>)["default"];
+  }
+  if (typeof value !== "function") {
+    throw new TypeError(`app_class "${appClass}": ${ref.modulePath} has no class export "${ref.exportName}"`);
+  }
+  return value as ServerAppClass;
+}
+
+export async function loadAppClass(appClass: string, projectDir: string): Promise<LoadedClass> {
+  const ref = parseAppClass(appClass, projectDir);
+  const parentURL = pathToFileURL(projectDir + sep).href;
+  const namespace = randomUUID();
+  if (/\.c[jt]s$/.test(ref.modulePath)) {
+    const api = registerCjs({ namespace });
+    const exports = api.require(ref.modulePath, parentURL) as Record<string, unknown>;
+    const cls = typeof exports === "function" && ref.exportName === "default" ? (exports as unknown as ServerAppClass) : pickExport(exports, ref, appClass);
+    return { cls, release: async () => api.unregister() };
+  }
+  const api = registerEsm({ namespace });
+  try {
+    const module = (await api.import(pathToFileURL(ref.modulePath).href, parentURL)) as Record<string, unknown>;
+    return { cls: pickExport(module, ref, appClass), release: () => api.unregister() };
+  } catch (error) {
+    await api.unregister();
+    throw error;
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * The server bridge's runtime inside a Node kernel. The supervisor-side app imports this
+ * module in the kernel by file URL and publishes `createBridge(...)` as
+ * `globalThis[NAME]`, so config code (`start = "web.start()"`), watchdog code blocks
+ * (`web.handle_watchdog_event({event})`) and a person in `jaffle console` all reach it:
+ *   NAME.start() / stop() / restart() / handle_watchdog_event(event) (+ camelCase aliases)
+ *   NAME.app      the live instance of the user's class (non-threaded)
+ *   NAME.server   the live server object (non-threaded)
+ *   NAME.worker   the worker thread (threaded), NAME.addresses, NAME.running
+ * Failures (syntax errors, constructor exceptions, EADDRINUSE) are printed with their
+ * stack to the kernel's stderr, which the supervisor logs as the app's; the methods
+ * resolve to true/false instead of rejecting, so a failed start never leaves an unhandled
+ * rejection in the kernel and the next file event simply tries again.
+ * Operations are serialised: a restart arriving during a start waits for it.
+ */
+import { Worker } from "node:worker_threads";
+import { AppRunner, type RunnerOptions } from "./node-app-runner.js";
+
+export interface BridgeOptions extends RunnerOptions {
+  /** The app's name (for messages). */
+  name: string;
+  threaded: boolean;
+}
+
+interface Engine {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readonly running: boolean;
+  readonly addresses: string[];
+}
+
+function stackOf(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? String(error)) : String(error);
+}
+
+class InThreadEngine implements Engine {
+  readonly runner: AppRunner;
+  running = false;
+  constructor(options: RunnerOptions) {
+    this.runner = new AppRunner(options);
+  }
+  get addresses(): string[] {
+    return this.runner.addresses();
+  }
+  async start(): Promise<void> {
+    await this.runner.start();
+    this.running = true;
+  }
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.runner.stop();
+  }
+}
+
+type WorkerMessage =
+  | { type: "started"; addresses: string[] }
+  | { type: "failed"; stack: string }
+  | { type: "stopped"; error?: string };
+
+/** Carries the worker's stack across the thread boundary as the error's own. */
+class WorkerError extends Error {
+  constructor(stack: string) {
+    super(stack.split("\n")[0] ?? "worker failed");
+    this.stack = stack;
+  }
+}
+
+class WorkerEngine implements Engine {
+  worker: Worker | undefined;
+  running = false;
+  addresses: string[] = [];
+  constructor(private readonly options: BridgeOptions) {}
+
+  private workerUrl(): URL {
+    // Under tsx (running from src/) the sibling is a .ts file; from dist/ it is .js.
+    const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+    return new URL(`./node-worker${ext}`, import.meta.url);
+  }
+
+  async start(): Promise<void> {
+    const { appClass, argv, projectDir, clearCache } = this.options;
+    const worker = new Worker(this.workerUrl(), {
+      workerData: { appClass, argv, projectDir, clearCache } satisfies RunnerOptions,
+      // Piped by hand below so the output goes through the kernel's process.stdout/stderr,
+      // which the kernel turns into stream messages, i.e. the app's log lines.
+      stdout: true,
+      stderr: true,
+    });
+    this.worker = worker;
+    worker.stdout.on("data", (chunk: Buffer) => process.stdout.write(chunk));
+    worker.stderr.on("data", (chunk: Buffer) => process.stderr.write(chunk));
+    const outcome = await new Promise<WorkerMessage>((resolve) => {
+      worker.once("message", resolve);
+      worker.once("error", (error) => resolve({ type: "failed", stack: stackOf(error) }));
+      worker.once("exit", (code) => resolve({ type: "failed", stack: `Error: the worker exited with code ${code} before the app started` }));
+    });
+    worker.removeAllListeners("message").removeAllListeners("error").removeAllListeners("exit");
+    if (outcome.type !== "started") {
+      await worker.terminate();
+      this.worker = undefined;
+      throw new WorkerError(outcome.type === "failed" ? outcome.stack : "unexpected stop");
+    }
+    this.addresses = outcome.addresses;
+    this.running = true;
+    worker.on("error", (error) => {
+      process.stderr.write(`[${this.options.name}] uncaught error in the app's worker thread:\n${stackOf(error)}\n`);
+    });
+    worker.on("exit", () => {
+      if (this.worker === worker) {
+        this.running = false;
+        this.worker = undefined;
+        this.addresses = [];
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    this.running = false;
+    this.addresses = [];
+    if (!worker) return;
+    const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+    const stopped = new Promise<WorkerMessage>((resolve) => {
+      worker.once("message", resolve);
+      // A worker that died already cannot answer; its servers died with it.
+      worker.once("exit", () => resolve({ type: "stopped" }));
+    });
+    worker.postMessage({ type: "stop" });
+    const outcome = await stopped;
+    await worker.terminate();
+    await exited;
+    if (outcome.type === "stopped" && outcome.error) throw new WorkerError(outcome.error);
+  }
+}
+
+export interface BridgeHandle {
+  readonly name: string;
+  readonly running: boolean;
+  readonly app: unknown;
+  readonly server: unknown;
+  readonly worker: Worker | undefined;
+  readonly addresses: string[];
+  readonly lastError: string | undefined;
+  start(): Promise<boolean>;
+  stop(): Promise<boolean>;
+  restart(): Promise<boolean>;
+  handle_watchdog_event(event?: unknown): Promise<boolean>;
+  handleWatchdogEvent(event?: unknown): Promise<boolean>;
+}
+
+export function createBridge(options: BridgeOptions): BridgeHandle {
+  const engine: InThreadEngine | WorkerEngine = options.threaded ? new WorkerEngine(options) : new InThreadEngine(options);
+  let queue: Promise<unknown> = Promise.resolve();
+  let lastError: string | undefined;
+  const serial = (what: string, op: () => Promise<void>): Promise<boolean> => {
+    const run = queue.then(async () => {
+      try {
+        await op();
+        lastError = undefined;
+        return true;
+      } catch (error) {
+        lastError = stackOf(error);
+        process.stderr.write(`[${options.name}] ${what} failed:\n${lastError}\n`);
+        return false;
+      }
+    });
+    queue = run;
+    return run;
+  };
+  const start = () =>
+    serial("start", async () => {
+      if (engine.running) return;
+      const began = performance.now();
+      await engine.start();
+      const where = engine.addresses.length > 0 ? ` on ${engine.addresses.join(", ")}` : "";
+      process.stdout.write(`[${options.name}] started ${options.appClass}${where} in ${(performance.now() - began).toFixed(1)} ms\n`);
+    });
+  const stop = () => serial("stop", () => engine.stop());
+  // Jaffle: a restart is stop, clear the cache, import again, start; after a failed start
+  // there is nothing to stop and the next event just starts it.
+  const restart = () =>
+    serial("restart", async () => {
+      const began = performance.now();
+      await engine.stop();
+      await engine.start();
+      const where = engine.addresses.length > 0 ? ` on ${engine.addresses.join(", ")}` : "";
+      process.stdout.write(`[${options.name}] restarted${where} in ${(performance.now() - began).toFixed(1)} ms\n`);
+    });
+  const handle: BridgeHandle = {
+    name: options.name,
+    get running() {
+      return engine.running;
+    },
+    get app() {
+      return engine instanceof InThreadEngine ? engine.runner.app : undefined;
+    },
+    get server() {
+      return engine instanceof InThreadEngine ? engine.runner.server : undefined;
+    },
+    get worker() {
+      return engine instanceof WorkerEngine ? engine.worker : undefined;
+    },
+    get addresses() {
+      return engine.addresses;
+    },
+    get lastError() {
+      return lastError;
+    },
+    start,
+    stop,
+    restart,
+    handle_watchdog_event: () => restart(),
+    handleWatchdogEvent: () => restart(),
+  };
+  return handle;
+}

@@ -1,0 +1,372 @@
+"""The server bridge's runtime inside a Python (ipykernel) kernel, as Jaffle's
+TornadoBridgeApp did it.
+
+jaffle reads this file and executes it in the kernel as the module
+``jaffle_tornado_bridge``, then publishes ``NAME = TornadoBridge(...)`` under the app's
+name, so ``start = "tornado_app.start()"``, watchdog code blocks
+``tornado_app.handle_watchdog_event({event})`` and a person in ``jaffle console`` reach
+the live application: ``NAME.app``, ``NAME.server`` (its HTTPServer), ``NAME.io_loop``.
+
+The application class (``app_class = "my_module.app.ExampleApp"``) is constructed with
+``argv`` and must have ``start()`` and ``stop()`` as Jaffle required: ``start()`` gets
+the loop from ``IOLoop.current()`` and may call ``IOLoop.start()``; ``stop()`` stops the
+loop from a callback it adds.
+
+- threaded = True: the application runs on its own IOLoop in its own thread (the answer
+  to "a live Tornado server in the background of a notebook": the kernel stays free, and
+  code in the kernel can make blocking HTTP requests to the app).
+- threaded = False: the application shares the kernel's IOLoop. Its ``IOLoop.current()``
+  is a guard whose ``start()`` and ``stop()`` do nothing, so the app can neither block
+  the kernel nor stop its loop (Jaffle "protects the main IOLoop").
+
+Every HTTP server the application starts is recorded (``TCPServer.add_sockets`` is
+wrapped while the bridge runs the app), so ``stop()`` can close each one, and its open
+connections, even if the app's own ``stop()`` forgets to: a restart never meets
+EADDRINUSE. Failures print their traceback to stderr (the app's log) and return False,
+so a broken save leaves the kernel running and the next event tries again.
+"""
+
+import asyncio
+import importlib
+import logging
+import os
+import sys
+import threading
+import time
+import traceback
+
+import tornado.ioloop
+import tornado.tcpserver
+
+_state = threading.local()
+_original_add_sockets = getattr(tornado.tcpserver, "_jaffle_original_add_sockets", tornado.tcpserver.TCPServer.add_sockets)
+tornado.tcpserver._jaffle_original_add_sockets = _original_add_sockets
+_original_current = getattr(tornado.ioloop, "_jaffle_original_current", tornado.ioloop.IOLoop.current)
+tornado.ioloop._jaffle_original_current = _original_current
+
+
+def _recording_add_sockets(server, sockets):
+    recorder = getattr(_state, "recorder", None)
+    if recorder is not None and server not in recorder:
+        recorder.append(server)
+    return _original_add_sockets(server, sockets)
+
+
+tornado.tcpserver.TCPServer.add_sockets = _recording_add_sockets
+
+
+def _guarded_current(instance=True):
+    """IOLoop.current() as the app sees it while the bridge runs it on the kernel's loop."""
+    guard = getattr(_state, "guard", None)
+    if guard is not None:
+        return guard
+    return _original_current(instance)
+
+
+# IOLoop.current is a staticmethod (tornado 5 and 6). The originals are kept on the
+# tornado modules so executing this file again never wraps a wrapper.
+tornado.ioloop.IOLoop.current = staticmethod(_guarded_current)
+
+
+class SharedLoopGuard:
+    """The kernel's IOLoop as lent to a non-threaded app: start() returns at once (the
+    kernel already runs the loop) and stop() is ignored (the kernel's loop must go on).
+    While the bridge stops the app, callbacks run at once, so the app's stop callback
+    (which closes its server) has run before the new app binds the port."""
+
+    def __init__(self, loop):
+        self._loop = loop
+        self.run_callbacks_now = False
+
+    def start(self):
+        return None
+
+    def stop(self):
+        return None
+
+    def close(self, all_fds=False):
+        return None
+
+    def add_callback(self, callback, *args, **kwargs):
+        if self.run_callbacks_now:
+            callback(*args, **kwargs)
+        else:
+            self._loop.add_callback(callback, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._loop, name)
+
+
+def _print_failure(name, what):
+    sys.stderr.write("[%s] %s failed:\n%s" % (name, what, traceback.format_exc()))
+    sys.stderr.flush()
+
+
+def _route_tornado_logs():
+    """Tornado's loggers to the kernel's stderr, which jaffle logs as the app's lines.
+    The stream is looked up at each record: ipykernel may swap sys.stderr."""
+
+    class KernelStderrHandler(logging.Handler):
+        def emit(self, record):
+            try:
+                sys.stderr.write(self.format(record) + "\n")
+                sys.stderr.flush()
+            except Exception:
+                self.handleError(record)
+
+    log = logging.getLogger("tornado")
+    if not any(isinstance(h, KernelStderrHandler) for h in log.handlers):
+        handler = KernelStderrHandler()
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        log.addHandler(handler)
+    if log.level == logging.NOTSET or log.level > logging.INFO:
+        log.setLevel(logging.INFO)
+    # Without this, the root logger's handlers (if any) would print each line twice.
+    log.propagate = False
+
+
+def find_project_modules(project_dir):
+    """Jaffle's default clear_cache: the packages under the project directory (what
+    setuptools.find_packages() returns at the top level), plus top-level modules."""
+    names = []
+    try:
+        entries = sorted(os.listdir(project_dir))
+    except OSError:
+        return names
+    for entry in entries:
+        path = os.path.join(project_dir, entry)
+        if entry.startswith(".") or entry == "__pycache__":
+            continue
+        if os.path.isdir(path) and os.path.isfile(os.path.join(path, "__init__.py")):
+            names.append(entry)
+        elif entry.endswith(".py") and os.path.isfile(path):
+            names.append(entry[:-3])
+    return names
+
+
+def clear_module_cache(names):
+    removed = [m for m in list(sys.modules) if any(m == n or m.startswith(n + ".") for n in names)]
+    for m in removed:
+        sys.modules.pop(m, None)
+    importlib.invalidate_caches()
+    return removed
+
+
+def import_class(dotted):
+    module_name, _, class_name = dotted.rpartition(".")
+    if not module_name:
+        raise ImportError("app_class %r must be a dotted path: package.module.ClassName" % dotted)
+    module = importlib.import_module(module_name)
+    try:
+        return getattr(module, class_name)
+    except AttributeError:
+        raise ImportError("module %r has no attribute %r" % (module_name, class_name)) from None
+
+
+class TornadoBridge:
+    def __init__(self, name, app_class, argv=None, threaded=False, clear_cache=None, project_dir=None):
+        self.name = name
+        self.app_class = app_class
+        self.argv = list(argv or [])
+        self.threaded = bool(threaded)
+        self.project_dir = project_dir or os.getcwd()
+        self.clear_cache = list(clear_cache) if clear_cache is not None else find_project_modules(self.project_dir)
+        self.app = None
+        self.servers = []
+        self.io_loop = None
+        self.thread = None
+        self.last_error = None
+        self._guard = None
+        self._lock = threading.RLock()
+        if self.project_dir not in sys.path:
+            sys.path.insert(0, self.project_dir)
+        _route_tornado_logs()
+
+    # The live objects a person in `jaffle console` wants.
+    @property
+    def server(self):
+        return self.servers[0] if self.servers else getattr(self.app, "http_server", None)
+
+    @property
+    def running(self):
+        if self.threaded:
+            return self.thread is not None and self.thread.is_alive()
+        return self.app is not None
+
+    def __repr__(self):
+        state = "running" if self.running else "stopped"
+        return "<TornadoBridge %s: %s %s, %s>" % (self.name, self.app_class, "threaded" if self.threaded else "shared loop", state)
+
+    # -- public API ------------------------------------------------------------------
+
+    def start(self):
+        with self._lock:
+            if self.running:
+                return True
+            began = time.perf_counter()
+            try:
+                self._start()
+            except Exception:
+                self.last_error = traceback.format_exc()
+                _print_failure(self.name, "start of %s" % self.app_class)
+                self._stop_quietly()
+                return False
+            self.last_error = None
+            print("[%s] started %s %s in %.1f ms" % (self.name, self.app_class, " ".join(self.argv), (time.perf_counter() - began) * 1000), flush=True)
+            return True
+
+    def stop(self):
+        with self._lock:
+            try:
+                self._stop()
+                return True
+            except Exception:
+                _print_failure(self.name, "stop")
+                return False
+
+    def restart(self):
+        """Jaffle's restart: stop, clear the module cache, import again, start. After a
+        failed start there is nothing to stop and this just starts."""
+        with self._lock:
+            if not self.stop():
+                self._stop_quietly()
+            clear_module_cache(self.clear_cache)
+            return self.start()
+
+    def handle_watchdog_event(self, event=None):
+        return self.restart()
+
+    # -- running the app -------------------------------------------------------------
+
+    def _construct(self):
+        cls = import_class(self.app_class)
+        return cls(self.argv)
+
+    def _start(self):
+        if self.threaded:
+            self._start_threaded()
+        else:
+            self._start_shared()
+
+    def _start_shared(self):
+        loop = _original_current()
+        self.io_loop = loop
+        self._guard = SharedLoopGuard(loop)
+        _state.guard = self._guard
+        self.servers = []
+        _state.recorder = self.servers
+        try:
+            self.app = self._construct()
+            self.app.start()
+        finally:
+            _state.guard = None
+            _state.recorder = None
+
+    def _start_threaded(self):
+        started = threading.Event()
+        outcome = {}
+
+        def run():
+            asyncio.set_event_loop(asyncio.new_event_loop())
+            loop = _original_current()
+            self.io_loop = loop
+            recorded = []
+            self.servers = recorded
+            _state.recorder = recorded
+            try:
+                app = self._construct()
+                self.app = app
+                # Runs once the loop turns, i.e. after start() listened and started it.
+                loop.add_callback(started.set)
+                app.start()
+                # An app whose start() only listens: the bridge runs its loop.
+                if not outcome.get("stopping"):
+                    loop.start()
+            except BaseException as error:
+                outcome["error"] = error
+            finally:
+                _state.recorder = None
+                started.set()
+                # Finish open connections on this loop before closing it, so no request
+                # task is destroyed while pending; then close every fd it still holds.
+                for server in recorded:
+                    closer = getattr(server, "close_all_connections", None)
+                    if closer is not None:
+                        try:
+                            loop.run_sync(closer, timeout=2)
+                        except Exception:
+                            pass
+                try:
+                    loop.close(all_fds=True)
+                except Exception:
+                    pass
+
+        self._outcome = outcome
+        self.thread = threading.Thread(target=run, name="jaffle-%s" % self.name, daemon=True)
+        self.thread.start()
+        started.wait()
+        if "error" in outcome:
+            self.thread.join()
+            self.thread = None
+            # Raised here with its own traceback, which start() prints.
+            raise outcome["error"]
+
+    def _stop(self):
+        app = self.app
+        if self.threaded:
+            self._stop_threaded(app)
+        else:
+            self._stop_shared(app)
+
+    def _stop_shared(self, app):
+        servers = list(self.servers)
+        self.app = None
+        self.servers = []
+        guard = self._guard
+        if guard is not None:
+            guard.run_callbacks_now = True
+        _state.guard = guard
+        try:
+            if app is not None and hasattr(app, "stop"):
+                app.stop()
+        finally:
+            _state.guard = None
+            if guard is not None:
+                guard.run_callbacks_now = False
+            # Close the listening sockets now (the port is free when this returns) and
+            # the open connections on the loop as soon as this cell ends.
+            for server in servers:
+                server.stop()
+                closer = getattr(server, "close_all_connections", None)
+                if closer is not None:
+                    asyncio.ensure_future(closer(), loop=self.io_loop.asyncio_loop)
+
+    def _stop_threaded(self, app):
+        thread = self.thread
+        loop = self.io_loop
+        servers = list(self.servers)
+        self.app = None
+        self.servers = []
+        if thread is None:
+            return
+        self._outcome["stopping"] = True
+        if thread.is_alive() and loop is not None:
+
+            def close_servers():
+                for server in servers:
+                    server.stop()
+
+            loop.add_callback(close_servers)
+            if app is not None and hasattr(app, "stop"):
+                app.stop()
+            # The app's stop() stops its loop from a callback; this makes sure of it for
+            # apps that only listened. Closing the loop then closes every open connection.
+            loop.add_callback(loop.stop)
+            thread.join()
+        self.thread = None
+
+    def _stop_quietly(self):
+        try:
+            self._stop()
+        except Exception:
+            pass

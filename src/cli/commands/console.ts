@@ -1,0 +1,84 @@
+/**
+ * `jaffle console <kernel> [--runtime-dir .jaffle] [--existing FILE]`: an interactive
+ * shell on a kernel of a running `jaffle start` (found through its runtime directory),
+ * or on any kernel's connection file. Leaving (Ctrl-D, end of piped input) never stops
+ * the kernel. Exit code 0, or 1 if the kernel died; see src/console/session.ts.
+ */
+import { resolve } from "node:path";
+import type { Argv } from "yargs";
+import { locateKernel, type KernelLocation } from "../../console/locate.js";
+import { ConsoleSession } from "../../console/session.js";
+import { KernelClient } from "../../kernel/client.js";
+import { readConnectionFile } from "../../kernel/connection.js";
+import type { Logger } from "../../log/logger.js";
+import { resolveRuntimeDir } from "../../runtime/runtime-dir.js";
+import { UserError } from "../errors.js";
+import type { JaffleCommand } from "../main.js";
+
+export interface ConsoleArgs {
+  kernel?: string;
+  "runtime-dir"?: string;
+  existing?: string;
+}
+
+/** Client warnings (a forged message, a lost channel) go to stderr; the rest is noise here. */
+const stderrLogger: Logger = {
+  name: "console",
+  critical: (m) => void process.stderr.write(`jaffle console: ${m}\n`),
+  error: (m) => void process.stderr.write(`jaffle console: ${m}\n`),
+  warning: (m) => void process.stderr.write(`jaffle console: ${m}\n`),
+  info: () => undefined,
+  debug: () => undefined,
+  log(level, m) {
+    if (level === "critical" || level === "error" || level === "warning") this[level](m);
+  },
+};
+
+export const consoleCommand: JaffleCommand<ConsoleArgs> = {
+  command: "console [kernel]",
+  describe: "Attach an interactive shell to a running kernel (Ctrl-D leaves it running)",
+  builder: (y: Argv) =>
+    y
+      .positional("kernel", { type: "string", describe: "The kernel's name in jaffle.hcl" })
+      .option("runtime-dir", { type: "string", describe: "The runtime directory of the running jaffle (default .jaffle)" })
+      .option("existing", {
+        type: "string",
+        describe: "Attach to the kernel of this connection file instead",
+      }) as unknown as Argv<ConsoleArgs>,
+  run: async (args) => {
+    let location: KernelLocation;
+    if (args.existing !== undefined) {
+      location = { connectionFile: resolve(args.existing) };
+    } else if (args.kernel !== undefined) {
+      const runtimeDir = resolveRuntimeDir(process.cwd(), args["runtime-dir"]);
+      location = locateKernel(args.kernel, runtimeDir);
+    } else {
+      throw new UserError("name a kernel (jaffle console <kernel>) or pass --existing FILE");
+    }
+    let info;
+    try {
+      info = await readConnectionFile(location.connectionFile);
+    } catch (error) {
+      throw new UserError((error as Error).message);
+    }
+    let client: KernelClient;
+    try {
+      client = await KernelClient.connect(info, {
+        logger: stderrLogger,
+        // With the kernel's pid (from status.json) Ctrl-C signals its process group, which
+        // also stops a synchronous loop in the Node kernel; otherwise interrupt_request.
+        ...(location.pid !== undefined ? { interruptMode: "signal" as const, pid: location.pid } : { interruptMode: "message" as const }),
+        readyTimeoutMs: 30_000,
+      });
+    } catch (error) {
+      throw new UserError(`the kernel of ${location.connectionFile} does not answer: ${(error as Error).message}`);
+    }
+    try {
+      const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+      const io = { input: process.stdin, output: process.stdout, errorOutput: process.stderr };
+      return await new ConsoleSession(client, io, interactive).run();
+    } finally {
+      client.close();
+    }
+  },
+};

@@ -1,0 +1,92 @@
+/**
+ * `jaffle status`: what the jaffle of this directory runs (kernels, apps, processes,
+ * pids, uptime, restarts). `--json` prints the status file itself for scripts.
+ * Exit status 1 when no jaffle runs here.
+ */
+import type { Argv } from "yargs";
+import { inspectRuntimeDir, resolveRuntimeDir } from "../../runtime/runtime-dir.js";
+import { readStatus, type RuntimeStatus } from "../../runtime/status.js";
+import type { JaffleCommand } from "../main.js";
+
+export interface StatusArgs {
+  "runtime-dir"?: string;
+  json: boolean;
+}
+
+/** 3 d 4 h, 2 h 5 min, 4 min 12 s, 9 s. */
+export function formatUptime(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return `${d} d ${h} h`;
+  if (h > 0) return `${h} h ${m} min`;
+  if (m > 0) return `${m} min ${s % 60} s`;
+  return `${s} s`;
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
+  return rows.map((row) => "  " + row.map((cell, col) => cell.padEnd(widths[col]!)).join("  ").trimEnd());
+}
+
+/** The human-readable report. */
+export function formatStatus(status: RuntimeStatus, runtimeDir: string, now = Date.now()): string {
+  const lines = [
+    `jaffle is running: pid ${status.pid}, up ${formatUptime(now - Date.parse(status.startedAt))} ` +
+      `(since ${status.startedAt}), in ${status.projectDir}`,
+    `runtime directory: ${runtimeDir}`,
+  ];
+  const kernels = Object.entries(status.kernels);
+  lines.push("", `kernels (${kernels.length}):`);
+  if (kernels.length > 0) {
+    lines.push(
+      ...table([
+        ["NAME", "PID", "LANGUAGE", "RESTARTS", "CONNECTION FILE"],
+        ...kernels.map(([name, k]) => [name, String(k.pid), k.language, String(k.restarts), k.connectionFile]),
+      ]),
+    );
+  }
+  const apps = Object.entries(status.apps);
+  lines.push("", `apps (${apps.length}):`);
+  if (apps.length > 0) {
+    lines.push(...table([["NAME", "KERNEL", "CLASS"], ...apps.map(([name, a]) => [name, a.kernel, a.class])]));
+  }
+  const processes = Object.entries(status.processes);
+  lines.push("", `processes (${processes.length}):`);
+  if (processes.length > 0) {
+    lines.push(
+      ...table([
+        ["NAME", "PID", "STATE", "RESTARTS"],
+        ...processes.map(([name, p]) => [name, p.pid === null ? "-" : String(p.pid), p.state, String(p.restarts)]),
+      ]),
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+export const statusCommand: JaffleCommand<StatusArgs> = {
+  command: "status",
+  describe: "Show what the jaffle of this directory runs (exit 1 when none runs)",
+  builder: (y: Argv) =>
+    y
+      .option("runtime-dir", { type: "string", describe: "The runtime directory of that jaffle (default .jaffle)" })
+      .option("json", { type: "boolean", default: false, describe: "Print the status file (JSON)" }) as unknown as Argv<StatusArgs>,
+  run: async (args) => {
+    const dir = resolveRuntimeDir(process.cwd(), args["runtime-dir"]);
+    const found = inspectRuntimeDir(dir);
+    const status = found.kind === "running" ? readStatus(dir) : undefined;
+    if (!status) {
+      const why =
+        found.kind === "stale"
+          ? `its runtime files in ${dir} are stale${found.pid ? ` (pid ${found.pid} is gone)` : ""}; "jaffle stop" removes them`
+          : found.kind === "running"
+            ? `jaffle (pid ${found.pid}) is starting; no status yet`
+            : `nothing in ${dir}`;
+      process.stderr.write(`jaffle: no jaffle is running here: ${why}\n`);
+      return 1;
+    }
+    process.stdout.write(args.json ? JSON.stringify(status, null, 2) + "\n" : formatStatus(status, dir));
+    return 0;
+  },
+};

@@ -1,0 +1,61 @@
+/**
+ * Configuration errors. Every problem found while loading a configuration carries the
+ * place it came from, so the user can jump to it: `file:line:col: message`. Loading
+ * collects all problems of a file (and of every stage) before failing, so one run shows
+ * everything that needs fixing.
+ */
+
+/** A place in a configuration file. Line and column are 1-based; 0 means "not in a file". */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface ConfigIssue extends SourcePosition {
+  message: string;
+}
+
+/** `file:line:col: message`, or `source: message` for sources without lines (--var, J_VAR_x). */
+export function formatIssue(issue: ConfigIssue): string {
+  return issue.line > 0 ? `${issue.file}:${issue.line}:${issue.column}: ${issue.message}` : `${issue.file}: ${issue.message}`;
+}
+
+export class ConfigError extends Error {
+  readonly errors: ConfigIssue[];
+
+  constructor(errors: ConfigIssue[]) {
+    super(errors.map(formatIssue).join("\n"));
+    this.name = "ConfigError";
+    this.errors = errors;
+  }
+}
+
+/** Collects issues across the stages of loading; `throwIfAny()` ends a stage that found some. */
+export class IssueList {
+  readonly issues: ConfigIssue[] = [];
+
+  /** `fileOrder`: the configuration files in the order given, so their problems come in that order. */
+  constructor(private readonly fileOrder: string[] = []) {}
+
+  add(at: SourcePosition, message: string): void {
+    this.issues.push({ file: at.file, line: at.line, column: at.column, message });
+  }
+
+  get size(): number {
+    return this.issues.length;
+  }
+
+  throwIfAny(): void {
+    if (this.issues.length > 0) throw new ConfigError(sortIssues(this.issues, this.fileOrder));
+  }
+}
+
+/** Issues by file (in the order given), then line and column; sources without lines keep their order. */
+function sortIssues(issues: ConfigIssue[], files: string[]): ConfigIssue[] {
+  const fileOrder = new Map<string, number>(files.map((file, index) => [file, index]));
+  for (const issue of issues) if (!fileOrder.has(issue.file)) fileOrder.set(issue.file, fileOrder.size);
+  return [...issues].sort(
+    (a, b) => fileOrder.get(a.file)! - fileOrder.get(b.file)! || a.line - b.line || a.column - b.column,
+  );
+}

@@ -1,0 +1,163 @@
+/**
+ * Reading one configuration file into positioned nodes. This is the only module that
+ * talks to the HCL2 parser (@cdktf/hcl2json, a Go HCL2 parser compiled to WebAssembly),
+ * so the engine can be swapped for its API-identical fork `@cdktn/hcl2json` here alone.
+ *
+ * The pipeline for HCL: our own shallow parse (structure, key order, positions) →
+ * same-width rewrites of HCL1-isms → hcl2json (the syntax authority, and the value of
+ * any expression we do not read ourselves) → blocks as maps keyed by label, in file order.
+ * JSON files are read by the same shallow parser with JSON rules.
+ */
+import { parse as hcl2jsonParse } from "@cdktf/hcl2json";
+import { IssueList, type SourcePosition } from "./errors.js";
+import { LineMap, SyntaxIssue } from "./hcl-lexer.js";
+import { type Edit, type JsonPath, parseHclSyntax, parseJsonSyntax, type SynBody, type SynValue } from "./hcl-syntax.js";
+import { mergeNodes } from "./merge.js";
+import { type ConfigNode, type MapNode, mapNode, nodeFromValue, scalarNode } from "./nodes.js";
+
+/** The name hcl2json sees; its error positions are mapped back to the real file. */
+const PARSER_FILE_NAME = "jaffle-config.hcl";
+
+/**
+ * Parses `text` (the contents of `file`) into a map node. Problems go to `issues`;
+ * the result is undefined when the file could not be read at all.
+ */
+export async function parseConfigText(file: string, text: string, issues: IssueList): Promise<MapNode | undefined> {
+  const lines = new LineMap(file, text);
+  if (isJsonFile(file, text)) return parseJson(text, lines, issues);
+  let syntax;
+  try {
+    syntax = parseHclSyntax(text, lines);
+  } catch (error) {
+    if (!(error instanceof SyntaxIssue)) throw error;
+    issues.add(lines.position(error.offset), error.message);
+    return undefined;
+  }
+  // Our own findings are about HCL1-isms and say more than HCL2's view of the same spot.
+  if (syntax.issues.length > 0) {
+    for (const issue of syntax.issues) issues.add(lines.position(issue.offset), issue.message);
+    return undefined;
+  }
+  const rewritten = applyEdits(text, syntax.edits);
+  let parsed: unknown;
+  try {
+    parsed = await hcl2jsonParse(PARSER_FILE_NAME, rewritten);
+  } catch (error) {
+    const mapped = mapParserErrors(error instanceof Error ? error.message : String(error), lines);
+    if (mapped.length === 0) issues.add(lines.position(0), `HCL parser failed: ${String(error)}`);
+    for (const issue of mapped) issues.add(issue.pos, issue.message);
+    return undefined;
+  }
+  return bodyToNode(syntax.body, { file, line: 1, column: 1 }, parsed, issues);
+}
+
+function isJsonFile(file: string, text: string): boolean {
+  return file.toLowerCase().endsWith(".json") || (!file.toLowerCase().endsWith(".hcl") && text.trimStart().startsWith("{"));
+}
+
+function parseJson(text: string, lines: LineMap, issues: IssueList): MapNode | undefined {
+  let result;
+  try {
+    result = parseJsonSyntax(text, lines);
+  } catch (error) {
+    if (!(error instanceof SyntaxIssue)) throw error;
+    issues.add(lines.position(error.offset), error.message);
+    return undefined;
+  }
+  if (result.issues.length > 0 || !result.value) {
+    for (const issue of result.issues) issues.add(lines.position(issue.offset), issue.message);
+    return undefined;
+  }
+  const node = synToNode(result.value, undefined, issues);
+  return node.kind === "map" ? node : undefined;
+}
+
+function applyEdits(text: string, edits: Edit[]): string {
+  if (edits.length === 0) return text;
+  const sorted = [...edits].sort((a, b) => a.offset - b.offset);
+  let out = "";
+  let at = 0;
+  for (const edit of sorted) {
+    out += text.slice(at, edit.offset) + edit.text;
+    at = edit.offset + edit.text.length;
+  }
+  return out + text.slice(at);
+}
+
+/**
+ * hcl2json throws `parse config: [file:L,C-C2: Summary; Detail. file:L,C: ...]`.
+ * Our rewrites keep every offset, so its lines and columns are the user's.
+ */
+export function mapParserErrors(message: string, lines: LineMap): { pos: SourcePosition; message: string }[] {
+  const marker = new RegExp(`${PARSER_FILE_NAME.replace(/\./g, "\\.")}:(\\d+),(\\d+)(?:-\\d+)?: `, "g");
+  const found: { line: number; column: number; start: number; end: number }[] = [];
+  for (let match = marker.exec(message); match; match = marker.exec(message)) {
+    found.push({ line: Number(match[1]), column: Number(match[2]), start: match.index, end: match.index + match[0].length });
+  }
+  return found.map((hit, index) => {
+    const stop = index + 1 < found.length ? found[index + 1]!.start : message.lastIndexOf("]") > hit.end ? message.lastIndexOf("]") : message.length;
+    const text = message.slice(hit.end, stop).trim().replace(/\.$/, "");
+    const pos = lines.position(lines.offset(hit.line, hit.column));
+    return { pos, message: text };
+  });
+}
+
+function bodyToNode(body: SynBody, pos: SourcePosition, parsed: unknown, issues: IssueList): MapNode {
+  let node = mapNode(pos);
+  for (const item of body.items) {
+    if (item.type === "attribute") {
+      node = setEntry(node, item.key, item.keyPos, synToNode(item.value, parsed, issues));
+      continue;
+    }
+    // `app "web" { ... }` → app: { web: { ... } }; a repeated block merges into the first.
+    const keys = [{ value: item.name, pos: item.namePos }, ...item.labels];
+    let value: ConfigNode = bodyToNode(item.body, item.pos, parsed, issues);
+    for (let index = keys.length - 1; index >= 1; index--) {
+      const wrapper = mapNode(keys[index - 1]!.pos);
+      wrapper.entries.set(keys[index]!.value, { key: keys[index]!.value, keyPos: keys[index]!.pos, value });
+      value = wrapper;
+    }
+    node = setEntry(node, item.name, item.namePos, value);
+  }
+  return node;
+}
+
+function setEntry(node: MapNode, key: string, keyPos: SourcePosition, value: ConfigNode): MapNode {
+  const existing = node.entries.get(key);
+  node.entries.set(key, existing ? { key, keyPos: existing.keyPos, value: mergeNodes(existing.value, value) } : { key, keyPos, value });
+  return node;
+}
+
+function synToNode(value: SynValue, parsed: unknown, issues: IssueList): ConfigNode {
+  switch (value.kind) {
+    case "literal":
+    case "string":
+      return scalarNode(value.value, value.pos);
+    case "list":
+      return { kind: "list", items: value.items.map((item) => synToNode(item, parsed, issues)), pos: value.pos };
+    case "object": {
+      const node = mapNode(value.pos);
+      for (const entry of value.entries) node.entries.set(entry.key, { key: entry.key, keyPos: entry.keyPos, value: synToNode(entry.value, parsed, issues) });
+      return node;
+    }
+    case "expr": {
+      const found = lookup(parsed, value.path);
+      if (!found.ok) {
+        issues.add(value.pos, `cannot read the expression ${JSON.stringify(value.source)}`);
+        return scalarNode(null, value.pos);
+      }
+      return nodeFromValue(found.value, value.pos);
+    }
+  }
+}
+
+function lookup(root: unknown, path: JsonPath): { ok: true; value: unknown } | { ok: false } {
+  let current = root;
+  for (const step of path) {
+    if (current === null || typeof current !== "object") return { ok: false };
+    const record = current as Record<string | number, unknown>;
+    if (!(step in record)) return { ok: false };
+    current = record[step];
+  }
+  return { ok: true, value: current };
+}

@@ -1,0 +1,94 @@
+/**
+ * Evaluates `${...}` in every string of the configuration (except the `variable` blocks,
+ * and `replace_regex` rules' `to`, which are rendered per log line; see replace.ts). A
+ * string that is only `${expr}` takes the expression's type, so `"${var.flag}"` stays a
+ * bool. An error names the `file:line:col` of the string that holds the expression.
+ */
+import type { IssueList } from "./errors.js";
+import { type EvalContext, ExpressionError, hasInterpolation, parseTemplate, renderTemplate, type Template, templateCalls, type Value } from "./expression.js";
+import { standardFilters, standardFunctions } from "./functions.js";
+import { initJq } from "./jq.js";
+import { type ConfigNode, type MapNode, nodeFromValue, type ScalarNode } from "./nodes.js";
+import type { VariableConfig } from "./types.js";
+
+const JQ_FUNCTIONS = new Set(["jq", "jq_all", "jqf", "jq_first"]);
+
+/** Thrown for a variable that exists but has no valid value: that error was already reported. */
+class AlreadyReported extends Error {}
+
+interface Slot {
+  node: ScalarNode & { value: string };
+  template: Template;
+  replace(node: ConfigNode): void;
+}
+
+export interface InterpolationOptions {
+  variables: Map<string, VariableConfig>;
+  /** Variables declared by a block whose value could not be resolved (already reported). */
+  failedVariables: Set<string>;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/**
+ * Interpolates in place. Nodes whose expression failed are added to `unresolved`, so the
+ * validator does not report them a second time.
+ */
+export async function interpolate(root: MapNode, options: InterpolationOptions, issues: IssueList, unresolved: WeakSet<ConfigNode>): Promise<void> {
+  const slots: Slot[] = [];
+  const collect = (node: ConfigNode, path: string[], replace: (node: ConfigNode) => void): void => {
+    if (node.kind === "scalar") {
+      if (typeof node.value !== "string" || !hasInterpolation(node.value)) return;
+      if (isReplacementTarget(path)) return;
+      try {
+        slots.push({ node: node as Slot["node"], template: parseTemplate(node.value), replace });
+      } catch (error) {
+        if (!(error instanceof ExpressionError)) throw error;
+        issues.add(node.pos, error.message);
+        unresolved.add(node);
+      }
+      return;
+    }
+    if (node.kind === "list") {
+      node.items.forEach((item, index) => collect(item, [...path, String(index)], (value) => (node.items[index] = value)));
+      return;
+    }
+    for (const [key, entry] of node.entries) {
+      if (path.length === 0 && key === "variable") continue;
+      collect(entry.value, [...path, key], (value) => (entry.value = value));
+    }
+  };
+  collect(root, [], () => {});
+  if (slots.length === 0) return;
+  if (slots.some((slot) => templateCalls(slot.template).some((name) => JQ_FUNCTIONS.has(name)))) await initJq();
+
+  const context: EvalContext = {
+    variable: (name) => {
+      const variable = options.variables.get(name);
+      if (variable) return variable.value as Value;
+      if (options.failedVariables.has(name)) throw new AlreadyReported();
+      throw new ExpressionError(`undefined variable "${name}" (no variable block declares it)`);
+    },
+    optionalVariable: (name) => options.variables.get(name)?.value as Value | undefined,
+    env: options.env,
+    functions: standardFunctions({ env: options.env, cwd: options.cwd, jqErrors: "throw" }),
+    filters: standardFilters,
+  };
+  for (const slot of slots) {
+    try {
+      const value = renderTemplate(slot.template, context);
+      slot.replace(nodeFromValue(value, slot.node.pos));
+    } catch (error) {
+      unresolved.add(slot.node);
+      if (error instanceof AlreadyReported) continue;
+      if (!(error instanceof ExpressionError)) throw error;
+      issues.add(slot.node.pos, error.message);
+    }
+  }
+}
+
+/** `...logger.replace_regex[i].to` is a per-line template: kept unrendered. */
+function isReplacementTarget(path: string[]): boolean {
+  const n = path.length;
+  return n >= 4 && path[n - 1] === "to" && /^\d+$/.test(path[n - 2]!) && path[n - 3] === "replace_regex" && path[n - 4] === "logger";
+}

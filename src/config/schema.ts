@@ -1,0 +1,158 @@
+/**
+ * The schema of jaffle.hcl: every block, every option, its type and its default. The
+ * validator (validate.ts) walks a configuration against these descriptions; the resolved
+ * configuration always holds every field of types.ts, defaults filled in.
+ */
+import { LEVELS } from "../log/logger.js";
+
+export type Schema =
+  | { kind: "string"; enum?: readonly string[]; /** compiled as a regular expression */ regex?: boolean; /** http(s) URL */ url?: boolean; caseInsensitive?: boolean }
+  | { kind: "bool" }
+  | { kind: "number"; integer?: boolean; min?: number; max?: number }
+  | { kind: "list"; items: Schema }
+  /** Environment maps: string values; numbers and booleans are written as text. */
+  | { kind: "env" }
+  /** Any JSON value (options of apps whose schema we do not know). */
+  | { kind: "any" }
+  | ObjectSchema
+  /** Blocks keyed by label: `app "web" {...}`. */
+  | { kind: "labelled"; body: ObjectSchema }
+  /** A `replace_regex` rule's `to`: a template with Python replacement syntax, kept unrendered. */
+  | { kind: "replacement" }
+  /** An app's `options`, whose schema depends on the app's class. */
+  | { kind: "appOptions" };
+
+export interface Field {
+  schema: Schema;
+  required?: boolean;
+  /** Filled in when the option is absent (a function, so each config gets its own copy). */
+  default?: () => unknown;
+  /** Other names accepted for this option (Jaffle's documentation used several). */
+  aliases?: readonly string[];
+  /** What the option names, for dangling-reference checks. */
+  references?: "kernel" | "job" | "app";
+}
+
+export interface ObjectSchema {
+  kind: "object";
+  fields: Record<string, Field>;
+}
+
+const str = (extra: Omit<Extract<Schema, { kind: "string" }>, "kind"> = {}): Schema => ({ kind: "string", ...extra });
+const bool: Schema = { kind: "bool" };
+const list = (items: Schema): Schema => ({ kind: "list", items });
+const strings = list(str());
+const object = (fields: Record<string, Field>): ObjectSchema => ({ kind: "object", fields });
+const emptyList = () => [];
+const emptyMap = () => ({});
+
+export const loggerSchema = object({
+  level: { schema: str({ enum: LEVELS, caseInsensitive: true }) },
+  suppress_regex: { schema: list(str({ regex: true })), default: emptyList },
+  replace_regex: {
+    schema: list(object({ from: { schema: str({ regex: true }), required: true }, to: { schema: { kind: "replacement" }, required: true } })),
+    default: emptyList,
+  },
+  name: { schema: str() },
+});
+
+const defaultLogger = () => ({ suppress_regex: [], replace_regex: [] });
+
+export const readySchema = object({
+  url: { schema: str({ url: true }) },
+  port: { schema: { kind: "number", integer: true, min: 1, max: 65535 } },
+  log_regex: { schema: str({ regex: true }) },
+  timeout: { schema: { kind: "number", min: 0 } },
+});
+
+export const kernelSchema = object({
+  kernel_name: { schema: str() },
+  pass_env: { schema: strings, default: emptyList },
+  env: { schema: { kind: "env" }, default: emptyMap },
+});
+
+export const appSchema = object({
+  class: { schema: str(), required: true },
+  kernel: { schema: str(), required: true, references: "kernel" },
+  start: { schema: str() },
+  logger: { schema: loggerSchema, default: defaultLogger },
+  options: { schema: { kind: "appOptions" }, default: emptyMap },
+  disabled: { schema: bool, default: () => false },
+  ready: { schema: readySchema },
+});
+
+export const RESTART_POLICIES = ["never", "on-failure", "always"] as const;
+
+export const processSchema = object({
+  command: { schema: str(), required: true },
+  tty: { schema: bool, default: () => false },
+  env: { schema: { kind: "env" }, default: emptyMap },
+  cwd: { schema: str() },
+  logger: { schema: loggerSchema, default: defaultLogger },
+  disabled: { schema: bool, default: () => false },
+  restart: { schema: str({ enum: RESTART_POLICIES }), default: () => "never" },
+  max_restarts: { schema: { kind: "number", integer: true, min: 0 }, default: () => 5 },
+  restart_window: { schema: { kind: "number", min: 0 }, default: () => 10 },
+  ready: { schema: readySchema },
+});
+
+export const jobSchema = object({
+  command: { schema: str(), required: true },
+  env: { schema: { kind: "env" }, default: emptyMap },
+  cwd: { schema: str() },
+  tty: { schema: bool, default: () => false },
+  logger: { schema: loggerSchema, default: defaultLogger },
+});
+
+/** The top level; `variable` blocks are checked and resolved by variables.ts. */
+export const rootSchema = object({
+  variable: { schema: { kind: "any" }, default: emptyMap },
+  kernel: { schema: { kind: "labelled", body: kernelSchema }, default: emptyMap },
+  app: { schema: { kind: "labelled", body: appSchema }, default: emptyMap },
+  process: { schema: { kind: "labelled", body: processSchema }, default: emptyMap },
+  job: { schema: { kind: "labelled", body: jobSchema }, default: emptyMap },
+  logger: { schema: loggerSchema, default: defaultLogger },
+});
+
+// ---------------------------------------------------------------- built-in apps
+
+export const WATCHDOG_CLASSES = ["jaffle.app.watchdog.WatchdogApp", "WatchdogApp"] as const;
+export const SERVER_BRIDGE_CLASSES = ["jaffle.app.tornado.TornadoBridgeApp", "TornadoBridgeApp", "ServerBridgeApp"] as const;
+
+const nonNegative: Schema = { kind: "number", min: 0 };
+
+export const watchdogHandlerSchema = object({
+  watch_path: { schema: str(), default: () => "." },
+  patterns: { schema: strings, default: () => ["*"] },
+  ignore_patterns: { schema: strings, default: emptyList },
+  ignore_directories: { schema: bool, default: () => false },
+  case_sensitive: { schema: bool, default: () => false },
+  throttle: { schema: nonNegative, default: () => 0 },
+  debounce: { schema: nonNegative, default: () => 0 },
+  code_blocks: { schema: strings, default: emptyList, aliases: ["functions"] },
+  jobs: { schema: list(str()), default: emptyList, references: "job" },
+  /** TypeScript-native routing: apps whose handleWatchdogEvent() receives the event. */
+  apps: { schema: list(str()), default: emptyList, references: "app" },
+  clear_cache: { schema: strings, default: emptyList },
+});
+
+export const watchdogOptionsSchema = object({
+  handlers: { schema: list(watchdogHandlerSchema), default: emptyList },
+});
+
+export const serverBridgeOptionsSchema = object({
+  app_class: { schema: str(), required: true },
+  argv: { schema: strings, default: emptyList, aliases: ["args"] },
+  threaded: { schema: bool, default: () => false },
+  /** Absent: the bridge finds the modules under the project directory itself. */
+  clear_cache: { schema: strings },
+  ready_url: { schema: str({ url: true }) },
+});
+
+/** The options schema for an app class, or undefined for classes whose options we do not know. */
+export function optionsSchemaFor(appClass: unknown): ObjectSchema | undefined {
+  if (typeof appClass !== "string") return undefined;
+  if ((WATCHDOG_CLASSES as readonly string[]).includes(appClass)) return watchdogOptionsSchema;
+  if ((SERVER_BRIDGE_CLASSES as readonly string[]).includes(appClass)) return serverBridgeOptionsSchema;
+  return undefined;
+}

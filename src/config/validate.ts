@@ -1,0 +1,231 @@
+/**
+ * Checks a merged, interpolated configuration against the schema (schema.ts) and builds
+ * the resolved configuration with every default filled in. Every problem is reported
+ * with its position (unknown keys, wrong types, missing options, bad regular expressions,
+ * names of kernels, jobs or apps that no block defines), not just the first one.
+ */
+import type { IssueList, SourcePosition } from "./errors.js";
+import { type ConfigNode, describeNode, type MapNode } from "./nodes.js";
+import { type Field, type ObjectSchema, optionsSchemaFor, rootSchema, type Schema } from "./schema.js";
+import { checkReplacementTemplate, compileRegex } from "./replace.js";
+
+interface PendingReference {
+  kind: "kernel" | "job" | "app";
+  name: string;
+  pos: SourcePosition;
+  where: string;
+}
+
+export class Validator {
+  private readonly references: PendingReference[] = [];
+
+  constructor(
+    private readonly issues: IssueList,
+    /** Nodes whose interpolation already failed: their type is not worth a second error. */
+    private readonly unresolved: WeakSet<ConfigNode>,
+  ) {}
+
+  /** Validates the whole configuration (without its `variable` blocks, resolved elsewhere). */
+  validateRoot(root: MapNode): Record<string, unknown> {
+    const result = this.validateObject(root, rootSchema, "the configuration", "top-level block") as Record<string, unknown>;
+    this.checkReferences(result);
+    return result;
+  }
+
+  private error(at: SourcePosition, message: string): void {
+    this.issues.add(at, message);
+  }
+
+  private validate(node: ConfigNode, schema: Schema, where: string): unknown {
+    switch (schema.kind) {
+      case "any":
+        return plain(node);
+      case "string": {
+        const value = this.scalar(node, "string", where);
+        if (typeof value !== "string") return undefined;
+        if (schema.enum) {
+          const wanted = schema.caseInsensitive ? value.toLowerCase() : value;
+          if (!schema.enum.includes(wanted)) {
+            this.error(node.pos, `${where}: ${JSON.stringify(value)} is not one of ${schema.enum.join(", ")}`);
+            return undefined;
+          }
+          return wanted;
+        }
+        if (schema.regex) {
+          try {
+            compileRegex(value);
+          } catch (error) {
+            const reason = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, "");
+            this.error(node.pos, `${where}: invalid regular expression ${JSON.stringify(value)}: ${reason}`);
+            return undefined;
+          }
+        }
+        if (schema.url && !/^https?:\/\/[^\s/]+/.test(value)) {
+          this.error(node.pos, `${where}: ${JSON.stringify(value)} is not an http(s) URL`);
+          return undefined;
+        }
+        return value;
+      }
+      case "replacement": {
+        const value = this.scalar(node, "string", where);
+        if (typeof value !== "string") return undefined;
+        const problem = checkReplacementTemplate(value);
+        if (problem) this.error(node.pos, `${where}: ${problem}`);
+        return value;
+      }
+      case "bool": {
+        const value = this.scalar(node, "boolean", where);
+        return typeof value === "boolean" ? value : undefined;
+      }
+      case "number": {
+        const value = this.scalar(node, "number", where);
+        if (typeof value !== "number") return undefined;
+        if (schema.integer && !Number.isInteger(value)) {
+          this.error(node.pos, `${where}: expected a whole number, found ${value}`);
+          return undefined;
+        }
+        if ((schema.min !== undefined && value < schema.min) || (schema.max !== undefined && value > schema.max)) {
+          const range = schema.max !== undefined ? `between ${schema.min} and ${schema.max}` : `at least ${schema.min}`;
+          this.error(node.pos, `${where}: ${value} is out of range (must be ${range})`);
+          return undefined;
+        }
+        return value;
+      }
+      case "list": {
+        if (node.kind !== "list") {
+          this.typeError(node, "a list", where);
+          return undefined;
+        }
+        return node.items.map((item, index) => this.validate(item, schema.items, `${where}[${index}]`)).filter((item) => item !== undefined);
+      }
+      case "env": {
+        if (node.kind !== "map") {
+          this.typeError(node, "a block or object of NAME = value", where);
+          return undefined;
+        }
+        const env: Record<string, string> = {};
+        for (const [key, entry] of node.entries) {
+          const value = entry.value;
+          if (value.kind === "scalar" && (typeof value.value === "string" || typeof value.value === "number" || typeof value.value === "boolean")) {
+            env[key] = String(value.value);
+          } else if (!this.unresolved.has(value)) {
+            this.error(value.pos, `${where}.${key}: expected a string, found ${describeNode(value)}`);
+          }
+        }
+        return env;
+      }
+      case "object":
+        return this.validateObject(node, schema, where, "option");
+      case "labelled": {
+        if (node.kind !== "map") {
+          this.typeError(node, "blocks with a label", where);
+          return undefined;
+        }
+        const out: Record<string, unknown> = {};
+        for (const [label, entry] of node.entries) {
+          const value = this.validateObject(entry.value, schema.body, `${where} "${label}"`, "option");
+          if (value !== undefined) out[label] = value;
+        }
+        return out;
+      }
+      case "appOptions":
+        // Resolved by validateObject, which knows the app's class.
+        return plain(node);
+    }
+  }
+
+  private validateObject(node: ConfigNode, schema: ObjectSchema, where: string, keyWord: string): Record<string, unknown> | undefined {
+    if (node.kind !== "map") {
+      this.typeError(node, "a block or object", where);
+      return undefined;
+    }
+    const out: Record<string, unknown> = {};
+    const aliasOf = new Map<string, string>();
+    for (const [name, field] of Object.entries(schema.fields)) for (const alias of field.aliases ?? []) aliasOf.set(alias, name);
+    const seen = new Map<string, string>();
+    for (const [key, entry] of node.entries) {
+      const name = schema.fields[key] ? key : aliasOf.get(key);
+      if (!name) {
+        const known = Object.keys(schema.fields).join(", ");
+        this.error(entry.keyPos, `unknown ${keyWord} "${key}" in ${where} (known: ${known})`);
+        continue;
+      }
+      const previous = seen.get(name);
+      if (previous !== undefined) {
+        this.error(entry.keyPos, `${where}: "${key}" and "${previous}" are the same option; give only one`);
+        continue;
+      }
+      seen.set(name, key);
+      const field = schema.fields[name]!;
+      const value =
+        field.schema.kind === "appOptions"
+          ? this.validateAppOptions(entry.value, node, `${where} options`)
+          : this.validate(entry.value, field.schema, `${where} ${name}`.replace(/^the configuration /, ""));
+      if (value !== undefined) {
+        out[name] = value;
+        if (field.references) this.recordReferences(field, value, entry.value, `${where} ${name}`);
+      }
+    }
+    for (const [name, field] of Object.entries(schema.fields)) {
+      if (seen.has(name)) continue;
+      if (field.required) this.error(node.pos, `${where}: missing required option "${name}"`);
+      else if (field.default) out[name] = field.default();
+    }
+    return out;
+  }
+
+  private validateAppOptions(options: ConfigNode, app: MapNode, where: string): unknown {
+    const classNode = app.entries.get("class")?.value;
+    const schema = optionsSchemaFor(classNode?.kind === "scalar" ? classNode.value : undefined);
+    if (!schema) {
+      if (options.kind !== "map") {
+        this.typeError(options, "a block or object", where);
+        return undefined;
+      }
+      return plain(options);
+    }
+    return this.validateObject(options, schema, where, "option");
+  }
+
+  private recordReferences(field: Field, value: unknown, node: ConfigNode, where: string): void {
+    const kind = field.references!;
+    if (typeof value === "string") this.references.push({ kind, name: value, pos: node.pos, where });
+    if (Array.isArray(value) && node.kind === "list") {
+      value.forEach((name, index) => {
+        if (typeof name === "string") this.references.push({ kind, name, pos: node.items[index]?.pos ?? node.pos, where });
+      });
+    }
+  }
+
+  private checkReferences(result: Record<string, unknown>): void {
+    for (const reference of this.references) {
+      const defined = (result[reference.kind] ?? {}) as Record<string, unknown>;
+      if (Object.hasOwn(defined, reference.name)) continue;
+      const names = Object.keys(defined);
+      const known = names.length > 0 ? ` (defined: ${names.join(", ")})` : ` (no ${reference.kind} block is defined)`;
+      this.error(reference.pos, `${reference.where}: no ${reference.kind} block is named "${reference.name}"${known}`);
+    }
+  }
+
+  private scalar(node: ConfigNode, type: "string" | "boolean" | "number", where: string): unknown {
+    if (node.kind === "scalar" && typeof node.value === type) return node.value;
+    this.typeError(node, type === "string" ? "a string" : type === "boolean" ? "true or false" : "a number", where);
+    return undefined;
+  }
+
+  private typeError(node: ConfigNode, expected: string, where: string): void {
+    if (this.unresolved.has(node)) return;
+    this.error(node.pos, `${where}: expected ${expected}, found ${describeNode(node)}`);
+  }
+}
+
+function plain(node: ConfigNode): unknown {
+  switch (node.kind) {
+    case "scalar":
+      return node.value;
+    case "list":
+      return node.items.map(plain);
+    case "map":
+      return Object.fromEntries([...node.entries].map(([key, entry]) => [key, plain(entry.value)]));
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * The console loop: reads code, groups lines into cells with `is_complete`, executes
+ * them and renders their outputs as they stream.
+ *
+ * Two drivers share one cell runner:
+ * - interactive (stdin is a terminal): node:readline with line editing, history seeded
+ *   from the kernel's own history, tab completion through `complete_request`, IPython
+ *   prompts, Ctrl-C interrupting the running cell (or clearing the line at the prompt),
+ *   Ctrl-D leaving without stopping the kernel;
+ * - piped (stdin is not a terminal): lines accumulate until the kernel says the code is
+ *   complete (or invalid, so it reports the error), then run as one cell; the remainder
+ *   runs at end of input.
+ *
+ * Exit status, as IPython does with piped input: an error in a cell is shown and the
+ * session carries on; the exit code is 0 unless the kernel died (1).
+ */
+import { createInterface, type Interface } from "node:readline";
+import type { KernelClient } from "../kernel/client.js";
+import type { IsCompleteReplyContent } from "../kernel/messages.js";
+import { OutputRenderer, type OutputSink } from "./render.js";
+
+export interface ConsoleIO {
+  input: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
+  output: NodeJS.WritableStream & { isTTY?: boolean; hasColors?: () => boolean };
+  errorOutput: NodeJS.WritableStream & { isTTY?: boolean; hasColors?: () => boolean };
+}
+
+/** Code-point offsets (the protocol's unit) ↔ UTF-16 offsets (JavaScript's). */
+const codePoints = (text: string) => Array.from(text).length;
+const utf16Offset = (text: string, points: number) => Array.from(text).slice(0, points).join("").length;
+
+export class ConsoleSession {
+  private executionCount = 1;
+  private running = false;
+  private deadReason?: string;
+  private readonly renderer: OutputRenderer;
+  private readonly sink: OutputSink;
+
+  constructor(
+    private readonly client: KernelClient,
+    private readonly io: ConsoleIO,
+    private readonly interactive: boolean,
+  ) {
+    this.sink = {
+      stdout: (text) => void io.output.write(text),
+      stderr: (text) => void io.errorOutput.write(text),
+    };
+    const color = Boolean(io.errorOutput.isTTY && io.errorOutput.hasColors?.() && !process.env.NO_COLOR);
+    this.renderer = new OutputRenderer(this.sink, { outPrompt: interactive, color });
+    client.once("dead", (reason) => {
+      this.deadReason = reason;
+      this.sink.stderr(`\nkernel died: ${reason}\n`);
+    });
+  }
+
+  /** Runs until end of input (or Ctrl-D); resolves to the exit code. */
+  async run(): Promise<number> {
+    if (this.interactive) await this.runInteractive();
+    else await this.runPiped();
+    return this.deadReason === undefined ? 0 : 1;
+  }
+
+  private async completeness(code: string): Promise<IsCompleteReplyContent> {
+    try {
+      return (await this.client.isComplete(code, 30_000)).content;
+    } catch (error) {
+      if (this.deadReason !== undefined) throw error;
+      // A kernel that cannot tell is treated as "run it": its own error is more useful.
+      return { status: "unknown" };
+    }
+  }
+
+  private async execute(code: string): Promise<void> {
+    this.running = true;
+    try {
+      const { reply } = await this.client.execute(code, {
+        allowStdin: this.interactive,
+        onOutput: (msg) => this.renderer.render(msg),
+        onInput: (prompt, password) => this.askInput(prompt, password),
+      });
+      const count = reply.content.execution_count;
+      if (typeof count === "number") this.executionCount = count + 1;
+      if (reply.content.status === "abort" || reply.content.status === "aborted") this.sink.stderr("(execution aborted)\n");
+    } catch (error) {
+      if (this.deadReason === undefined) this.sink.stderr(`jaffle console: ${(error as Error).message}\n`);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Piped input
+  // -------------------------------------------------------------------------------------
+
+  private async runPiped(): Promise<void> {
+    const lines = createInterface({ input: this.io.input, terminal: false, crlfDelay: Infinity });
+    // Ctrl-C (SIGINT to the console) interrupts the running cell instead of leaving.
+    const onSigint = () => {
+      if (this.running) void this.client.interrupt().catch(() => undefined);
+      else process.exit(130);
+    };
+    process.on("SIGINT", onSigint);
+    try {
+      let cell: string | undefined;
+      for await (const line of lines) {
+        if (this.deadReason !== undefined) break;
+        if (cell === undefined && line.trim() === "") continue;
+        cell = cell === undefined ? line : `${cell}\n${line}`;
+        if ((await this.completeness(cell)).status !== "incomplete") {
+          await this.execute(cell);
+          cell = undefined;
+        }
+      }
+      if (cell !== undefined && this.deadReason === undefined) await this.execute(cell);
+    } finally {
+      process.off("SIGINT", onSigint);
+      lines.close();
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Terminal
+  // -------------------------------------------------------------------------------------
+
+  private rl?: Interface;
+  private cellLines: string[] = [];
+
+  private prompt(): string {
+    return this.cellLines.length === 0 ? `In [${this.executionCount}]: ` : `${" ".repeat(String(this.executionCount).length + 3)}...: `;
+  }
+
+  private async kernelHistory(): Promise<string[]> {
+    try {
+      const reply = await this.client.history({ output: false, raw: true, hist_access_type: "tail", n: 1000 }, 5000);
+      if (reply.content.status !== "ok") return [];
+      const inputs = reply.content.history
+        .map((entry) => (typeof entry[2] === "string" ? entry[2] : entry[2][0]))
+        .filter((input) => input !== "" && !input.includes("\n"));
+      return [...new Set(inputs.reverse())];
+    } catch {
+      return [];
+    }
+  }
+
+  private async complete(line: string): Promise<[string[], string]> {
+    const before = this.cellLines.length > 0 ? `${this.cellLines.join("\n")}\n` : "";
+    const code = before + line;
+    const reply = await this.client.complete(code, codePoints(code), 5000);
+    if (reply.content.status !== "ok") return [[], line];
+    const start = utf16Offset(code, reply.content.cursor_start) - before.length;
+    if (start < 0) return [[], line];
+    return [[...new Set(reply.content.matches)], line.slice(start)];
+  }
+
+  private async askInput(prompt: string, _password: boolean): Promise<string> {
+    const rl = this.rl;
+    if (!rl) return "";
+    return new Promise((resolve) => rl.question(prompt, resolve));
+  }
+
+  /** Learns the kernel's execution counter (a silent, unrecorded execution) for the first prompt. */
+  private async syncExecutionCount(): Promise<void> {
+    try {
+      const { reply } = await this.client.execute("", { silent: true, storeHistory: false, timeoutMs: 10_000 });
+      if (typeof reply.content.execution_count === "number") this.executionCount = reply.content.execution_count + 1;
+    } catch {
+      /* keep counting from 1 */
+    }
+  }
+
+  private async runInteractive(): Promise<void> {
+    const history = await this.kernelHistory();
+    await this.syncExecutionCount();
+    const info = this.client.info;
+    this.sink.stdout(`${info.banner.trim() || info.implementation}\n\njaffle console: Ctrl-C interrupts, Ctrl-D leaves (the kernel keeps running).\n\n`);
+    const rl = createInterface({
+      input: this.io.input,
+      output: this.io.output,
+      terminal: true,
+      history,
+      historySize: 1000,
+      removeHistoryDuplicates: true,
+      completer: (line: string, callback: (error: Error | null, result: [string[], string]) => void) => {
+        this.complete(line).then(
+          (result) => callback(null, result),
+          () => callback(null, [[], line]),
+        );
+      },
+    });
+    this.rl = rl;
+    const closed = new Promise<void>((resolve) => rl.once("close", () => resolve()));
+    rl.on("SIGINT", () => {
+      if (this.running) {
+        void this.client.interrupt().catch((error: unknown) => this.sink.stderr(`interrupt failed: ${(error as Error).message}\n`));
+        return;
+      }
+      // At the prompt: drop the line (and any unfinished cell) and start again.
+      this.cellLines = [];
+      this.sink.stdout("^C\n");
+      rl.write(null, { ctrl: true, name: "u" });
+      rl.setPrompt(this.prompt());
+      rl.prompt();
+    });
+    this.client.once("dead", () => rl.close());
+
+    // Lines typed while a cell runs wait their turn (type-ahead), as in IPython.
+    const queue: string[] = [];
+    let wake: (() => void) | undefined;
+    rl.on("line", (line) => {
+      queue.push(line);
+      wake?.();
+    });
+    rl.setPrompt(this.prompt());
+    rl.prompt();
+    let open = true;
+    void closed.then(() => {
+      open = false;
+      wake?.();
+    });
+    while (open) {
+      if (queue.length === 0) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        continue;
+      }
+      const line = queue.shift()!;
+      if (this.cellLines.length === 0 && line.trim() === "") {
+        rl.setPrompt(this.prompt());
+        rl.prompt();
+        continue;
+      }
+      this.cellLines.push(line);
+      const code = this.cellLines.join("\n");
+      const verdict = await this.completeness(code);
+      if (verdict.status === "incomplete") {
+        rl.setPrompt(this.prompt());
+        rl.prompt();
+        // Pre-fill the indent only when nothing was typed ahead (it would land in that line).
+        if (verdict.indent && queue.length === 0) rl.write(verdict.indent);
+        continue;
+      }
+      this.cellLines = [];
+      await this.execute(code);
+      if (!open || this.deadReason !== undefined) break;
+      this.sink.stdout("\n");
+      rl.setPrompt(this.prompt());
+      rl.prompt();
+    }
+    rl.close();
+    this.sink.stdout("\n");
+  }
+}

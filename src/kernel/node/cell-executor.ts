@@ -1,0 +1,123 @@
+/**
+ * Runs cells in the kernel's own global context (as Node's REPL does with `useGlobal`),
+ * so values, classes and promises from cells and from the user's modules share one realm
+ * (`instanceof` works across them) and a cell's globals are what the next cell sees.
+ *
+ * Interrupting: the synchronous part of a cell runs with `breakOnSigint`, so SIGINT stops
+ * even `while (true) {}`; before that and once the cell awaits, the caller's AbortSignal
+ * does it: aborting rejects the cell with a KeyboardInterrupt (the awaited work itself
+ * cannot be cancelled, only abandoned). A synchronous loop that starts after an `await`
+ * runs outside `breakOnSigint` and cannot be interrupted: JavaScript offers no way to stop
+ * it short of ending the process.
+ */
+import vm from "node:vm";
+import process from "node:process";
+import { CellSyntaxError, transformCell } from "./cell-transform.js";
+import { KeyboardInterrupt, reportError, reportSyntaxError, type ErrorReport } from "./error-report.js";
+
+export type CellOutcome =
+  /** `result` is present when the cell ended with an expression. */
+  | { status: "ok"; result?: { value: unknown } }
+  | { status: "error"; error: ErrorReport };
+
+/** The code `vm` reports when `breakOnSigint` stopped a script. */
+const SCRIPT_INTERRUPTED = "ERR_SCRIPT_EXECUTION_INTERRUPTED";
+
+/**
+ * `import()` in a cell goes through the main context's ESM loader (with tsx's hooks), and
+ * resolves relative to the kernel's working directory. Node 20 flags the option as
+ * experimental with a process warning; that warning is about the kernel, not the user's
+ * code, so it is kept out of the cell's stderr.
+ */
+const importModuleDynamically = vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+const LOADER_WARNING = "vm.USE_MAIN_CONTEXT_DEFAULT_LOADER";
+
+let warningFilterInstalled = false;
+function filterLoaderWarning(): void {
+  if (warningFilterInstalled) return;
+  warningFilterInstalled = true;
+  const listeners = process.listeners("warning");
+  process.removeAllListeners("warning");
+  process.on("warning", (warning) => {
+    if (warning.name === "ExperimentalWarning" && warning.message.includes(LOADER_WARNING)) return;
+    for (const listener of listeners) listener(warning);
+  });
+}
+
+export class CellExecutor {
+  constructor() {
+    filterLoaderWarning();
+  }
+
+  /**
+   * Runs one cell. `filename` names the cell in stack traces (`<cell 3>:2:7`); aborting
+   * `signal` interrupts it. Never throws: every failure of the user's code is an `error`
+   * outcome.
+   */
+  async run(source: string, filename: string, signal: AbortSignal): Promise<CellOutcome> {
+    if (signal.aborted) return { status: "error", error: reportError(new KeyboardInterrupt()) };
+    let transformed;
+    try {
+      transformed = transformCell(source);
+    } catch (error) {
+      if (error instanceof CellSyntaxError) return { status: "error", error: reportSyntaxError(error, source, filename) };
+      throw error;
+    }
+    let completion: unknown;
+    try {
+      const script = new vm.Script(transformed.code, {
+        filename,
+        columnOffset: transformed.columnOffset,
+        importModuleDynamically,
+      });
+      const global = globalThis as Record<string, unknown>;
+      for (const name of transformed.assignedGlobals) if (!(name in global)) global[name] = undefined;
+      completion = script.runInThisContext({ breakOnSigint: true, displayErrors: false });
+    } catch (error) {
+      return { status: "error", error: reportError(interruptedAs(error), { filename, ...transformed }) };
+    }
+    if (!transformed.isAsync) {
+      return transformed.hasResult ? { status: "ok", result: { value: completion } } : { status: "ok" };
+    }
+    try {
+      const returned = await untilAborted(completion as Promise<{ value: unknown } | undefined>, signal);
+      return returned === undefined ? { status: "ok" } : { status: "ok", result: returned };
+    } catch (error) {
+      return { status: "error", error: reportError(interruptedAs(error), { filename, ...transformed }) };
+    }
+  }
+
+  /**
+   * Evaluates one expression for `user_expressions`. Throws what the expression throws.
+   */
+  evaluate(expression: string): unknown {
+    return new vm.Script(`(${expression}\n)`, { filename: "<user expression>", importModuleDynamically }).runInThisContext({
+      breakOnSigint: true,
+      displayErrors: false,
+    });
+  }
+}
+
+/** Settles like `work`, or rejects with a KeyboardInterrupt as soon as `signal` aborts. */
+async function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  // An abandoned cell may still reject later; that is no longer anyone's error.
+  work.catch(() => undefined);
+  let onAbort!: () => void;
+  const interrupted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new KeyboardInterrupt());
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, interrupted]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+function interruptedAs(error: unknown): unknown {
+  if (error instanceof Error && (error as NodeJS.ErrnoException).code === SCRIPT_INTERRUPTED) {
+    return new KeyboardInterrupt();
+  }
+  return error;
+}

@@ -1,0 +1,96 @@
+/**
+ * How an exception from a cell is reported: `ename`, `evalue` and a traceback of the
+ * stack lines a user can act on. The frames of the kernel's own machinery (the executor,
+ * `vm`, the loops below it) are cut, as ipykernel hides its own frames.
+ */
+import { fileURLToPath } from "node:url";
+import { dirname } from "node:path";
+import { plainText } from "./rich-output.js";
+import type { CellSyntaxError } from "./cell-transform.js";
+
+export interface ErrorReport {
+  ename: string;
+  evalue: string;
+  traceback: string[];
+}
+
+/** Raised into a cell that was interrupted (SIGINT or `interrupt_request`), like Python's. */
+export class KeyboardInterrupt extends Error {
+  constructor(message = "the cell was interrupted") {
+    super(message);
+    this.name = "KeyboardInterrupt";
+  }
+}
+
+/** This directory: frames from files in it belong to the kernel, not to the user. */
+const kernelDirectory = dirname(fileURLToPath(import.meta.url));
+
+/** A stack frame of the kernel's machinery: everything from the first one down is cut. */
+function isKernelFrame(line: string): boolean {
+  return (
+    line.includes(kernelDirectory) ||
+    line.includes("(node:vm:") ||
+    line.includes("(node:internal/vm") ||
+    line.includes("at node:vm:") ||
+    line.includes("(node:async_hooks:")
+  );
+}
+
+const FRAME = /^\s+at /;
+
+/** The cell an error came from, to put its frames back in the cell's own coordinates. */
+export interface CellSource {
+  filename: string;
+  lineCount: number;
+  mapColumn(line: number, column: number): number;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * The stack of an Error with the kernel's frames removed and the cell's positions mapped
+ * back through the cell transform (frames past the cell's last line are the wrapper's).
+ */
+function userStack(error: Error, cell: CellSource | undefined): string[] {
+  const lines = (typeof error.stack === "string" ? error.stack : `${error.name}: ${error.message}`).split("\n");
+  const position = cell && new RegExp(`${escapeRegExp(cell.filename)}:(\\d+):(\\d+)`);
+  const kept: string[] = [];
+  for (const line of lines) {
+    if (!FRAME.test(line)) {
+      kept.push(line);
+      continue;
+    }
+    if (isKernelFrame(line)) break;
+    const at = position?.exec(line);
+    if (at && cell) {
+      const lineNumber = Number(at[1]);
+      if (lineNumber > cell.lineCount) continue;
+      const column = cell.mapColumn(lineNumber, Number(at[2]));
+      kept.push(line.replace(at[0], `${cell.filename}:${lineNumber}:${column}`));
+      continue;
+    }
+    kept.push(line);
+  }
+  return kept;
+}
+
+export function reportError(error: unknown, cell?: CellSource): ErrorReport {
+  if (error instanceof Error) {
+    return { ename: error.name, evalue: error.message, traceback: userStack(error, cell) };
+  }
+  // `throw "text"` and friends: there is no stack to show, only the value.
+  const shown = plainText(error);
+  return { ename: "Uncaught", evalue: shown, traceback: [`Uncaught ${shown}`] };
+}
+
+/** A cell that did not parse: the offending line with a caret under the column, like Node. */
+export function reportSyntaxError(error: CellSyntaxError, source: string, filename: string): ErrorReport {
+  const line = source.split("\n")[error.line - 1] ?? "";
+  return {
+    ename: "SyntaxError",
+    evalue: error.message,
+    traceback: [`${filename}:${error.line}`, line, `${" ".repeat(error.column)}^`, "", `SyntaxError: ${error.message}`],
+  };
+}

@@ -1,0 +1,36 @@
+/** Starts and stops the heartbeat thread (see heartbeat-worker.ts for why it is a thread). */
+import { Worker } from "node:worker_threads";
+
+export class Heartbeat {
+  private readonly exited: Promise<void>;
+
+  private constructor(private readonly worker: Worker) {
+    this.exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+  }
+
+  /** Resolves once the heartbeat socket is bound to `endpoint`. */
+  static async start(endpoint: string): Promise<Heartbeat> {
+    const worker = new Worker(new URL("./heartbeat-worker.js", import.meta.url), {
+      workerData: { endpoint },
+    });
+    await new Promise<void>((resolve, reject) => {
+      const onExit = (code: number) => reject(new Error(`heartbeat thread exited (code ${code}) before binding ${endpoint}`));
+      worker.once("error", reject);
+      worker.once("exit", onExit);
+      worker.once("message", (message: { ready?: boolean; error?: string }) => {
+        worker.off("exit", onExit);
+        if (message.ready) resolve();
+        else reject(new Error(`heartbeat: cannot bind ${endpoint}: ${message.error}`));
+      });
+    });
+    // Not unref()'d: the thread must be stopped (stop()) before the process ends, because
+    // tearing it down with its socket open aborts the process in zeromq's native code.
+    return new Heartbeat(worker);
+  }
+
+  /** Closes the socket from inside the thread and waits for the thread to end. */
+  async stop(): Promise<void> {
+    this.worker.postMessage("stop");
+    await this.exited;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The kernel side of the wire: binds shell, control and stdin (ROUTER) and iopub (PUB) on
+ * the connection file's address, verifies every incoming message, and sends through one
+ * queue per socket (zeromq v6 allows a single pending send). The heartbeat has its own
+ * thread (heartbeat.ts).
+ */
+import { randomUUID } from "node:crypto";
+import { Publisher, Router } from "zeromq";
+import { endpoint, type ConnectionInfo } from "../connection.js";
+import type { JupyterMessage } from "../messages.js";
+import { SendQueue } from "../send-queue.js";
+import { decodeMessage, encodeMessage, InvalidSignatureError, MessageSigner } from "../wire.js";
+
+export type InboundChannel = "shell" | "control" | "stdin";
+export type OutboundChannel = InboundChannel | "iopub";
+
+export interface SocketEvents {
+  message(channel: InboundChannel, message: JupyterMessage): void;
+  /** A message that was dropped: bad signature or not a Jupyter message. */
+  rejected(channel: InboundChannel, reason: string): void;
+}
+
+/** How long close() lets queued messages (the shutdown reply) leave before dropping them. */
+const LINGER_MS = 1_000;
+
+export class KernelSockets {
+  /** The kernel's identity on iopub topics (`kernel.<id>.<msg_type>`, as ipykernel names them). */
+  readonly kernelId = randomUUID();
+  private readonly signer: MessageSigner;
+  private readonly routers: Record<InboundChannel, Router>;
+  private readonly iopub: Publisher;
+  private readonly queues: Record<OutboundChannel, SendQueue>;
+
+  private constructor(info: ConnectionInfo) {
+    this.signer = new MessageSigner(info.key, info.signature_scheme);
+    this.routers = {
+      shell: new Router({ linger: LINGER_MS }),
+      control: new Router({ linger: LINGER_MS }),
+      stdin: new Router({ linger: LINGER_MS }),
+    };
+    this.iopub = new Publisher({ linger: LINGER_MS });
+    this.queues = {
+      shell: new SendQueue(this.routers.shell),
+      control: new SendQueue(this.routers.control),
+      stdin: new SendQueue(this.routers.stdin),
+      iopub: new SendQueue(this.iopub),
+    };
+  }
+
+  static async bind(info: ConnectionInfo): Promise<KernelSockets> {
+    const sockets = new KernelSockets(info);
+    try {
+      await Promise.all([
+        sockets.routers.shell.bind(endpoint(info, "shell")),
+        sockets.routers.control.bind(endpoint(info, "control")),
+        sockets.routers.stdin.bind(endpoint(info, "stdin")),
+        sockets.iopub.bind(endpoint(info, "iopub")),
+      ]);
+    } catch (error) {
+      sockets.close();
+      throw error;
+    }
+    return sockets;
+  }
+
+  /** Starts reading the inbound channels; each loop ends when its socket closes. */
+  listen(events: SocketEvents): void {
+    for (const channel of ["shell", "control", "stdin"] as const) void this.receive(channel, events);
+  }
+
+  private async receive(channel: InboundChannel, events: SocketEvents): Promise<void> {
+    const socket = this.routers[channel];
+    try {
+      for await (const frames of socket) {
+        let message: JupyterMessage;
+        try {
+          message = decodeMessage(frames, this.signer);
+        } catch (error) {
+          const reason = error instanceof InvalidSignatureError ? error.message : `malformed message: ${(error as Error).message}`;
+          events.rejected(channel, reason);
+          continue;
+        }
+        events.message(channel, message);
+      }
+    } catch (error) {
+      if (!socket.closed) events.rejected(channel, `receive failed: ${(error as Error).message}`);
+    }
+  }
+
+  send(channel: OutboundChannel, message: JupyterMessage): Promise<void> {
+    if (channel === "iopub") message.identities = [Buffer.from(`kernel.${this.kernelId}.${message.header.msg_type}`)];
+    return this.queues[channel].send(encodeMessage(message, this.signer));
+  }
+
+  /** Resolves once everything queued so far has been handed to ZeroMQ. */
+  async drained(): Promise<void> {
+    await Promise.all(Object.values(this.queues).map((queue) => queue.drained()));
+  }
+
+  close(): void {
+    for (const socket of [...Object.values(this.routers), this.iopub]) if (!socket.closed) socket.close();
+  }
+}

@@ -1,0 +1,318 @@
+/**
+ * The request handling of the built-in Node.js kernel: what it answers to each message,
+ * in ipykernel's order (status busy, execute_input, outputs, reply, status idle).
+ *
+ * Shell requests are handled one at a time in arrival order, as ipykernel does, so a cell
+ * that awaits holds back the requests behind it. Control requests (interrupt, shutdown,
+ * kernel_info) have their own queue and are answered while a cell awaits.
+ */
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
+import { packageRoot } from "../../paths.js";
+import {
+  createMessage,
+  PROTOCOL_VERSION,
+  type ContentMap,
+  type ExecuteReplyContent,
+  type JsonObject,
+  type JupyterMessage,
+  type KernelInfoReplyContent,
+  type Message,
+  type MessageType,
+} from "../messages.js";
+import { CellExecutor } from "./cell-executor.js";
+import { checkCompleteness } from "./completeness.js";
+import { complete } from "./completion.js";
+import { reportError } from "./error-report.js";
+import { CellHistory } from "./history.js";
+import { inspectAt } from "./inspection.js";
+import type { KernelSockets, InboundChannel, OutboundChannel } from "./kernel-sockets.js";
+import type { OutputCapture, StreamName } from "./output-capture.js";
+import type { RequestHeader, RequestOrigins } from "./request-origin.js";
+import { richOutput } from "./rich-output.js";
+
+export const IMPLEMENTATION = "jaffle-node";
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    return "0.0.0";
+  }
+}
+
+export function kernelInfo(): KernelInfoReplyContent {
+  return {
+    status: "ok",
+    protocol_version: PROTOCOL_VERSION,
+    implementation: IMPLEMENTATION,
+    implementation_version: packageVersion(),
+    language_info: {
+      name: "javascript",
+      version: process.versions.node,
+      mimetype: "application/javascript",
+      file_extension: ".js",
+      pygments_lexer: "javascript",
+      codemirror_mode: "javascript",
+    },
+    banner: `Node.js ${process.version} (jaffle kernel): cells share globals, top-level await, import and require of .js and .ts`,
+    help_links: [{ text: "Node.js documentation", url: "https://nodejs.org/docs/latest/api/" }],
+    debugger: false,
+  };
+}
+
+export interface ShutdownRequest {
+  restart: boolean;
+}
+
+export interface NodeKernelParts {
+  sockets: KernelSockets;
+  output: OutputCapture;
+  origins: RequestOrigins;
+}
+
+export class NodeKernel {
+  /** The kernel's session id, in the header of every message it sends. */
+  readonly session = randomUUID();
+  /** Resolves when a client asked the kernel to shut down (the reply has been queued). */
+  readonly shutdownRequested: Promise<ShutdownRequest>;
+
+  private readonly sockets: KernelSockets;
+  private readonly output: OutputCapture;
+  private readonly origins: RequestOrigins;
+  private readonly executor = new CellExecutor();
+  private readonly history = new CellHistory();
+  private executionCount = 0;
+  /** Names `<code N>` for executions that are not stored in history (silent ones). */
+  private unnamedCount = 0;
+  private readonly shellQueue: JupyterMessage[] = [];
+  private shellRunning = false;
+  /** Execute requests that arrived before a failing cell ended, to be answered "aborted". */
+  private readonly toAbort = new Set<JupyterMessage>();
+  private controlChain: Promise<void> = Promise.resolve();
+  /** Aborts the execute request in progress (from its start to its reply). */
+  private running: AbortController | undefined;
+  private requestShutdown!: (request: ShutdownRequest) => void;
+
+  constructor(parts: NodeKernelParts) {
+    this.sockets = parts.sockets;
+    this.output = parts.output;
+    this.origins = parts.origins;
+    this.shutdownRequested = new Promise((resolve) => (this.requestShutdown = resolve));
+  }
+
+  start(): void {
+    this.sockets.listen({
+      message: (channel, message) => this.receive(channel, message),
+      rejected: (channel, reason) => this.output.log(`dropped a message on ${channel}: ${reason}`),
+    });
+    this.publish("status", { execution_state: "starting" }, undefined);
+  }
+
+  /**
+   * SIGINT or interrupt_request: interrupts the cell being executed, if any. (While a cell
+   * runs synchronously, SIGINT is `breakOnSigint`'s and never reaches this.)
+   */
+  interrupt(): boolean {
+    const running = this.running;
+    if (running === undefined) return false;
+    running.abort();
+    return true;
+  }
+
+  /** Publishes output the capture collected, under the request it belongs to. */
+  publishStream(name: StreamName, text: string, parent: RequestHeader | undefined): void {
+    void this.send("iopub", createMessage("stream", { name, text }, this.options(parent)));
+  }
+
+  /** An error nobody awaited (a callback threw, a promise rejected): shown on the cell's stderr. */
+  reportUncaught(what: string, error: unknown): void {
+    const { traceback } = reportError(error);
+    this.output.write("stderr", `${what}: ${traceback.join("\n")}\n`);
+  }
+
+  /** Waits for queued messages to leave, then closes the sockets. */
+  async close(): Promise<void> {
+    this.output.flush();
+    await this.sockets.drained();
+    this.sockets.close();
+  }
+
+  private options(parent: RequestHeader | undefined, identities?: Buffer[]) {
+    return { session: this.session, username: "kernel", ...(parent ? { parent } : {}), ...(identities ? { identities } : {}) };
+  }
+
+  private send(channel: OutboundChannel, message: JupyterMessage): Promise<void> {
+    return this.sockets.send(channel, message).catch((error: Error) => {
+      this.output.log(`cannot send ${message.header.msg_type} on ${channel}: ${error.message}`);
+    });
+  }
+
+  private publish<T extends MessageType>(type: T, content: ContentMap[T], parent: RequestHeader | undefined): void {
+    // Output written before this message must be published before it.
+    this.output.flush();
+    void this.send("iopub", createMessage(type, content, this.options(parent)) as JupyterMessage);
+  }
+
+  private reply<T extends MessageType>(channel: OutboundChannel, request: JupyterMessage, type: T, content: ContentMap[T]): void {
+    this.output.flush();
+    void this.send(channel, createMessage(type, content, this.options(request.header, request.identities)) as JupyterMessage);
+  }
+
+  private receive(channel: InboundChannel, message: JupyterMessage): void {
+    if (channel === "stdin") {
+      // The kernel never asks for input, so nothing on stdin answers anything.
+      this.output.log(`ignoring ${message.header.msg_type} on stdin`);
+      return;
+    }
+    if (channel === "control") {
+      this.controlChain = this.controlChain.then(() => this.handle("control", message));
+      return;
+    }
+    this.shellQueue.push(message);
+    if (!this.shellRunning) void this.drainShell();
+  }
+
+  private async drainShell(): Promise<void> {
+    this.shellRunning = true;
+    try {
+      for (let message = this.shellQueue.shift(); message; message = this.shellQueue.shift()) {
+        if (this.toAbort.delete(message)) await this.abort(message);
+        else await this.handle("shell", message);
+      }
+    } finally {
+      this.shellRunning = false;
+    }
+  }
+
+  private async handle(channel: "shell" | "control", message: JupyterMessage): Promise<void> {
+    this.publish("status", { execution_state: "busy" }, message.header);
+    try {
+      await this.dispatch(channel, message);
+    } catch (error) {
+      // A bug in the kernel, not in the user's code: keep serving, say what happened.
+      this.output.log(`error handling ${message.header.msg_type}: ${(error as Error).stack ?? String(error)}`);
+    } finally {
+      this.publish("status", { execution_state: "idle" }, message.header);
+    }
+  }
+
+  private async dispatch(channel: "shell" | "control", message: JupyterMessage): Promise<void> {
+    switch (message.header.msg_type) {
+      case "kernel_info_request":
+        this.reply(channel, message, "kernel_info_reply", kernelInfo());
+        return;
+      case "execute_request":
+        await this.execute(channel, message as Message<"execute_request">);
+        return;
+      case "complete_request": {
+        const { code, cursor_pos } = (message as Message<"complete_request">).content;
+        this.reply(channel, message, "complete_reply", { status: "ok", ...complete(code, cursor_pos ?? code.length), metadata: {} });
+        return;
+      }
+      case "inspect_request": {
+        const { code, cursor_pos, detail_level } = (message as Message<"inspect_request">).content;
+        const inspection = inspectAt(code, cursor_pos ?? code.length, detail_level === 1 ? 1 : 0);
+        this.reply(channel, message, "inspect_reply", { status: "ok", ...inspection, metadata: {} });
+        return;
+      }
+      case "is_complete_request":
+        this.reply(channel, message, "is_complete_reply", checkCompleteness((message as Message<"is_complete_request">).content.code));
+        return;
+      case "history_request":
+        this.reply(channel, message, "history_reply", {
+          status: "ok",
+          history: this.history.query((message as Message<"history_request">).content),
+        });
+        return;
+      case "comm_info_request":
+        this.reply(channel, message, "comm_info_reply", { status: "ok", comms: {} });
+        return;
+      case "interrupt_request":
+        this.interrupt();
+        this.reply(channel, message, "interrupt_reply", { status: "ok" });
+        return;
+      case "shutdown_request": {
+        const restart = Boolean((message as Message<"shutdown_request">).content.restart);
+        this.reply(channel, message, "shutdown_reply", { status: "ok", restart });
+        // ipykernel also tells iopub listeners, so every client learns the kernel is going.
+        this.publish("shutdown_reply", { status: "ok", restart }, message.header);
+        this.requestShutdown({ restart });
+        return;
+      }
+      default:
+        // comm_open/comm_msg (no comm targets exist here) and anything newer than 5.3.
+        this.output.log(`ignoring ${message.header.msg_type} on ${channel}`);
+    }
+  }
+
+  private async execute(channel: "shell" | "control", request: Message<"execute_request">): Promise<void> {
+    const { code, user_expressions: expressions } = request.content;
+    const silent = request.content.silent ?? false;
+    const storeHistory = !silent && (request.content.store_history ?? true);
+    if (storeHistory) this.executionCount++;
+    const count = this.executionCount;
+    if (!silent) this.publish("execute_input", { code, execution_count: count }, request.header);
+    if (storeHistory) this.history.record(count, code);
+    const filename = storeHistory ? `<cell ${count}>` : `<code ${++this.unnamedCount}>`;
+
+    const running = new AbortController();
+    this.running = running;
+    let outcome;
+    try {
+      // Let busy and execute_input leave before the cell may hold the thread in a loop.
+      await this.sockets.drained();
+      outcome = await this.origins.runFor(request.header, () => this.executor.run(code, filename, running.signal));
+    } finally {
+      this.running = undefined;
+    }
+    let reply: ExecuteReplyContent;
+    if (outcome.status === "ok") {
+      const value = outcome.result?.value;
+      if (outcome.result && value !== undefined && !silent) {
+        // A value's own _toHtml() may log: that output belongs to this cell too.
+        const { data, failures } = this.origins.runFor(request.header, () => richOutput(value));
+        for (const failure of failures) this.output.write("stderr", `jaffle-node: the result's ${failure}\n`);
+        this.publish("execute_result", { execution_count: count, data, metadata: {} }, request.header);
+        if (storeHistory) this.history.recordOutput(count, String(data["text/plain"]));
+      }
+      reply = { status: "ok", execution_count: count, payload: [], user_expressions: this.evaluateExpressions(expressions) };
+    } else {
+      this.publish("error", outcome.error, request.header);
+      reply = { status: "error", execution_count: count, ...outcome.error };
+      if (request.content.stop_on_error ?? true) await this.abortQueuedExecutions();
+    }
+    this.reply(channel, request, "execute_reply", reply);
+  }
+
+  /**
+   * After a failing cell, the cells queued behind it are answered "aborted" instead of
+   * run, as ipykernel does with stop_on_error: they were written assuming this one works.
+   * Requests already in ZeroMQ's buffers are read first (one event-loop turn).
+   */
+  private async abortQueuedExecutions(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const message of this.shellQueue) if (message.header.msg_type === "execute_request") this.toAbort.add(message);
+  }
+
+  private async abort(request: JupyterMessage): Promise<void> {
+    this.publish("status", { execution_state: "busy" }, request.header);
+    this.reply("shell", request, "execute_reply", { status: "aborted", execution_count: null });
+    this.publish("status", { execution_state: "idle" }, request.header);
+  }
+
+  private evaluateExpressions(expressions: JsonObject | undefined): JsonObject {
+    const results: JsonObject = {};
+    for (const [name, expression] of Object.entries(expressions ?? {})) {
+      try {
+        const value = this.executor.evaluate(String(expression));
+        results[name] = { status: "ok", data: richOutput(value).data, metadata: {} };
+      } catch (error) {
+        results[name] = { status: "error", ...reportError(error) };
+      }
+    }
+    return results;
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The log hub: every source (the supervisor, each kernel, app, process and job) gets a
+ * Logger from here, and every record goes
+ *
+ *   level threshold ─► source's suppress/replace rules ─► root suppress/replace rules
+ *     ─► onRecord listeners ─► pretty or JSON line ─► batched writer ─► out
+ *
+ * Decisions:
+ * - Threshold: a source's own `level` if it has one, otherwise the hub's `level` (the
+ *   `--log-level` / `--debug` value). The root logger block's `level` is NOT read here:
+ *   the caller folds it into `level` (command line first, then `logger { level }`,
+ *   then "info"), so there is one place that decides the global threshold.
+ * - A record's message loses its final line break (kernels stream "text\n"); inner
+ *   line breaks make a multi-line record.
+ * - `color: false` strips every ANSI escape from messages (also colour that a
+ *   replace_regex or a tty process produced), in both formats: plain text means plain.
+ * - JSON is pino's own line format, written by pino: `{"level":30,"time":…,"pid":…,
+ *   "hostname":…,"name":…,"msg":…}`. Levels keep pino's numbers (critical 60, error 50,
+ *   warning 40, info 30, debug 20), so pino tooling reads them; no extra `levelName`
+ *   field, to stay exactly pino's format (the mapping is `PINO_LEVELS`).
+ * - Listeners see the record exactly as written (after every rule).
+ * - Nothing is dropped under a flood: see BatchedWriter. Call `flush()` before exiting.
+ */
+import { pino, type Logger as PinoLogger } from "pino";
+import type { LoggerConfig } from "../config/types.js";
+import type { ReplaceOptions } from "../config/replace.js";
+import { BatchedWriter } from "./batched-writer.js";
+import type { Level, Logger } from "./logger.js";
+import { PrettyFormatter } from "./pretty.js";
+import { stripAnsi } from "./ansi.js";
+import { compileRules, levelIndex, type CompiledRules } from "./rules.js";
+
+export type LogFormat = "pretty" | "json";
+
+export interface LogRecord {
+  /** Milliseconds since the epoch, when the record was logged. */
+  time: number;
+  level: Level;
+  /** The name shown in the line: the logger block's `name` if it renames the source. */
+  name: string;
+  msg: string;
+  /** The name the logger was created with (the block's label), even when renamed. */
+  source: string;
+}
+
+export interface LogHubOptions {
+  format: LogFormat;
+  color: boolean;
+  /** The global threshold (from --log-level / --debug, else the root block's level). */
+  level: Level;
+  /** The root `logger` block: its suppress and replace rules apply to every source. */
+  root: LoggerConfig;
+  /** Where lines go (default: process.stdout). */
+  out?: NodeJS.WritableStream;
+  /** Variables, environment and cwd for `${...}` expressions in replace_regex `to` templates. */
+  replace?: ReplaceOptions;
+}
+
+/** pino's numeric level for each Jaffle level. */
+export const PINO_LEVELS: Record<Level, number> = { critical: 60, error: 50, warning: 40, info: 30, debug: 20 };
+
+type JaffleLevel = Level;
+type RecordSink = (record: LogRecord) => void;
+
+export class LogHub {
+  private readonly writer: BatchedWriter;
+  private readonly rootRules: CompiledRules;
+  private readonly globalThreshold: number;
+  private readonly color: boolean;
+  private readonly listeners = new Set<RecordSink>();
+  private readonly emitLine: RecordSink;
+  private readonly replaceOptions: ReplaceOptions;
+
+  constructor(options: LogHubOptions) {
+    this.writer = new BatchedWriter(options.out ?? process.stdout);
+    this.replaceOptions = options.replace ?? {};
+    this.rootRules = compileRules(options.root, "logger", this.replaceOptions);
+    this.globalThreshold = levelIndex(options.level);
+    this.color = options.color;
+    this.emitLine = options.format === "json" ? this.jsonSink() : this.prettySink();
+  }
+
+  /** A logger for one source; `rules` is the source's `logger` block. */
+  logger(name: string, rules?: LoggerConfig): Logger {
+    const own = compileRules(rules, `logger of "${name}"`, this.replaceOptions);
+    const threshold = own.threshold >= 0 ? own.threshold : this.globalThreshold;
+    const shownName = rules?.name ?? name;
+    const log = (level: Level, message: string): void => {
+      if (levelIndex(level) > threshold) return;
+      this.dispatch(level, shownName, name, message, own);
+    };
+    return {
+      name: shownName,
+      critical: (message) => log("critical", message),
+      error: (message) => log("error", message),
+      warning: (message) => log("warning", message),
+      info: (message) => log("info", message),
+      debug: (message) => log("debug", message),
+      log,
+    };
+  }
+
+  /** Calls `listener` with every record that passed the rules; returns the unsubscribe function. */
+  onRecord(listener: (record: LogRecord) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves once every record logged so far has been written to `out`. */
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+
+  private dispatch(level: Level, name: string, source: string, message: string, own: CompiledRules): void {
+    const time = Date.now();
+    let msg: string | undefined = trimFinalLineBreak(message);
+    msg = own.apply(msg);
+    if (msg === undefined) return;
+    msg = this.rootRules.apply(msg);
+    if (msg === undefined) return;
+    if (!this.color) msg = stripAnsi(msg);
+    const record: LogRecord = { time, level, name, msg, source };
+    for (const listener of this.listeners) {
+      try {
+        listener(record);
+      } catch {
+        // A failing listener (a readiness check) must not stop the log stream.
+      }
+    }
+    this.emitLine(record);
+  }
+
+  private prettySink(): RecordSink {
+    const formatter = new PrettyFormatter(this.color);
+    return (record) => this.writer.write(formatter.format(record));
+  }
+
+  private jsonSink(): RecordSink {
+    // pino stamps `time` itself; hand it the record's own time so listeners and the
+    // written line agree to the millisecond.
+    let recordTime = 0;
+    const root = pino<JaffleLevel>(
+      {
+        customLevels: PINO_LEVELS,
+        useOnlyCustomLevels: true,
+        level: "debug",
+        timestamp: () => `,"time":${recordTime}`,
+      },
+      { write: (line: string) => this.writer.write(line) },
+    );
+    const children = new Map<string, PinoLogger<JaffleLevel>>();
+    return (record) => {
+      let child = children.get(record.name);
+      if (child === undefined) {
+        child = root.child({ name: record.name });
+        children.set(record.name, child);
+      }
+      recordTime = record.time;
+      child[record.level](record.msg);
+    };
+  }
+}
+
+function trimFinalLineBreak(message: string): string {
+  if (message.endsWith("\n")) return message.slice(0, message.endsWith("\r\n") ? -2 : -1);
+  return message;
+}
+

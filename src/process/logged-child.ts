@@ -1,0 +1,160 @@
+/**
+ * Spawning one command as the leader of its own process group and turning its output
+ * into log lines: stdout at info, stderr at warning; behind a pseudo-terminal (tty)
+ * both arrive merged on the terminal and are logged at info with only colour kept.
+ * Shared by ManagedProcess (long-running) and JobRunner (on demand).
+ *
+ * A process is its whole group: when the leader exits, whatever it left running in
+ * its group is terminated too, so a restart never collides with a leftover (a port
+ * still bound) and nothing outlives its process. The group is reported to the
+ * tracker from spawn until it is gone.
+ */
+import { spawn } from "node:child_process";
+import { constants as osConstants } from "node:os";
+import * as pty from "node-pty";
+import type { Logger } from "../log/logger.js";
+import type { ProcessGroupTracker } from "./tracker.js";
+import { LineSplitter } from "./line-splitter.js";
+import { keepOnlyColor } from "./terminal-text.js";
+import { isGroupAlive, terminateGroup } from "./groups.js";
+import { checkWorkingDirectory, resolveExecutable } from "./executable.js";
+
+export interface ChildSpec {
+  argv: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  tty: boolean;
+  /** Shown by the tracker (and the reaper) for this group. */
+  label: string;
+  logger: Logger;
+  tracker: ProcessGroupTracker;
+}
+
+export interface ChildExit {
+  /** Exit code; null when a signal ended the leader. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** "exit code 1" / "signal SIGKILL", for log lines. */
+export function describeExit(status: ChildExit): string {
+  return status.signal ? `signal ${status.signal}` : `exit code ${status.code}`;
+}
+
+export interface LoggedChild {
+  /** The leader's pid, which is also the group id. */
+  readonly pid: number;
+  /** Resolves once the leader exited, its group is gone and all its output is logged. */
+  readonly exited: Promise<ChildExit>;
+}
+
+/** Columns of the pseudo-terminal: wide, so programs that fit output to it do not wrap. */
+const PTY_COLUMNS = 200;
+const PTY_ROWS = 50;
+/** How long leftovers of an exited leader get between SIGTERM and SIGKILL. */
+const LEFTOVER_TIMEOUT_MS = 5000;
+/** After the group is gone, output pipes should close at once; a process that left the group (setsid) may hold them. */
+const PIPE_CLOSE_GRACE_MS = 2000;
+
+const signalNames = new Map<number, NodeJS.Signals>(
+  Object.entries(osConstants.signals).map(([name, number]) => [number, name as NodeJS.Signals]),
+);
+
+/**
+ * Spawns the command; resolves once it runs. Rejects with a one-line Error when it
+ * cannot start (program not found, missing working directory, spawn failure).
+ */
+export async function spawnLoggedChild(spec: ChildSpec): Promise<LoggedChild> {
+  const [file, ...args] = spec.argv;
+  if (file === undefined) throw new Error("empty command");
+  checkWorkingDirectory(spec.cwd);
+  const executable = resolveExecutable(file, spec.cwd, spec.env);
+  return spec.tty ? spawnWithPty(spec, executable, args) : spawnWithPipes(spec, executable, args);
+}
+
+async function endLeftovers(pgid: number, logger: Logger): Promise<void> {
+  if (!isGroupAlive(pgid)) return;
+  const how = await terminateGroup(pgid, LEFTOVER_TIMEOUT_MS);
+  logger.debug(`ended processes left running in the group after its leader exited (${how})`);
+}
+
+function spawnWithPipes(spec: ChildSpec, executable: string, args: string[]): Promise<LoggedChild> {
+  const child = spawn(executable, args, {
+    cwd: spec.cwd,
+    env: spec.env,
+    // Own group (detached) so signals reach everything it starts; no stdin, so a
+    // process that reads it sees EOF instead of stealing the terminal.
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    // argv[0] as written in the command, as a shell would pass it.
+    argv0: spec.argv[0],
+  });
+  const stdoutLines = new LineSplitter((line) => spec.logger.info(line));
+  const stderrLines = new LineSplitter((line) => spec.logger.warning(line));
+  child.stdout!.on("data", (chunk: Buffer) => stdoutLines.push(chunk));
+  child.stderr!.on("data", (chunk: Buffer) => stderrLines.push(chunk));
+
+  return new Promise((resolveSpawn, rejectSpawn) => {
+    child.once("error", (error) => rejectSpawn(new Error(`cannot run ${JSON.stringify(spec.argv[0])}: ${error.message}`)));
+    child.once("spawn", () => {
+      const pid = child.pid!;
+      spec.tracker.track(pid, spec.label);
+      const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
+      const exited = new Promise<ChildExit>((resolve) => {
+        child.once("exit", (code, signal) => {
+          void (async () => {
+            await endLeftovers(pid, spec.logger);
+            spec.tracker.untrack(pid);
+            let timer: NodeJS.Timeout | undefined;
+            await Promise.race([closed, new Promise<void>((r) => (timer = setTimeout(r, PIPE_CLOSE_GRACE_MS)))]);
+            clearTimeout(timer);
+            child.stdout!.destroy();
+            child.stderr!.destroy();
+            stdoutLines.end();
+            stderrLines.end();
+            resolve({ code, signal });
+          })();
+        });
+      });
+      resolveSpawn({ pid, exited });
+    });
+  });
+}
+
+async function spawnWithPty(spec: ChildSpec, executable: string, args: string[]): Promise<LoggedChild> {
+  const env = { ...spec.env };
+  // Programs only colour for a terminal they know; a CI's TERM=dumb would defeat tty.
+  if (env.TERM === undefined || env.TERM === "dumb") env.TERM = "xterm-256color";
+  let terminal: pty.IPty;
+  try {
+    terminal = pty.spawn(executable, args, { name: env.TERM, cols: PTY_COLUMNS, rows: PTY_ROWS, cwd: spec.cwd, env });
+  } catch (error) {
+    throw new Error(`cannot run ${JSON.stringify(spec.argv[0])} in a pseudo-terminal: ${(error as Error).message}`, { cause: error });
+  }
+  // node-pty makes the child a session (and so group) leader.
+  const pid = terminal.pid;
+  spec.tracker.track(pid, spec.label);
+  const lines = new LineSplitter((line) => {
+    const text = keepOnlyColor(line);
+    // A redraw-only line (cursor movement, clear) leaves nothing to log.
+    if (text.length > 0 || line.length === 0) spec.logger.info(text);
+  });
+  const dataSubscription = terminal.onData((data) => lines.push(data));
+  const exited = new Promise<ChildExit>((resolve) => {
+    const exitSubscription = terminal.onExit(({ exitCode, signal }) => {
+      exitSubscription.dispose();
+      void (async () => {
+        await endLeftovers(pid, spec.logger);
+        spec.tracker.untrack(pid);
+        // node-pty delivers the last output before onExit; give the event loop one
+        // turn for data already queued, then stop listening.
+        await new Promise((r) => setImmediate(r));
+        dataSubscription.dispose();
+        lines.end();
+        const signalName = signal ? (signalNames.get(signal) ?? null) : null;
+        resolve({ code: signalName ? null : exitCode, signal: signalName });
+      })();
+    });
+  });
+  return { pid, exited };
+}

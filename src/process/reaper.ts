@@ -1,0 +1,113 @@
+/**
+ * No child survives the supervisor, even when it is killed with SIGKILL (which runs no
+ * handler at all). The Reaper is a ProcessGroupTracker that mirrors every tracked
+ * group to a small guardian process (reaper-main.ts) over a pipe. The kernel closes
+ * that pipe when the supervisor dies, however it dies; the guardian then ends every
+ * group still tracked. A clean shutdown calls close() first, so nothing is killed.
+ *
+ * The guardian gets none of the supervisor's stdout/stderr (a reader of the
+ * supervisor's output sees EOF when the supervisor exits) and does not keep the
+ * supervisor's event loop alive.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import type { Socket } from "node:net";
+import { dirname, extname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ProcessGroupTracker } from "./tracker.js";
+import { encodeCommand, READY_LINE, type ReaperCommand } from "./reaper-protocol.js";
+
+const START_TIMEOUT_MS = 10_000;
+const CLOSE_TIMEOUT_MS = 5000;
+
+function guardianCommand(): { script: string; execArgv: string[] } {
+  const here = fileURLToPath(import.meta.url);
+  const extension = extname(here);
+  // Run from sources (tsx) the guardian is a .ts file too and needs the same loader.
+  return {
+    script: join(dirname(here), `reaper-main${extension}`),
+    execArgv: extension === ".ts" ? ["--import", "tsx"] : [],
+  };
+}
+
+export class Reaper implements ProcessGroupTracker {
+  private closed = false;
+  private readonly exited: Promise<void>;
+
+  private constructor(private readonly guardian: ChildProcess) {
+    this.exited = new Promise((resolve) => {
+      if (guardian.exitCode !== null || guardian.signalCode !== null) resolve();
+      else guardian.once("exit", () => resolve());
+    });
+  }
+
+  /** Starts the guardian and resolves once it listens. */
+  static async start(): Promise<Reaper> {
+    const { script, execArgv } = guardianCommand();
+    const guardian = spawn(process.execPath, [...execArgv, script], {
+      cwd: "/",
+      detached: true,
+      stdio: ["pipe", "pipe", "ignore"],
+    });
+    await new Promise<void>((resolve, reject) => {
+      let output = "";
+      const fail = (why: string) => {
+        clearTimeout(timer);
+        guardian.kill("SIGKILL");
+        reject(new Error(`the reaper guardian did not start: ${why}`));
+      };
+      const timer = setTimeout(() => fail(`no answer within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
+      guardian.once("error", (error) => fail(error.message));
+      guardian.once("exit", (code, signal) => fail(`it exited (${signal ?? `code ${code}`})`));
+      guardian.stdout!.setEncoding("utf8").on("data", (data: string) => {
+        output += data;
+        if (output.includes(`${READY_LINE}\n`)) {
+          clearTimeout(timer);
+          guardian.removeAllListeners("exit");
+          guardian.removeAllListeners("error");
+          resolve();
+        }
+      });
+    });
+    guardian.stdout!.destroy();
+    // A write to a guardian that died must not crash the supervisor.
+    guardian.stdin!.on("error", () => undefined);
+    // Neither the guardian nor its pipe may keep the supervisor running.
+    guardian.unref();
+    (guardian.stdin as Socket).unref();
+    return new Reaper(guardian);
+  }
+
+  /** The guardian's pid (for tests and `jaffle status`). */
+  get pid(): number {
+    return this.guardian.pid!;
+  }
+
+  track(pgid: number, label: string): void {
+    this.send({ kind: "track", pgid, label });
+  }
+
+  untrack(pgid: number): void {
+    this.send({ kind: "untrack", pgid });
+  }
+
+  /** Tells the guardian to exit without killing anything, and waits until it has. */
+  async close(): Promise<void> {
+    if (!this.closed) {
+      this.send({ kind: "close" });
+      this.closed = true;
+      this.guardian.stdin!.end();
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      this.exited.then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), CLOSE_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) this.guardian.kill("SIGKILL");
+  }
+
+  private send(command: ReaperCommand): void {
+    if (this.closed || this.guardian.stdin!.destroyed) return;
+    this.guardian.stdin!.write(encodeCommand(command));
+  }
+}

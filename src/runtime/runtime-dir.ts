@@ -1,0 +1,133 @@
+/**
+ * The runtime directory (`.jaffle` by default): the status file, the kernels' connection
+ * files and a lock file. One supervisor owns it at a time: `acquireRuntimeDir` refuses a
+ * second `jaffle start` while the first runs, and clears what a dead one left behind
+ * (Jaffle made the user run `jaffle stop` first; we just log it and go on).
+ */
+import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { UserError } from "../cli/errors.js";
+import { isJaffleRunning } from "./pid.js";
+import { readStatus, STATUS_FILE, writeStatus, type RuntimeStatus } from "./status.js";
+
+export const DEFAULT_RUNTIME_DIR = ".jaffle";
+/** Created with O_EXCL: whoever creates it owns the directory. Holds the owner's pid. */
+export const LOCK_FILE = "supervisor.pid";
+
+/** What a previous supervisor left in a runtime directory. */
+export type PreviousRun =
+  | { kind: "none" }
+  | { kind: "running"; pid: number }
+  | { kind: "stale"; pid: number | undefined };
+
+export function resolveRuntimeDir(projectDir: string, runtimeDir: string | undefined): string {
+  return resolve(projectDir, runtimeDir ?? DEFAULT_RUNTIME_DIR);
+}
+
+function readLockPid(dir: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(join(dir, LOCK_FILE), "utf8").trim(), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Files a supervisor writes into its runtime directory (and so may remove). */
+function isOurFile(name: string): boolean {
+  return (
+    name === STATUS_FILE ||
+    name === LOCK_FILE ||
+    /^kernel-.+\.json$/.test(name) ||
+    /^status\.json\.\d+\.tmp$/.test(name)
+  );
+}
+
+/** Looks at a runtime directory without changing it. */
+export function inspectRuntimeDir(dir: string): PreviousRun {
+  const status = readStatus(dir);
+  const pid = readLockPid(dir) ?? status?.pid;
+  if (pid !== undefined && isJaffleRunning(pid)) return { kind: "running", pid };
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return { kind: "none" };
+  }
+  return names.some(isOurFile) ? { kind: "stale", pid } : { kind: "none" };
+}
+
+/**
+ * Removes the files a supervisor writes (status, lock, connection files), then the
+ * directory itself if nothing else is in it. Files of other tools are left alone.
+ */
+export function removeRuntimeFiles(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  // The lock goes last: until it is gone, nobody else takes the directory.
+  for (const name of names.filter((n) => isOurFile(n) && n !== LOCK_FILE)) rmSync(join(dir, name), { force: true });
+  rmSync(join(dir, LOCK_FILE), { force: true });
+  try {
+    rmdirSync(dir);
+  } catch {
+    /* not empty or already gone: keep it */
+  }
+}
+
+export interface RuntimeDir {
+  readonly path: string;
+  /** What was there before we took it (a stale run is reported so the caller can log it). */
+  readonly previous: PreviousRun;
+  /** Where the launcher writes the connection file of kernel `name`. */
+  connectionFile(kernelName: string): string;
+  writeStatus(status: RuntimeStatus): void;
+  /** Removes every file we wrote and gives the directory up. */
+  release(): void;
+}
+
+/**
+ * Takes the runtime directory for this process: creates it (0700), refuses when another
+ * jaffle runs there, clears a stale run's files, and writes the lock.
+ */
+export function acquireRuntimeDir(dir: string): RuntimeDir {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // mkdir's mode is masked by umask and ignored for an existing directory.
+  chmodSync(dir, 0o700);
+  const previous = inspectRuntimeDir(dir);
+  if (previous.kind === "running") {
+    throw new UserError(
+      `jaffle is already running in this directory (pid ${previous.pid}, runtime dir ${dir}); stop it with "jaffle stop"`,
+    );
+  }
+  if (previous.kind === "stale") removeRuntimeFiles(dir);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  let fd: number;
+  try {
+    fd = openSync(join(dir, LOCK_FILE), "wx", 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    // Another start won the race between our check and our create.
+    const pid = readLockPid(dir);
+    throw new UserError(`jaffle is already running in this directory${pid ? ` (pid ${pid})` : ""}; stop it with "jaffle stop"`);
+  }
+  writeSync(fd, `${process.pid}\n`);
+  closeSync(fd);
+  let released = false;
+  return {
+    path: dir,
+    previous,
+    connectionFile: (kernelName) => join(dir, `kernel-${kernelName}.json`),
+    writeStatus: (status) => {
+      if (!released) writeStatus(dir, status);
+    },
+    release: () => {
+      if (released) return;
+      released = true;
+      removeRuntimeFiles(dir);
+    },
+  };
+}

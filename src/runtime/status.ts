@@ -1,0 +1,82 @@
+/**
+ * The status file (`<runtime dir>/status.json`): what a running supervisor has started,
+ * for `jaffle status`, `jaffle stop` and anyone who wants to attach to a kernel. It is
+ * rewritten whole on every change (temp file + rename), so a reader never sees half a
+ * file, and kept mode 0600 because it names the connection files.
+ */
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export const STATUS_FILE = "status.json";
+
+export interface KernelStatus {
+  connectionFile: string;
+  /** The kernel process (leader of its own process group). */
+  pid: number;
+  language: string;
+  restarts: number;
+}
+
+export interface AppStatus {
+  kernel: string;
+  class: string;
+}
+
+/** As ManagedProcess reports it (backoff: waiting to be restarted). */
+export type ProcessState = "starting" | "running" | "backoff" | "exited" | "failed" | "stopped";
+
+export interface ProcessStatus {
+  /** The current process (leader of its own group); null while not running. */
+  pid: number | null;
+  state: ProcessState;
+  restarts: number;
+}
+
+export interface RuntimeStatus {
+  /** The supervisor's pid. */
+  pid: number;
+  /** ISO 8601 time the supervisor started. */
+  startedAt: string;
+  projectDir: string;
+  kernels: Record<string, KernelStatus>;
+  apps: Record<string, AppStatus>;
+  processes: Record<string, ProcessStatus>;
+}
+
+export function statusPath(runtimeDir: string): string {
+  return join(runtimeDir, STATUS_FILE);
+}
+
+/** Writes the whole status atomically: a reader sees the old file or the new one. */
+export function writeStatus(runtimeDir: string, status: RuntimeStatus): void {
+  const target = statusPath(runtimeDir);
+  // The temp name carries our pid so two writers (a stale run being cleaned, a new one)
+  // never share a temp file.
+  const temp = `${target}.${process.pid}.tmp`;
+  writeFileSync(temp, JSON.stringify(status, null, 2) + "\n", { mode: 0o600 });
+  renameSync(temp, target);
+}
+
+/** The status file, or undefined when there is none or it is not a status file. */
+export function readStatus(runtimeDir: string): RuntimeStatus | undefined {
+  let text: string;
+  try {
+    text = readFileSync(statusPath(runtimeDir), "utf8");
+  } catch {
+    return undefined;
+  }
+  try {
+    const value = JSON.parse(text) as Partial<RuntimeStatus>;
+    if (typeof value.pid !== "number" || typeof value.startedAt !== "string") return undefined;
+    return {
+      pid: value.pid,
+      startedAt: value.startedAt,
+      projectDir: value.projectDir ?? "",
+      kernels: value.kernels ?? {},
+      apps: value.apps ?? {},
+      processes: value.processes ?? {},
+    };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * One kernel block as the apps see it (`AppKernel`): it runs code in whichever kernel
+ * process is current and logs the outputs to whoever ran the code. It outlives kernel
+ * restarts: while a dead kernel is being replaced, calls wait for the new one; once the
+ * supervisor gives up on the kernel, calls fail.
+ */
+import type { AppKernel, ExecuteOutcome } from "../apps/api.js";
+import type { RunningKernel } from "../kernel/launcher.js";
+import type { JupyterMessage } from "../kernel/messages.js";
+import type { Logger } from "../log/logger.js";
+import { OutputRouter } from "./output-router.js";
+
+/** What the host needs of a running kernel (the launcher's RunningKernel has it). */
+export type HostableKernel = Pick<RunningKernel, "language" | "client" | "on" | "off">;
+
+export class KernelGoneError extends Error {
+  constructor(kernel: string, why: string) {
+    super(`kernel ${kernel} ${why}`);
+    this.name = "KernelGoneError";
+  }
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: Error): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Nobody may be waiting when the kernel is given up; that is not an unhandled error.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+function textPlain(msg: JupyterMessage | undefined): string | undefined {
+  if (!msg || msg.header.msg_type !== "execute_result") return undefined;
+  const text = (msg as JupyterMessage<"execute_result">).content.data?.["text/plain"];
+  return typeof text === "string" ? text : undefined;
+}
+
+export class KernelHost implements AppKernel {
+  readonly #router: OutputRouter;
+  #current: HostableKernel | undefined;
+  #next: Deferred<HostableKernel> = deferred();
+  #language: string;
+  #generation = 0;
+  readonly #onIopub = (msg: JupyterMessage) => {
+    // Deferred by a microtask: the client may hand the same message to an execute's
+    // onOutput right after emitting it, and that is where we learn the msg_id of a
+    // request still running. Every message is deferred alike, so order is kept.
+    queueMicrotask(() => this.#router.dispatch(msg));
+  };
+
+  constructor(
+    readonly name: string,
+    language: string,
+    /** The kernel's own logger: outputs nobody claimed land here. */
+    readonly logger: Logger,
+  ) {
+    this.#language = language;
+    this.#router = new OutputRouter(logger);
+  }
+
+  get language(): string {
+    return this.#language;
+  }
+
+  /** Changes whenever the kernel process changes; app instances are bound to one generation. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** The kernel process calls go to now, if one is up. */
+  get current(): HostableKernel | undefined {
+    return this.#current;
+  }
+
+  /** A (new) kernel process is up: calls go to it from now on. */
+  attach(kernel: HostableKernel): void {
+    this.detach();
+    this.#current = kernel;
+    this.#generation += 1;
+    this.#language = kernel.language || this.#language;
+    kernel.client.on("iopub", this.#onIopub);
+    this.#next.resolve(kernel);
+  }
+
+  /** The current kernel died or is being replaced: calls wait for `attach`. */
+  detach(): void {
+    const old = this.#current;
+    if (!old) return;
+    old.client.off("iopub", this.#onIopub);
+    this.#current = undefined;
+    this.#generation += 1;
+    this.#next = deferred();
+  }
+
+  /** No kernel will come any more: waiting and future calls fail with `why`. */
+  close(why: string): void {
+    this.detach();
+    const error = new KernelGoneError(this.name, why);
+    this.#next.reject(error);
+    this.#next = deferred();
+    this.#next.reject(error);
+  }
+
+  async execute(code: string, options: { logger?: Logger; silent?: boolean } = {}): Promise<ExecuteOutcome> {
+    const logger = options.logger ?? this.logger;
+    const kernel = this.#current ?? (await this.#next.promise);
+    let routed = false;
+    const onOutput = (msg: JupyterMessage) => {
+      const parent = (msg.parent_header as { msg_id?: string }).msg_id;
+      if (!routed && parent) {
+        this.#router.route(parent, logger);
+        routed = true;
+      }
+    };
+    // A kernel that dies mid-request never replies: end the call instead of hanging.
+    let onExit!: () => void;
+    const died = new Promise<never>((_, reject) => {
+      onExit = () => reject(new KernelGoneError(this.name, "died while running code"));
+      kernel.on("exit", onExit);
+      kernel.on("dead", onExit);
+    });
+    let result: Awaited<ReturnType<RunningKernel["client"]["execute"]>>;
+    try {
+      result = await Promise.race([kernel.client.execute(code, { onOutput, silent: options.silent ?? false }), died]);
+    } finally {
+      kernel.off("exit", onExit);
+      kernel.off("dead", onExit);
+    }
+    // Later outputs of this request (work it started) still belong to `logger`.
+    this.#router.route(result.msgId, logger);
+    const reply = result.reply.content as { status: string; ename?: string; evalue?: string; traceback?: string[] };
+    if (reply.status === "ok") {
+      const value = textPlain(result.outputs.findLast((m) => m.header.msg_type === "execute_result"));
+      return value === undefined ? { status: "ok" } : { status: "ok", result: value };
+    }
+    if (reply.status === "error") {
+      return {
+        status: "error",
+        ename: reply.ename ?? "Error",
+        evalue: reply.evalue ?? "",
+        traceback: reply.traceback ?? [],
+      };
+    }
+    return { status: "aborted" };
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * One `kernel` block: launches the kernel process, keeps it attached to its KernelHost,
+ * and starts it again when it dies unexpectedly (at most `RestartBudget` times a
+ * minute). The supervisor listens for "restarted" to create the kernel's apps again.
+ */
+import { EventEmitter } from "node:events";
+import type { KernelConfig } from "../config/types.js";
+import { launchKernel, type RunningKernel } from "../kernel/launcher.js";
+import type { Logger } from "../log/logger.js";
+import type { ProcessGroupTracker } from "../process/tracker.js";
+import { errorText } from "./app-slot.js";
+import { KernelHost } from "./kernel-host.js";
+import { RestartBudget } from "./restart-budget.js";
+
+export interface KernelSlotOptions {
+  runtimeDir: string;
+  projectDir: string;
+  logger: Logger;
+  tracker: ProcessGroupTracker;
+  /** Launch and answer within this long, or the launch fails. */
+  startupTimeoutMs: number;
+}
+
+export interface KernelSlotEvents {
+  /** A new kernel process is up after the previous one died. */
+  restarted: [];
+  /** The kernel died and will not be started again. */
+  "gave-up": [reason: string];
+  /** pid, restarts or language changed (for the status file). */
+  changed: [];
+}
+
+const FIRST_RESTART_DELAY_MS = 200;
+const MAX_RESTART_DELAY_MS = 5_000;
+
+function describeExit(args: unknown[]): string {
+  const [first, second] = args;
+  if (typeof first === "number") return `exit code ${first}`;
+  if (typeof first === "string") return `signal ${first}`;
+  if (first && typeof first === "object") {
+    const info = first as { code?: number | null; signal?: string | null; exitCode?: number | null };
+    const code = info.code ?? info.exitCode;
+    if (typeof info.signal === "string") return `signal ${info.signal}`;
+    if (typeof code === "number") return `exit code ${code}`;
+  }
+  if (typeof second === "string") return `signal ${second}`;
+  return "unknown cause";
+}
+
+export class KernelSlot extends EventEmitter<KernelSlotEvents> {
+  readonly host: KernelHost;
+  readonly budget = new RestartBudget(5, 60_000);
+  #kernel: RunningKernel | undefined;
+  #stopping = false;
+  #restartDelay = FIRST_RESTART_DELAY_MS;
+
+  constructor(
+    readonly name: string,
+    readonly config: KernelConfig,
+    private readonly options: KernelSlotOptions,
+  ) {
+    super();
+    // Until the kernelspec is read, the language is a guess from the block.
+    this.host = new KernelHost(name, config.kernel_name ? "" : "javascript", options.logger);
+  }
+
+  get logger(): Logger {
+    return this.options.logger;
+  }
+
+  get kernel(): RunningKernel | undefined {
+    return this.#kernel;
+  }
+
+  get restarts(): number {
+    return this.budget.total;
+  }
+
+  /** Launches the kernel; resolves once it answered. */
+  async start(): Promise<void> {
+    const { options, config, name } = this;
+    const kernel = await launchKernel({
+      name,
+      kernelName: config.kernel_name,
+      runtimeDir: options.runtimeDir,
+      cwd: options.projectDir,
+      passEnv: config.pass_env,
+      env: config.env,
+      logger: options.logger,
+      tracker: options.tracker,
+      startupTimeoutMs: options.startupTimeoutMs,
+    });
+    if (this.#stopping) {
+      // Shutdown began while we were launching: don't leave this one behind.
+      await kernel.shutdown(2_000);
+      throw new Error(`kernel ${name}: shutdown began during start`);
+    }
+    this.#kernel = kernel;
+    kernel.once("exit", (exit) => this.#onDeath(kernel, [exit]));
+    kernel.on("dead", (reason) => {
+      // Heartbeat lost while the process lives on (wedged): kill it, and the "exit"
+      // that follows restarts it like any other death.
+      if (this.#kernel !== kernel || this.#stopping || !kernel.running) return;
+      this.logger.error(`kernel stopped answering (${reason}); killing it`);
+      try {
+        process.kill(-kernel.pid, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    });
+    this.host.attach(kernel);
+    this.emit("changed");
+  }
+
+  #onDeath(kernel: RunningKernel, args: unknown[]): void {
+    if (this.#kernel !== kernel || this.#stopping) return;
+    this.#kernel = undefined;
+    this.host.detach();
+    this.emit("changed");
+    const how = describeExit(args);
+    if (!this.budget.take()) {
+      const reason = `died (${how}) ${this.budget.limit + 1} times within ${this.budget.windowMs / 1000} s; not restarting it`;
+      this.logger.error(reason);
+      this.host.close(reason);
+      this.emit("gave-up", reason);
+      return;
+    }
+    this.logger.warning(
+      `kernel died (${how}); starting it again (restart ${this.budget.total}, at most ${this.budget.limit} within ${this.budget.windowMs / 1000} s)`,
+    );
+    void this.#restart();
+  }
+
+  async #restart(): Promise<void> {
+    const delay = this.#restartDelay;
+    this.#restartDelay = Math.min(MAX_RESTART_DELAY_MS, delay * 2);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    if (this.#stopping) return;
+    try {
+      await this.start();
+    } catch (error) {
+      if (this.#stopping) return;
+      this.logger.error(`restart failed: ${errorText(error)}`);
+      if (this.budget.take()) {
+        void this.#restart();
+      } else {
+        const reason = `could not be restarted: ${errorText(error)}`;
+        this.host.close(reason);
+        this.emit("gave-up", reason);
+      }
+      return;
+    }
+    this.logger.info(`kernel is back (pid ${this.#kernel?.pid})`);
+    // A kernel that stays up for a while earns its quick restarts back.
+    const kernel = this.#kernel;
+    setTimeout(() => {
+      if (this.#kernel === kernel) this.#restartDelay = FIRST_RESTART_DELAY_MS;
+    }, 30_000).unref();
+    this.emit("restarted");
+  }
+
+  /** Shuts the kernel down (shutdown_request, then signals); no restart after this. */
+  async shutdown(timeoutMs: number): Promise<void> {
+    this.#stopping = true;
+    const kernel = this.#kernel;
+    this.#kernel = undefined;
+    this.host.close("is shut down");
+    if (!kernel) return;
+    try {
+      await kernel.shutdown(timeoutMs);
+    } catch (error) {
+      this.logger.warning(`shutdown: ${errorText(error)}`);
+    }
+  }
+}

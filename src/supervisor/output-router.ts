@@ -1,0 +1,92 @@
+/**
+ * Turns a kernel's iopub outputs into log lines of whoever ran the code. Outputs name the
+ * request that caused them in `parent_header.msg_id`; the router remembers which logger
+ * each request belongs to, also after the request finished, because code often starts
+ * work that keeps printing (a server started by an app's `start` code). The map is
+ * bounded: the oldest requests are forgotten first, and their late outputs fall back to
+ * the kernel's own logger.
+ */
+import type { Logger } from "../log/logger.js";
+import { parentMsgId, type JupyterMessage } from "../kernel/messages.js";
+
+const ANSI_ESCAPE = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
+
+/** Tracebacks from ipykernel are coloured for terminals; a log line carries its own colours. */
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI_ESCAPE, "");
+}
+
+/** `text` split into lines, without the final newline's empty tail. */
+function lines(text: string): string[] {
+  const parts = text.replace(/\r\n/g, "\n").split("\n");
+  if (parts.at(-1) === "") parts.pop();
+  return parts;
+}
+
+function plainText(data: Record<string, unknown>): string | undefined {
+  const text = data["text/plain"];
+  if (typeof text === "string") return text;
+  if (Array.isArray(text)) return text.join("");
+  return undefined;
+}
+
+/** Logs one iopub message to `logger`; messages that carry no output are ignored. */
+export function logOutput(msg: JupyterMessage, logger: Logger): void {
+  switch (msg.header.msg_type) {
+    case "stream": {
+      const content = (msg as JupyterMessage<"stream">).content;
+      const level = content.name === "stderr" ? "warning" : "info";
+      for (const line of lines(content.text)) logger.log(level, line);
+      return;
+    }
+    case "execute_result":
+    case "display_data": {
+      const text = plainText((msg as JupyterMessage<"display_data">).content.data ?? {});
+      if (text !== undefined && text !== "") logger.info(text);
+      return;
+    }
+    case "error": {
+      const content = (msg as JupyterMessage<"error">).content;
+      const traceback = (content.traceback ?? []).map(stripAnsi).join("\n").trim();
+      const head = `${content.ename}: ${content.evalue}`;
+      // ipykernel's traceback already ends with "ename: evalue"; don't say it twice.
+      logger.error(traceback === "" ? head : traceback.includes(head) ? traceback : `${head}\n${traceback}`);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+export class OutputRouter {
+  readonly #routes = new Map<string, Logger>();
+
+  constructor(
+    /** Where outputs of requests nobody registered go (the kernel's logger). */
+    private readonly fallback: Logger,
+    private readonly capacity = 1_000,
+  ) {}
+
+  /** Outputs whose parent is `msgId` go to `logger` from now on. */
+  route(msgId: string, logger: Logger): void {
+    this.#routes.delete(msgId); // re-insert at the young end
+    this.#routes.set(msgId, logger);
+    while (this.#routes.size > this.capacity) {
+      const oldest = this.#routes.keys().next().value as string;
+      this.#routes.delete(oldest);
+    }
+  }
+
+  loggerFor(msg: JupyterMessage): Logger {
+    const parent = parentMsgId(msg);
+    return (parent !== undefined && this.#routes.get(parent)) || this.fallback;
+  }
+
+  dispatch(msg: JupyterMessage): void {
+    logOutput(msg, this.loggerFor(msg));
+  }
+
+  get size(): number {
+    return this.#routes.size;
+  }
+}

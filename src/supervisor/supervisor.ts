@@ -1,0 +1,361 @@
+/**
+ * The supervisor behind `jaffle start`: starts every kernel, then every enabled app in
+ * its kernel (in file order), then every enabled process; decides when the run is
+ * ready; brings dead kernels back with their apps; and shuts everything down.
+ *
+ * It owns no process handling or protocol of its own: kernels come from the launcher,
+ * processes and jobs from src/process, apps from the registry. What it adds is order,
+ * readiness, restarts of kernels, the status file, and a shutdown that leaves nothing.
+ */
+import { performance } from "node:perf_hooks";
+import type { AppConstructor, AppContext, JaffleApp, JobOutcome } from "../apps/api.js";
+import type { JaffleConfig, ReadinessCheck } from "../config/types.js";
+import type { LogHub } from "../log/hub.js";
+import type { Logger } from "../log/logger.js";
+import { JobRunner } from "../process/job-runner.js";
+import { ManagedProcess } from "../process/managed-process.js";
+import type { ProcessGroupTracker } from "../process/tracker.js";
+import type { StatusBook } from "../runtime/status-book.js";
+import { AppSlot, errorText, withTimeout } from "./app-slot.js";
+import { GroupRegistry } from "./group-registry.js";
+import { KernelSlot } from "./kernel-slot.js";
+import { LogLineWatch, NotReadyError, waitForCheck } from "./readiness.js";
+
+export interface SupervisorOptions {
+  config: JaffleConfig;
+  projectDir: string;
+  runtimeDir: string;
+  hub: LogHub;
+  /** The supervisor's own logger (`jaffle`). */
+  logger: Logger;
+  /** Usually the Reaper; every group started is reported to it. */
+  tracker: ProcessGroupTracker;
+  status: StatusBook;
+  /** How long the run may take to become ready (and each check without its own timeout). */
+  readyTimeoutMs: number;
+  resolveAppClass: (className: string, projectDir: string, kernelLanguage: string) => Promise<AppConstructor>;
+}
+
+export type ReadyReport =
+  | { ready: true; ms: number }
+  | {
+      ready: false;
+      ms: number;
+      /** One line each: what failed or did not get ready in time. */
+      failures: string[];
+    };
+
+/** How long one app's `stop()` may take at shutdown. */
+const APP_STOP_TIMEOUT_MS = 5_000;
+/** SIGTERM to SIGKILL for processes and jobs (Jaffle's 5 s). */
+const PROCESS_STOP_TIMEOUT_MS = 5_000;
+/** shutdown_request to signals for kernels. */
+const KERNEL_SHUTDOWN_TIMEOUT_MS = 5_000;
+
+function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+export class Supervisor {
+  readonly groups: GroupRegistry;
+  readonly #options: SupervisorOptions;
+  readonly #kernels = new Map<string, KernelSlot>();
+  readonly #apps = new Map<string, AppSlot>();
+  readonly #processes = new Map<string, ManagedProcess>();
+  readonly #jobs = new Map<string, JobRunner>();
+  /** Log-line readiness checks by source name, fed from the hub from the very start. */
+  readonly #logWatches = new Map<string, LogLineWatch>();
+  readonly #abort = new AbortController();
+  #unsubscribeLog: (() => void) | undefined;
+  #shutdown: Promise<void> | undefined;
+
+  constructor(options: SupervisorOptions) {
+    this.#options = options;
+    this.groups = new GroupRegistry(options.tracker);
+    const { config, hub, projectDir, runtimeDir } = options;
+
+    for (const [name, kernel] of Object.entries(config.kernel)) {
+      const slot = new KernelSlot(name, kernel, {
+        runtimeDir,
+        projectDir,
+        logger: hub.logger(name),
+        tracker: this.groups,
+        startupTimeoutMs: options.readyTimeoutMs,
+      });
+      slot.on("changed", () => this.#recordKernel(slot));
+      slot.on("restarted", () => void this.#recreateApps(slot));
+      slot.on("gave-up", () => void this.#dropApps(slot));
+      this.#kernels.set(name, slot);
+    }
+    for (const [name, app] of Object.entries(config.app)) {
+      if (app.disabled) continue;
+      const kernel = this.#kernels.get(app.kernel);
+      if (!kernel) throw new Error(`app ${name}: no kernel named "${app.kernel}"`);
+      const logger = hub.logger(name, app.logger);
+      const slot = new AppSlot(name, app, logger, kernel.host, {
+        resolveClass: (className, language) => options.resolveAppClass(className, projectDir, language),
+        context: (appSlot, view) => this.#context(appSlot, view),
+      });
+      this.#apps.set(name, slot);
+      this.#watchLog(name, app.ready);
+    }
+    for (const [name, job] of Object.entries(config.job)) {
+      this.#jobs.set(
+        name,
+        new JobRunner({ name, config: job, projectDir, logger: hub.logger(name, job.logger), tracker: this.groups }),
+      );
+    }
+    for (const [name, proc] of Object.entries(config.process)) {
+      if (proc.disabled) continue;
+      const managed = new ManagedProcess({
+        name,
+        config: proc,
+        projectDir,
+        logger: hub.logger(name, proc.logger),
+        tracker: this.groups,
+      });
+      const record = () =>
+        options.status.setProcess(name, { pid: managed.pid ?? null, state: managed.state, restarts: managed.restarts });
+      managed.on("spawn", record);
+      managed.on("restart", record);
+      // The state is settled after the "exit" event's listeners ran.
+      managed.on("exit", () => setImmediate(record));
+      managed.on("gave-up", record);
+      this.#processes.set(name, managed);
+      this.#watchLog(name, proc.ready);
+    }
+    if (this.#logWatches.size > 0) {
+      // Debug records are jaffle's own notes about a source ("started (pid …): command"),
+      // not its output; they also come and go with --debug, which must not change readiness.
+      this.#unsubscribeLog = hub.onRecord((record) => {
+        if (record.level !== "debug") this.#logWatches.get(record.source)?.feed(record.msg);
+      });
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  get stopping(): boolean {
+    return this.#shutdown !== undefined;
+  }
+
+  #watchLog(source: string, check: ReadinessCheck | undefined): void {
+    if (check?.log_regex !== undefined) this.#logWatches.set(source, new LogLineWatch(check.log_regex));
+  }
+
+  #context(slot: AppSlot, kernel: AppContext["kernel"]): AppContext {
+    return {
+      name: slot.name,
+      config: slot.config,
+      options: slot.config.options,
+      logger: slot.logger,
+      kernel,
+      projectDir: this.#options.projectDir,
+      runtimeDir: this.#options.runtimeDir,
+      runJob: (name) => this.runJob(name),
+      app: (name) => this.app(name),
+      signal: this.#abort.signal,
+    };
+  }
+
+  /** Runs a job block (see JobRunner: a second trigger while it runs is queued once). */
+  runJob(name: string): Promise<JobOutcome> {
+    const job = this.#jobs.get(name);
+    if (!job) return Promise.reject(new Error(`no job named "${name}"`));
+    return job.run();
+  }
+
+  /** The live instance of an app of this run. */
+  app(name: string): JaffleApp | undefined {
+    return this.#apps.get(name)?.instance;
+  }
+
+  #recordKernel(slot: KernelSlot): void {
+    const kernel = slot.kernel;
+    if (!kernel) return;
+    this.#options.status.setKernel(slot.name, {
+      connectionFile: kernel.connectionFile,
+      pid: kernel.pid,
+      language: kernel.language,
+      restarts: slot.restarts,
+    });
+  }
+
+  /**
+   * Starts everything and resolves once the run is ready, or once it is clear that it
+   * will not be (a failure, or the ready timeout). Failures are logged as they happen;
+   * the run goes on either way.
+   */
+  async start(): Promise<ReadyReport> {
+    const { logger, readyTimeoutMs } = this.#options;
+    const failures: string[] = [];
+    const checks: Promise<void>[] = [];
+    const fail = (what: string) => {
+      failures.push(what);
+      logger.error(what);
+    };
+
+    // Kernels in parallel: a Python kernel's start-up is the slowest step of a start.
+    const failedKernels = new Set<string>();
+    await Promise.all(
+      [...this.#kernels.values()].map(async (slot) => {
+        try {
+          await slot.start();
+        } catch (error) {
+          failedKernels.add(slot.name);
+          if (!this.stopping) fail(`kernel ${slot.name} did not start: ${errorText(error)}`);
+        }
+      }),
+    );
+
+    // Apps one after another, in file order: a later app may use what an earlier one set up.
+    for (const slot of this.#apps.values()) {
+      if (this.stopping) break;
+      if (failedKernels.has(slot.config.kernel)) {
+        fail(`app ${slot.name} not started: its kernel ${slot.config.kernel} did not start`);
+        continue;
+      }
+      this.#options.status.setApp(slot.name, { kernel: slot.config.kernel, class: slot.config.class });
+      try {
+        await withTimeout(slot.create(), readyTimeoutMs, `app ${slot.name}: start`);
+      } catch (error) {
+        if (!this.stopping) fail(errorText(error));
+        continue;
+      }
+      logger.debug(`app ${slot.name} started in kernel ${slot.config.kernel}`);
+      if (slot.config.ready) checks.push(this.#check(`app ${slot.name}`, slot.name, slot.config.ready));
+    }
+
+    for (const [name, managed] of this.#processes) {
+      if (this.stopping) break;
+      try {
+        await managed.start();
+      } catch (error) {
+        if (!this.stopping) fail(`process ${name} did not start: ${errorText(error)}`);
+        this.#options.status.setProcess(name, { pid: null, state: managed.state, restarts: managed.restarts });
+        continue;
+      }
+      checks.push(this.#processUp(name, managed, this.#options.config.process[name]!.ready));
+    }
+
+    const results = await Promise.allSettled(checks);
+    for (const result of results) {
+      if (result.status === "rejected" && !this.stopping) fail(errorText(result.reason));
+    }
+    const ms = performance.now();
+    if (this.stopping) return { ready: false, ms, failures: ["shutdown began before the run was ready"] };
+    if (failures.length > 0) {
+      logger.error(`not ready after ${seconds(ms)}: ${failures.length} problem${failures.length === 1 ? "" : "s"}`);
+      return { ready: false, ms, failures };
+    }
+    logger.info(
+      `ready in ${seconds(ms)}: ${plural(this.#kernels.size, "kernel")}, ${plural(this.#apps.size, "app")}, ` +
+        plural(this.#processes.size, "process", "processes"),
+    );
+    return { ready: true, ms };
+  }
+
+  /** Waits for a declared readiness check of `source`. */
+  async #check(what: string, source: string, check: ReadinessCheck): Promise<void> {
+    const timeoutMs = check.timeout !== undefined ? check.timeout * 1000 : this.#options.readyTimeoutMs;
+    try {
+      await waitForCheck(check, this.#logWatches.get(source), timeoutMs, this.#abort.signal);
+    } catch (error) {
+      const why = error instanceof NotReadyError ? error.what : errorText(error);
+      throw new Error(`${what} not ready within ${timeoutMs / 1000} s: ${why}`);
+    }
+    this.#options.logger.debug(`${what} passed its readiness check`);
+  }
+
+  /**
+   * A process counts as up once it runs and its check (if any) passed. A process that
+   * fails for good first (exits non-zero without restart, or gives up restarting) ends
+   * the wait at once instead of letting it run into the timeout.
+   */
+  #processUp(name: string, managed: ManagedProcess, check: ReadinessCheck | undefined): Promise<void> {
+    let unlisten = () => {};
+    const up = new Promise<void>((resolve, reject) => {
+      const failed = () => reject(new Error(`process ${name} failed before it was ready (${managed.state})`));
+      const onExit = () =>
+        setImmediate(() => {
+          if (managed.state === "failed") failed();
+          // A one-shot command (a build step) that finished fine is not a failure.
+          else if (managed.state === "exited" && !check) resolve();
+        });
+      managed.on("exit", onExit);
+      managed.on("gave-up", failed);
+      unlisten = () => {
+        managed.off("exit", onExit);
+        managed.off("gave-up", failed);
+      };
+      (check ? this.#check(`process ${name}`, name, check) : Promise.resolve()).then(resolve, reject);
+    });
+    return up.finally(() => unlisten());
+  }
+
+  async #recreateApps(slot: KernelSlot): Promise<void> {
+    for (const app of this.#apps.values()) {
+      if (app.config.kernel !== slot.name || this.stopping) continue;
+      await app.discard(2_000);
+      try {
+        await withTimeout(app.create(), this.#options.readyTimeoutMs, `app ${app.name}: start`);
+        app.logger.info(`created again in the new kernel ${slot.name}`);
+      } catch (error) {
+        app.logger.error(`could not be created again: ${errorText(error)}`);
+      }
+    }
+  }
+
+  async #dropApps(slot: KernelSlot): Promise<void> {
+    for (const app of this.#apps.values()) {
+      if (app.config.kernel !== slot.name) continue;
+      await app.discard(2_000);
+      app.logger.error(`stopped: its kernel ${slot.name} is gone`);
+      this.#options.status.setApp(app.name, undefined);
+    }
+    this.#options.status.setKernel(slot.name, undefined);
+  }
+
+  /**
+   * Apps stopped (each with a timeout), then kernels shut down; processes and jobs are
+   * ended meanwhile (SIGTERM to each group, SIGKILL after 5 s). Idempotent.
+   */
+  shutdown(): Promise<void> {
+    this.#shutdown ??= this.#stopAll();
+    return this.#shutdown;
+  }
+
+  async #stopAll(): Promise<void> {
+    const { logger } = this.#options;
+    this.#abort.abort();
+    const started = performance.now();
+    logger.info("shutting down");
+    const apps = [...this.#apps.values()].reverse();
+    const stopApps = Promise.all(apps.map((app) => app.stop(APP_STOP_TIMEOUT_MS))).then(() =>
+      Promise.all([...this.#kernels.values()].map((kernel) => kernel.shutdown(KERNEL_SHUTDOWN_TIMEOUT_MS))),
+    );
+    const stopProcesses = Promise.all(
+      [...this.#processes.values()].map((managed) =>
+        managed.stop(PROCESS_STOP_TIMEOUT_MS).catch((error: unknown) => logger.warning(`stopping ${managed.name}: ${errorText(error)}`)),
+      ),
+    );
+    const stopJobs = Promise.all([...this.#jobs.values()].map((job) => job.stop()));
+    await Promise.all([stopApps, stopProcesses, stopJobs]);
+    this.#unsubscribeLog?.();
+    const left = this.groups.signalAll("SIGKILL");
+    if (left.length > 0) logger.warning(`killed what was left: ${left.join(", ")}`);
+    logger.info(`shut down in ${seconds(performance.now() - started)}`);
+  }
+
+  /** The emergency brake (a second SIGTERM): SIGKILL to every group right now. */
+  killAll(): string[] {
+    this.#abort.abort();
+    return this.groups.signalAll("SIGKILL");
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The Node server bridge's runtime in this (plain Node) process: real HTTP servers from
+ * the fixture's TypeScript class, real file edits, keep-alive connections, both modes.
+ */
+import assert from "node:assert/strict";
+import { cpSync, writeFileSync } from "node:fs";
+import { Agent, createServer, get } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { test, type TestContext } from "node:test";
+import { createBridge, type BridgeHandle } from "../../src/apps/server-bridge/node-runtime.js";
+import { fixturesDir, tempDir } from "../helpers/index.js";
+
+function fetchText(port: number, agent?: Agent): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get({ host: "127.0.0.1", port, path: "/", agent }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (d: string) => (body += d));
+      res.on("end", () => resolve(body));
+    }).on("error", reject);
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function project(t: TestContext): string {
+  const dir = tempDir(t);
+  cpSync(join(fixturesDir, "apps", "node_app"), dir, { recursive: true });
+  return dir;
+}
+
+function bridge(t: TestContext, dir: string, port: number, threaded: boolean): BridgeHandle {
+  const handle = createBridge({ name: "web", appClass: "./src/app.ts#ExampleApp", argv: [`--port=${port}`], projectDir: dir, threaded });
+  t.after(() => handle.stop());
+  return handle;
+}
+
+const setMessage = (dir: string, text: string) => writeFileSync(join(dir, "src", "message.ts"), `export const message: string = ${JSON.stringify(text)};\n`);
+
+for (const threaded of [false, true]) {
+  const mode = threaded ? "threaded" : "non-threaded";
+
+  test(`${mode}: restart serves the edited ES module, keep-alive connections included`, { timeout: 60_000 }, async (t) => {
+    const dir = project(t);
+    const port = await freePort();
+    const web = bridge(t, dir, port, threaded);
+    assert.equal(await web.start(), true);
+    const agent = new Agent({ keepAlive: true });
+    t.after(() => agent.destroy());
+    assert.equal(await fetchText(port, agent), "hello v1");
+    for (let i = 2; i <= 4; i++) {
+      setMessage(dir, `hello v${i}`);
+      assert.equal(await web.restart(), true);
+      assert.equal(await fetchText(port, agent), `hello v${i}`);
+    }
+    if (!threaded) {
+      assert.ok(web.app, "the live app instance is published");
+      assert.equal(typeof (web.server as { listen?: unknown }).listen, "function", "the live server is published");
+    } else {
+      assert.ok(web.worker, "the worker is published");
+    }
+    assert.deepEqual(web.addresses, [`127.0.0.1:${port}`]);
+  });
+
+  test(`${mode}: a broken save logs its error, keeps the process alive, and the next save recovers`, { timeout: 60_000 }, async (t) => {
+    const dir = project(t);
+    const port = await freePort();
+    const web = bridge(t, dir, port, threaded);
+    assert.equal(await web.start(), true);
+    writeFileSync(join(dir, "src", "message.ts"), "export const message: string = ;\n");
+    assert.equal(await web.restart(), false);
+    assert.match(web.lastError ?? "", /message\.ts/);
+    assert.equal(web.running, false);
+    await assert.rejects(fetchText(port), "the old server is gone, not serving stale code");
+    setMessage(dir, "recovered");
+    assert.equal(await web.restart(), true);
+    assert.equal(await fetchText(port), "recovered");
+  });
+
+  test(`${mode}: a port in use fails the start; the next restart succeeds once it is free`, { timeout: 60_000 }, async (t) => {
+    const dir = project(t);
+    const blocker = createServer().listen(0, "127.0.0.1");
+    await new Promise((resolve) => blocker.once("listening", resolve));
+    const { port } = blocker.address() as AddressInfo;
+    const web = bridge(t, dir, port, threaded);
+    assert.equal(await web.start(), false);
+    assert.match(web.lastError ?? "", /EADDRINUSE/);
+    await new Promise((resolve) => blocker.close(resolve));
+    assert.equal(await web.restart(), true);
+    assert.equal(await fetchText(port), "hello v1");
+  });
+}
+
+test("a constructor exception is reported with its stack", { timeout: 60_000 }, async (t) => {
+  const dir = project(t);
+  writeFileSync(join(dir, "src", "bad.ts"), "export class Bad { constructor() { throw new Error('no config'); } start() {} }\n");
+  const web = createBridge({ name: "bad", appClass: "./src/bad.ts#Bad", argv: [], projectDir: dir, threaded: false });
+  assert.equal(await web.start(), false);
+  assert.match(web.lastError ?? "", /Error: no config\n\s+at new Bad/);
+  const missing = createBridge({ name: "missing", appClass: "./src/app.ts#Nope", argv: [], projectDir: dir, threaded: false });
+  assert.equal(await missing.start(), false);
+  assert.match(missing.lastError ?? "", /no class export "Nope"/);
+});

@@ -1,0 +1,90 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { repoRoot, tempDir, waitFor } from "../helpers/index.js";
+import { Reaper } from "../../src/process/reaper.js";
+import { isRunning, killGroupsAfter, processFixtures } from "./support.js";
+
+const reaperModule = join(repoRoot, "dist", "src", "process", "reaper.js");
+
+interface FakeSupervisor {
+  supervisorPid: number;
+  reaperPid: number;
+  leader: number;
+  grandchild: number;
+  output: () => string;
+  ended: Promise<void>;
+}
+
+async function startFakeSupervisor(t: Parameters<typeof tempDir>[0], mode?: string): Promise<FakeSupervisor> {
+  const pidFile = join(tempDir(t), "pids.json");
+  const args = [join(processFixtures, "fake-supervisor.mjs"), reaperModule, pidFile];
+  if (mode) args.push(mode);
+  const supervisor = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], detached: true });
+  let output = "";
+  supervisor.stdout.setEncoding("utf8").on("data", (d: string) => (output += d));
+  // EOF on the supervisor's stdout: proves the guardian does not hold it open.
+  const ended = new Promise<void>((resolve) => supervisor.stdout.once("end", () => resolve()));
+  const pids: number[] = [supervisor.pid!];
+  killGroupsAfter(t, () => pids);
+  const match = await waitFor(() => /tracked (\d+) reaper (\d+)\n/.exec(output), "the fake supervisor to track its child");
+  const groupPid = Number(match[1]);
+  const reaperPid = Number(match[2]);
+  pids.push(groupPid, reaperPid);
+  await waitFor(() => existsSync(pidFile), "the group's pid file");
+  const { leader, grandchild } = JSON.parse(readFileSync(pidFile, "utf8")) as { leader: number; grandchild: number };
+  assert.equal(leader, groupPid);
+  return { supervisorPid: supervisor.pid!, reaperPid, leader, grandchild, output: () => output, ended };
+}
+
+test("a SIGKILLed supervisor leaves no tracked child behind", async (t) => {
+  const fake = await startFakeSupervisor(t);
+  assert.ok(isRunning(fake.leader) && isRunning(fake.grandchild) && isRunning(fake.reaperPid));
+  process.kill(fake.supervisorPid, "SIGKILL");
+  await fake.ended;
+  await waitFor(() => !isRunning(fake.leader) && !isRunning(fake.grandchild), "the tracked group to be ended", 15_000);
+  await waitFor(() => !isRunning(fake.reaperPid), "the guardian to exit", 15_000);
+  assert.equal(isRunning(fake.supervisorPid), false);
+});
+
+test("a SIGKILLed supervisor leaves no tty process (node-pty) behind either", async (t) => {
+  const fake = await startFakeSupervisor(t, "managed-tty");
+  assert.ok(isRunning(fake.leader) && isRunning(fake.grandchild));
+  process.kill(fake.supervisorPid, "SIGKILL");
+  await fake.ended;
+  await waitFor(() => !isRunning(fake.leader) && !isRunning(fake.grandchild), "the tty group to be ended", 15_000);
+  await waitFor(() => !isRunning(fake.reaperPid), "the guardian to exit", 15_000);
+});
+
+test("close() makes the guardian exit without killing anything", async (t) => {
+  const fake = await startFakeSupervisor(t, "close");
+  await fake.ended;
+  // The fake supervisor looked at its group after close() and then killed it itself.
+  assert.match(fake.output(), /closed alive=true\n/);
+  assert.equal(isRunning(fake.reaperPid), false);
+  await waitFor(() => !isRunning(fake.leader) && !isRunning(fake.grandchild), "the group to end");
+});
+
+test("Reaper in this process: untracked groups survive the guardian's exit, tracked ones do not", async (t) => {
+  const reaper = await Reaper.start();
+  killGroupsAfter(t, () => [reaper.pid]);
+  const spawnGroup = () => {
+    const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { detached: true, stdio: "ignore" });
+    killGroupsAfter(t, () => [child.pid!]);
+    return child.pid!;
+  };
+  const kept = spawnGroup();
+  const ended = spawnGroup();
+  reaper.track(kept, "kept");
+  reaper.track(ended, "ended");
+  reaper.untrack(kept);
+  // SIGTERM to the guardian is treated like the supervisor's death: end tracked groups.
+  process.kill(reaper.pid, "SIGTERM");
+  await waitFor(() => !isRunning(ended), "the tracked group to end", 15_000);
+  await waitFor(() => !isRunning(reaper.pid), "the guardian to exit", 15_000);
+  assert.equal(isRunning(kept), true);
+  process.kill(-kept, "SIGKILL");
+  await reaper.close();
+});

@@ -1,0 +1,108 @@
+/**
+ * Helpers for the process tests: a Logger that records lines, a tracker that records
+ * groups, and a zombie-aware liveness check (this machine's pid 1 may not reap
+ * orphans, so `kill(pid, 0)` alone would call a dead grandchild alive).
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { TestContext } from "node:test";
+import type { Level, Logger } from "../../src/log/logger.js";
+import type { ProcessGroupTracker } from "../../src/process/tracker.js";
+import type { LoggerConfig, ProcessConfig, JobConfig } from "../../src/config/types.js";
+import { fixturesDir } from "../helpers/index.js";
+
+export const processFixtures = join(fixturesDir, "process");
+
+/** `node <fixture> args...` as a command string, quoted for splitCommand. */
+export function fixtureCommand(script: string, ...args: string[]): string {
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  return [process.execPath, join(processFixtures, script), ...args].map(quote).join(" ");
+}
+
+export interface LoggedLine {
+  level: Level;
+  msg: string;
+}
+
+export class MemoryLogger implements Logger {
+  readonly lines: LoggedLine[] = [];
+  constructor(readonly name = "test") {}
+  critical(msg: string): void {
+    this.log("critical", msg);
+  }
+  error(msg: string): void {
+    this.log("error", msg);
+  }
+  warning(msg: string): void {
+    this.log("warning", msg);
+  }
+  info(msg: string): void {
+    this.log("info", msg);
+  }
+  debug(msg: string): void {
+    this.log("debug", msg);
+  }
+  log(level: Level, msg: string): void {
+    this.lines.push({ level, msg });
+  }
+  messages(level?: Level): string[] {
+    return this.lines.filter((l) => level === undefined || l.level === level).map((l) => l.msg);
+  }
+}
+
+export class RecordingTracker implements ProcessGroupTracker {
+  readonly tracked = new Map<number, string>();
+  readonly history: string[] = [];
+  track(pgid: number, label: string): void {
+    this.tracked.set(pgid, label);
+    this.history.push(`track ${pgid} ${label}`);
+  }
+  untrack(pgid: number): void {
+    this.tracked.delete(pgid);
+    this.history.push(`untrack ${pgid}`);
+  }
+}
+
+/** True while the process exists and is not a zombie. */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+/** Kills (SIGKILL) every listed pid's group when the test ends, if still running. */
+export function killGroupsAfter(t: TestContext, pids: () => Iterable<number>): void {
+  t.after(() => {
+    for (const pid of pids()) {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        // gone
+      }
+    }
+  });
+}
+
+export const noRules: LoggerConfig = { suppress_regex: [], replace_regex: [] };
+
+export function processConfig(command: string, overrides: Partial<ProcessConfig> = {}): ProcessConfig {
+  return {
+    command,
+    tty: false,
+    env: {},
+    logger: noRules,
+    disabled: false,
+    restart: "never",
+    max_restarts: 5,
+    restart_window: 10,
+    ...overrides,
+  };
+}
+
+export function jobConfig(command: string, overrides: Partial<JobConfig> = {}): JobConfig {
+  return { command, env: {}, tty: false, logger: noRules, ...overrides };
+}

@@ -1,0 +1,166 @@
+/**
+ * `jaffle start` as a child process: log lines and their filters in both formats,
+ * --exit-when-ready success and failure, configuration errors.
+ */
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import { join } from "node:path";
+import { test } from "node:test";
+import { runJaffle } from "../helpers/index.js";
+import { linesOf, project, PYTHON_KERNEL } from "./support.js";
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A process that prints a few lines and then waits; its last line is the ready signal. */
+const PRINTER = `process "printer" {
+  command = "sh -c 'echo alpha 1; echo secret token; echo beta 2; echo noisy line >&2; echo done; sleep 600'"
+  logger {
+    suppress_regex = ["secret"]
+    replace_regex = [{ from = "beta (\\\\d)", to = "BETA=\\\\1" }]
+  }
+  ready {
+    log_regex = "^done$"
+  }
+}
+logger {
+  suppress_regex = ["noisy"]
+}
+`;
+
+test("pretty log: sources, levels, per-source and root filters; ready line; exit 0", { timeout: 180_000 }, async (t) => {
+  const dir = project(
+    t,
+    `kernel "py" { ${PYTHON_KERNEL} }
+app "greeter" {
+  class = "./greeter.ts#Greeter"
+  kernel = "py"
+  start = "import sys; print('hello from the kernel'); print('a warning', file=sys.stderr)"
+}
+${PRINTER}`,
+    {
+      "greeter.ts": `export class Greeter {
+  constructor(private context: { logger: { info(m: string): void }; kernel: { language: string } }) {}
+  setup() { this.context.logger.info("set up in a " + this.context.kernel.language + " kernel"); }
+  stop() { this.context.logger.info("stopped"); }
+}
+`,
+    },
+  );
+  const run = await runJaffle(["start", "--exit-when-ready", "--no-color"], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const out = run.stdout;
+  assert.doesNotMatch(out, /\u001b\[/, "no colour when stdout is not a terminal");
+  assert.deepEqual(linesOf(out, "greeter"), ["set up in a python kernel", "hello from the kernel", "a warning", "stopped"]);
+  assert.match(out, / greeter W a warning$/m, "kernel stderr is a warning");
+  assert.deepEqual(linesOf(out, "printer"), ["alpha 1", "BETA=2", "done"]);
+  assert.match(out, /jaffle I ready in \d+\.\d\d s: 1 kernel, 1 app, 1 process$/m);
+  assert.equal(out.match(/ready in/g)?.length, 1, "one ready line");
+  assert.match(out, /jaffle I shut down in/);
+  assert.equal(existsSync(join(dir, ".jaffle")), false, "runtime files removed");
+});
+
+test("JSON log: one pino object per line with time, level, name and msg", { timeout: 180_000 }, async (t) => {
+  const dir = project(t, `kernel "py" { ${PYTHON_KERNEL} }\n${PRINTER}`);
+  const run = await runJaffle(["start", "--exit-when-ready", "--log-format", "json"], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const records = run.stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as { time: number; level: number; name: string; msg: string });
+  for (const record of records) {
+    assert.equal(typeof record.time, "number");
+    assert.equal(typeof record.level, "number");
+    assert.equal(typeof record.name, "string");
+    assert.equal(typeof record.msg, "string");
+  }
+  const printer = records.filter((r) => r.name === "printer").map((r) => [r.level, r.msg]);
+  assert.deepEqual(printer, [
+    [30, "alpha 1"],
+    [30, "BETA=2"],
+    [30, "done"],
+  ]);
+  assert.ok(records.some((r) => r.name === "jaffle" && /^ready in \d+\.\d\d s: 1 kernel, 0 apps, 1 process$/.test(r.msg)));
+});
+
+test("--log-level and --debug choose what is shown", { timeout: 180_000 }, async (t) => {
+  const dir = project(t, `kernel "py" { ${PYTHON_KERNEL} }\n${PRINTER}`);
+  const quiet = await runJaffle(["start", "--exit-when-ready", "--no-color", "--log-level", "warning"], { cwd: dir });
+  assert.equal(quiet.code, 0, quiet.stdout + quiet.stderr);
+  assert.doesNotMatch(quiet.stdout, / I /, "no info lines");
+  const debug = await runJaffle(["start", "--exit-when-ready", "--no-color", "--debug"], { cwd: dir });
+  assert.equal(debug.code, 0, debug.stdout + debug.stderr);
+  assert.match(debug.stdout, /printer D started \(pid \d+\)/);
+});
+
+test("--exit-when-ready exits 1 naming what did not get ready in time", { timeout: 180_000 }, async (t) => {
+  const port = await freePort();
+  const dir = project(
+    t,
+    `kernel "py" { ${PYTHON_KERNEL} }
+process "web" {
+  command = "sleep 600"
+  ready {
+    port = ${port}
+  }
+}
+process "fine" {
+  command = "sleep 600"
+}
+`,
+  );
+  const started = Date.now();
+  const run = await runJaffle(["start", "--exit-when-ready", "--no-color", "--ready-timeout", "2"], { cwd: dir });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  assert.match(run.stdout, new RegExp(`process web not ready within 2 s: nothing accepted connections on 127\\.0\\.0\\.1:${port}`));
+  assert.doesNotMatch(run.stdout, /process fine/);
+  assert.doesNotMatch(run.stdout, /ready in/);
+  assert.ok(Date.now() - started < 60_000, "gave up at the ready timeout");
+});
+
+test("--exit-when-ready exits 1 when an app's start code fails, and the run goes on to the end", { timeout: 180_000 }, async (t) => {
+  const dir = project(
+    t,
+    `kernel "py" { ${PYTHON_KERNEL} }
+app "broken" {
+  class = "./plain.ts#Plain"
+  kernel = "py"
+  start = "undefined_name + 1"
+}
+app "working" {
+  class = "./plain.ts#Plain"
+  kernel = "py"
+  start = "print('working started')"
+}
+`,
+    { "plain.ts": "export class Plain { constructor(_context: unknown) {} }\n" },
+  );
+  const run = await runJaffle(["start", "--exit-when-ready", "--no-color"], { cwd: dir });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  assert.match(run.stdout, /broken E [^\n]*NameError/, "the traceback is logged under the app");
+  assert.match(run.stdout, /jaffle E app broken: start code failed: NameError: name 'undefined_name' is not defined/);
+  assert.deepEqual(linesOf(run.stdout, "working"), ["working started"]);
+  assert.match(run.stdout, /--exit-when-ready: not ready: app broken: start code failed/);
+});
+
+test("a configuration error is printed as file:line:col on stderr, exit 1, nothing started", { timeout: 60_000 }, async (t) => {
+  const dir = project(t, `kernel "py" {\n  kernel_name = "python3"\n  bogus_key = 1\n}\n`);
+  const run = await runJaffle(["start", "--exit-when-ready"], { cwd: dir });
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /^jaffle\.hcl:3:\d+: /m);
+  assert.equal(run.stdout, "");
+  assert.equal(existsSync(join(dir, ".jaffle")), false);
+});
+
+test("bad option values are one-line errors", { timeout: 60_000 }, async (t) => {
+  const dir = project(t, `kernel "py" { ${PYTHON_KERNEL} }\n`);
+  const run = await runJaffle(["start", "--ready-timeout", "-3"], { cwd: dir });
+  assert.equal(run.code, 1);
+  assert.equal(run.stderr, "jaffle: --ready-timeout must be a positive number of seconds, got -3\n");
+});
