@@ -20,18 +20,20 @@ export interface JaffleCommand<A = Record<string, unknown>> {
   run: (args: A) => Promise<number>;
 }
 
-const commands: JaffleCommand<never>[] = [
-  startCommand,
-  stopCommand,
-  statusCommand,
-  configCommand,
-  consoleCommand,
-  kernelCommand,
-] as JaffleCommand<never>[];
+/** Adds one command to the parser; generic so each command keeps its own argument type. */
+function register<A>(parser: Argv, cmd: JaffleCommand<A>, setExitCode: (code: number) => void): void {
+  parser.command(
+    cmd.command,
+    cmd.describe,
+    (y) => cmd.builder(y),
+    async (args) => {
+      setExitCode(await cmd.run(args as unknown as A));
+    },
+  );
+}
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
-  let failure: string | undefined;
   const parser = yargs(argv)
     .scriptName("jaffle")
     .usage("$0 <command> [options]")
@@ -43,20 +45,20 @@ export async function main(argv: string[]): Promise<number> {
     .version()
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((message, error) => {
-      // yargs reports unknown commands/options here: keep it to one line.
+      // yargs reports unknown commands and options here. Throwing stops it from going on
+      // to run the command's handler; the message becomes one line and exit code 2.
       if (error) throw error;
-      failure = message;
+      throw new UserError(`${message.split("\n")[0]} (see jaffle --help)`, 2);
     });
-  for (const cmd of commands) {
-    parser.command(
-      cmd.command,
-      cmd.describe,
-      (y) => cmd.builder(y),
-      async (args) => {
-        exitCode = await cmd.run(args as never);
-      },
-    );
-  }
+  const setExitCode = (code: number) => {
+    exitCode = code;
+  };
+  register(parser, startCommand, setExitCode);
+  register(parser, stopCommand, setExitCode);
+  register(parser, statusCommand, setExitCode);
+  register(parser, configCommand, setExitCode);
+  register(parser, consoleCommand, setExitCode);
+  register(parser, kernelCommand, setExitCode);
   try {
     await parser.parseAsync();
   } catch (error) {
@@ -65,10 +67,6 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode;
     }
     throw error;
-  }
-  if (failure !== undefined) {
-    process.stderr.write(`jaffle: ${failure.split("\n")[0]} (see jaffle --help)\n`);
-    return 2;
   }
   return exitCode;
 }

@@ -178,7 +178,7 @@ class Parser {
       throw new SyntaxIssue(`expected an attribute or block name, found ${describe(keyToken)}`, keyToken.start);
     }
     const quoted = keyToken.type === "string";
-    const key = quoted ? decodeHclString(keyToken.text) : keyToken.text;
+    const key = quoted ? decodeName(keyToken) : keyToken.text;
     const keyPos = this.pos(keyToken.start);
     const after = this.peek();
     if (after.type === "punct" && after.text === "=") {
@@ -201,7 +201,7 @@ class Parser {
     const labels: { value: string; pos: SourcePosition }[] = [];
     while (this.peek().type === "string" || this.peek().type === "ident") {
       const label = this.next();
-      labels.push({ value: label.type === "string" ? decodeHclString(label.text) : label.text, pos: this.pos(label.start) });
+      labels.push({ value: label.type === "string" ? decodeName(label) : label.text, pos: this.pos(label.start) });
     }
     const brace = this.peek();
     if (!(brace.type === "punct" && brace.text === "{")) {
@@ -314,7 +314,7 @@ class Parser {
         throw new SyntaxIssue(`expected an object key, found ${describe(keyToken)}`, keyToken.start);
       }
       if (this.json && keyToken.type !== "string") throw new SyntaxIssue("JSON object keys must be strings", keyToken.start);
-      const key = keyToken.type === "string" ? (this.json ? decodeJsonString(keyToken) : decodeHclString(keyToken.text)) : keyToken.text;
+      const key = keyToken.type === "string" ? (this.json ? decodeJsonString(keyToken) : decodeName(keyToken)) : keyToken.text;
       const sep = this.next();
       if (!(sep.type === "punct" && (sep.text === "=" || sep.text === ":")) || (this.json && sep.text !== ":")) {
         throw new SyntaxIssue(`expected ${this.json ? '":"' : '"="'} after the key ${keyToken.text}, found ${describe(sep)}`, sep.start);
@@ -466,6 +466,12 @@ class Parser {
         break;
     }
   }
+}
+
+/** A quoted label or key: a name, never a template (HCL2 forbids `${` there, and names are not rendered). */
+function decodeName(token: Token): string {
+  if (/[$%]\{/.test(token.text.replace(/\$\$\{/g, ""))) throw new SyntaxIssue(`\${...} is not allowed in a block label or key: ${token.text}`, token.start);
+  return decodeHclString(token.text);
 }
 
 function decodeJsonString(token: Token): string {

@@ -51,6 +51,11 @@ export async function parseConfigText(file: string, text: string, issues: IssueL
   return bodyToNode(syntax.body, { file, line: 1, column: 1 }, parsed, issues);
 }
 
+/** hcl2json alone, without our passes (for the benchmark's baseline row). */
+export function rawHcl2Json(text: string): Promise<unknown> {
+  return hcl2jsonParse(PARSER_FILE_NAME, text);
+}
+
 function isJsonFile(file: string, text: string): boolean {
   return file.toLowerCase().endsWith(".json") || (!file.toLowerCase().endsWith(".hcl") && text.trimStart().startsWith("{"));
 }
@@ -96,7 +101,11 @@ export function mapParserErrors(message: string, lines: LineMap): { pos: SourceP
   }
   return found.map((hit, index) => {
     const stop = index + 1 < found.length ? found[index + 1]!.start : message.lastIndexOf("]") > hit.end ? message.lastIndexOf("]") : message.length;
-    const text = message.slice(hit.end, stop).trim().replace(/\.$/, "");
+    const text = message
+      .slice(hit.end, stop)
+      .trim()
+      .replace(/\.$/, "")
+      .replace(new RegExp(`${PARSER_FILE_NAME.replace(/\./g, "\\.")}:(\\d+),(\\d+)(?:-\\d+)?`, "g"), (_all, line: string, column: string) => `${lines.file}:${line}:${column}`);
     const pos = lines.position(lines.offset(hit.line, hit.column));
     return { pos, message: text };
   });

@@ -36,10 +36,19 @@ export interface InterpolationOptions {
  */
 export async function interpolate(root: MapNode, options: InterpolationOptions, issues: IssueList, unresolved: WeakSet<ConfigNode>): Promise<void> {
   const slots: Slot[] = [];
+  let needsJq = false;
   const collect = (node: ConfigNode, path: string[], replace: (node: ConfigNode) => void): void => {
     if (node.kind === "scalar") {
       if (typeof node.value !== "string" || !hasInterpolation(node.value)) return;
-      if (isReplacementTarget(path)) return;
+      if (isReplacementTarget(path)) {
+        // Rendered per log line later; load jq now if it needs it, so the log hub finds it ready.
+        try {
+          if (templateCalls(parseTemplate(node.value)).some((name) => JQ_FUNCTIONS.has(name))) needsJq = true;
+        } catch {
+          // The validator reports a bad template.
+        }
+        return;
+      }
       try {
         slots.push({ node: node as Slot["node"], template: parseTemplate(node.value), replace });
       } catch (error) {
@@ -59,8 +68,8 @@ export async function interpolate(root: MapNode, options: InterpolationOptions, 
     }
   };
   collect(root, [], () => {});
+  if (needsJq || slots.some((slot) => templateCalls(slot.template).some((name) => JQ_FUNCTIONS.has(name)))) await initJq();
   if (slots.length === 0) return;
-  if (slots.some((slot) => templateCalls(slot.template).some((name) => JQ_FUNCTIONS.has(name)))) await initJq();
 
   const context: EvalContext = {
     variable: (name) => {

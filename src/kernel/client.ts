@@ -119,9 +119,11 @@ export class KernelClient extends EventEmitter<ClientEvents> {
   info!: KernelInfoReplyContent;
 
   private readonly signer: MessageSigner;
-  private readonly shell = new Dealer({ linger: 0 });
-  private readonly control = new Dealer({ linger: 0 });
-  private readonly stdin = new Dealer({ linger: 0 });
+  // shell, control and stdin share one routing id (the session, as jupyter_client does):
+  // a kernel sends input_request on stdin to the identity the execute_request came from.
+  private readonly shell = new Dealer({ linger: 0, routingId: this.session });
+  private readonly control = new Dealer({ linger: 0, routingId: this.session });
+  private readonly stdin = new Dealer({ linger: 0, routingId: this.session });
   private readonly iopub = new Subscriber({ linger: 0 });
   private readonly hb = new Dealer({ linger: 0 });
   private readonly queues: Record<"shell" | "control" | "stdin" | "hb", SendQueue>;

@@ -113,14 +113,13 @@ export function resolveKernelSpec(name?: string, env: NodeJS.ProcessEnv = proces
   throw new Error(`no kernel named ${JSON.stringify(name)}; installed kernels: ${installed.join(", ")}`);
 }
 
-/** The spec's argv with `{connection_file}`, `{resource_dir}` and `{prefix}` filled in. */
+/**
+ * The spec's argv with `{connection_file}` and `{resource_dir}` filled in. (jupyter_client
+ * also knows `{prefix}`, its Python's sys.prefix, which has no meaning here: left as is.)
+ */
 export function kernelArgv(spec: KernelSpec, connectionFile: string): string[] {
-  const values: Record<string, string> = {
-    connection_file: connectionFile,
-    resource_dir: spec.resource_dir ?? "",
-    prefix: "/usr",
-  };
-  return spec.argv.map((arg) => arg.replace(/\{(connection_file|resource_dir|prefix)\}/g, (_, key: string) => values[key]!));
+  const values: Record<string, string> = { connection_file: connectionFile, resource_dir: spec.resource_dir ?? "" };
+  return spec.argv.map((arg) => arg.replace(/\{(connection_file|resource_dir)\}/g, (_, key: string) => values[key]!));
 }
 
 /**

@@ -86,8 +86,15 @@ export class LogHub {
     const threshold = own.threshold >= 0 ? own.threshold : this.globalThreshold;
     const shownName = rules?.name ?? name;
     const log = (level: Level, message: string): void => {
-      if (levelIndex(level) > threshold) return;
-      this.dispatch(level, shownName, name, message, own);
+      let index = levelIndex(level);
+      // Levels can come from outside the type system (a kernel's log message): an
+      // unknown one is logged at info rather than crashing the formatter.
+      if (index < 0) {
+        level = "info";
+        index = levelIndex(level);
+      }
+      if (index > threshold) return;
+      this.dispatch(level, shownName, name, String(message), own);
     };
     return {
       name: shownName,

@@ -6,15 +6,10 @@
  * bounded: the oldest requests are forgotten first, and their late outputs fall back to
  * the kernel's own logger.
  */
+import { stripAnsi } from "../log/ansi.js";
 import type { Logger } from "../log/logger.js";
 import { parentMsgId, type JupyterMessage } from "../kernel/messages.js";
 
-const ANSI_ESCAPE = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
-
-/** Tracebacks from ipykernel are coloured for terminals; a log line carries its own colours. */
-export function stripAnsi(text: string): string {
-  return text.replace(ANSI_ESCAPE, "");
-}
 
 /** `text` split into lines, without the final newline's empty tail. */
 function lines(text: string): string[] {
@@ -47,6 +42,7 @@ export function logOutput(msg: JupyterMessage, logger: Logger): void {
     }
     case "error": {
       const content = (msg as JupyterMessage<"error">).content;
+      // ipykernel colours tracebacks for a terminal; a log line carries its own colours.
       const traceback = (content.traceback ?? []).map(stripAnsi).join("\n").trim();
       const head = `${content.ename}: ${content.evalue}`;
       // ipykernel's traceback already ends with "ename: evalue"; don't say it twice.

@@ -134,6 +134,10 @@ async function supervise(
     return 1;
   }
 
+  // Waiting for a signal is waiting on a promise, which does not keep Node running: when
+  // nothing else holds the event loop (every kernel given up, no process), the run must
+  // still go on until it is told to stop.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   let exitCode = 0;
   let requestShutdown!: (reason: string) => void;
   const shutdownRequested = new Promise<string>((resolve) => (requestShutdown = resolve));
@@ -175,6 +179,7 @@ async function supervise(
     exitCode = 1;
     await supervisor.shutdown().catch(() => undefined);
   } finally {
+    clearInterval(keepAlive);
     status.close();
     await reaper.close();
     closeQuestion();

@@ -11,7 +11,7 @@ import { performance } from "node:perf_hooks";
 import type { AppConstructor, AppContext, JaffleApp, JobOutcome } from "../apps/api.js";
 import type { JaffleConfig, ReadinessCheck } from "../config/types.js";
 import type { LogHub } from "../log/hub.js";
-import type { Logger } from "../log/logger.js";
+import type { Level, Logger } from "../log/logger.js";
 import { JobRunner } from "../process/job-runner.js";
 import { ManagedProcess } from "../process/managed-process.js";
 import type { ProcessGroupTracker } from "../process/tracker.js";
@@ -67,10 +67,9 @@ export class Supervisor {
   readonly #apps = new Map<string, AppSlot>();
   readonly #processes = new Map<string, ManagedProcess>();
   readonly #jobs = new Map<string, JobRunner>();
-  /** Log-line readiness checks by source name, fed from the hub from the very start. */
+  /** Log-line readiness checks by source name, fed by the source's logger from the very start. */
   readonly #logWatches = new Map<string, LogLineWatch>();
   readonly #abort = new AbortController();
-  #unsubscribeLog: (() => void) | undefined;
   #shutdown: Promise<void> | undefined;
 
   constructor(options: SupervisorOptions) {
@@ -95,13 +94,12 @@ export class Supervisor {
       if (app.disabled) continue;
       const kernel = this.#kernels.get(app.kernel);
       if (!kernel) throw new Error(`app ${name}: no kernel named "${app.kernel}"`);
-      const logger = hub.logger(name, app.logger);
+      const logger = this.#watchLog(name, app.ready, hub.logger(name, app.logger));
       const slot = new AppSlot(name, app, logger, kernel.host, {
         resolveClass: (className, language) => options.resolveAppClass(className, projectDir, language),
         context: (appSlot, view) => this.#context(appSlot, view),
       });
       this.#apps.set(name, slot);
-      this.#watchLog(name, app.ready);
     }
     for (const [name, job] of Object.entries(config.job)) {
       this.#jobs.set(
@@ -115,7 +113,7 @@ export class Supervisor {
         name,
         config: proc,
         projectDir,
-        logger: hub.logger(name, proc.logger),
+        logger: this.#watchLog(name, proc.ready, hub.logger(name, proc.logger)),
         tracker: this.groups,
       });
       const record = () =>
@@ -126,14 +124,6 @@ export class Supervisor {
       managed.on("exit", () => setImmediate(record));
       managed.on("gave-up", record);
       this.#processes.set(name, managed);
-      this.#watchLog(name, proc.ready);
-    }
-    if (this.#logWatches.size > 0) {
-      // Debug records are jaffle's own notes about a source ("started (pid …): command"),
-      // not its output; they also come and go with --debug, which must not change readiness.
-      this.#unsubscribeLog = hub.onRecord((record) => {
-        if (record.level !== "debug") this.#logWatches.get(record.source)?.feed(record.msg);
-      });
     }
   }
 
@@ -145,8 +135,29 @@ export class Supervisor {
     return this.#shutdown !== undefined;
   }
 
-  #watchLog(source: string, check: ReadinessCheck | undefined): void {
-    if (check?.log_regex !== undefined) this.#logWatches.set(source, new LogLineWatch(check.log_regex));
+  /**
+   * With a `log_regex` check, the source's logger also feeds the check, with each line
+   * as the source wrote it: before level threshold, suppress and replace rules, so that
+   * `--log-level warning` or a suppress rule cannot make a run never ready. Debug lines
+   * are jaffle's own notes about the source ("started (pid …): command"), not its output.
+   */
+  #watchLog(source: string, check: ReadinessCheck | undefined, logger: Logger): Logger {
+    if (check?.log_regex === undefined) return logger;
+    const watch = new LogLineWatch(check.log_regex);
+    this.#logWatches.set(source, watch);
+    const log = (level: Level, message: string) => {
+      if (level !== "debug") for (const line of message.split("\n")) watch.feed(line);
+      logger.log(level, message);
+    };
+    return {
+      name: logger.name,
+      log,
+      critical: (message) => log("critical", message),
+      error: (message) => log("error", message),
+      warning: (message) => log("warning", message),
+      info: (message) => log("info", message),
+      debug: (message) => log("debug", message),
+    };
   }
 
   #context(slot: AppSlot, kernel: AppContext["kernel"]): AppContext {
@@ -268,7 +279,7 @@ export class Supervisor {
       await waitForCheck(check, this.#logWatches.get(source), timeoutMs, this.#abort.signal);
     } catch (error) {
       const why = error instanceof NotReadyError ? error.what : errorText(error);
-      throw new Error(`${what} not ready within ${timeoutMs / 1000} s: ${why}`);
+      throw new Error(`${what} not ready within ${timeoutMs / 1000} s: ${why}`, { cause: error });
     }
     this.#options.logger.debug(`${what} passed its readiness check`);
   }
@@ -347,7 +358,6 @@ export class Supervisor {
     );
     const stopJobs = Promise.all([...this.#jobs.values()].map((job) => job.stop()));
     await Promise.all([stopApps, stopProcesses, stopJobs]);
-    this.#unsubscribeLog?.();
     const left = this.groups.signalAll("SIGKILL");
     if (left.length > 0) logger.warning(`killed what was left: ${left.join(", ")}`);
     logger.info(`shut down in ${seconds(performance.now() - started)}`);

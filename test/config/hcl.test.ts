@@ -136,3 +136,29 @@ test("positions after rewritten strings are the file's own", async (t) => {
   });
   assert.deepEqual(errors, ['a.hcl:4:3: unknown option "unknown_option" in process "p" (known: command, tty, env, cwd, logger, disabled, restart, max_restarts, restart_window, ready)']);
 });
+
+test("multi-line strings inside lists and heredocs keep the positions of what follows", async (t) => {
+  const config = await load(t, {
+    "a.hcl":
+      KERNEL +
+      'app "w" {\n  class = "WatchdogApp"\n  kernel = "k"\n  options {\n    handlers = [{\n      code_blocks = ["first\nsecond ${\'x\'}", "third"]\n    }]\n  }\n}\n',
+  });
+  const handlers = config.app.w!.options.handlers as { code_blocks: string[] }[];
+  assert.deepEqual(handlers[0]!.code_blocks, ["first\nsecond x", "third"]);
+
+  const errors = await loadErrors(t, {
+    "b.hcl": "process \"p\" {\n  command = <<EOT\n${'x'} \\033\nEOT\n  env = { A = \"\\d ${'y'}\" }\n  tty = = true\n}\n",
+  });
+  assert.deepEqual(errors, ["b.hcl:6:9: Invalid expression; Expected the start of an expression, but found an invalid expression token"]);
+});
+
+test("a JSON configuration must be an object of blocks", async (t) => {
+  assert.deepEqual(await loadErrors(t, { "a.json": "[1, 2]" }), ["a.json:1:1: a JSON configuration must be an object"]);
+  assert.deepEqual(await loadErrors(t, { "a.json": '{"process": {"p": {"command": 1}}}' }), ['a.json:1:31: process "p" command: expected a string, found the number 1']);
+});
+
+test("an attribute defined twice in one body is reported by the HCL parser at the second one", async (t) => {
+  const errors = await loadErrors(t, { "a.hcl": 'process "p" {\n  command = "a"\n  command = "b"\n}\n' });
+  assert.equal(errors.length, 1);
+  assert.match(errors[0]!, /^a\.hcl:3:3: Attribute redefined; The argument "command" was already set at a\.hcl:2:3/);
+});

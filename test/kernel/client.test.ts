@@ -100,6 +100,20 @@ describe("KernelClient driving ipykernel", () => {
     assert.equal(display.content.data["text/html"], "<b>bold</b>");
   });
 
+  test("input() in the cell is answered through the stdin channel", async () => {
+    const prompts: string[] = [];
+    const { outputs } = await client.execute("name = input('who? ')\nprint('hello', name)", {
+      allowStdin: true,
+      onInput: async (prompt) => {
+        prompts.push(prompt);
+        return "jaffle";
+      },
+      timeoutMs: 60_000,
+    });
+    assert.deepEqual(prompts, ["who? "]);
+    assert.ok(outputs.some((m) => isMessageType(m, "stream") && m.content.text === "hello jaffle\n"));
+  });
+
   test("every iopub message is emitted as an `iopub` event, for routing by parent msg_id", async () => {
     const all: JupyterMessage[] = [];
     const listener = (msg: JupyterMessage) => void all.push(msg);

@@ -238,6 +238,13 @@ test("onRecord: listeners see records after the rules and can unsubscribe; a thr
   assert.equal(out.lines().length, 2);
 });
 
+test("an unknown level from outside the type system is logged at info", async () => {
+  const { out, logHub } = hub();
+  logHub.logger("kernel").log("WARNING" as never, "from python");
+  await logHub.flush();
+  assert.match(out.text, / kernel I from python\n$/);
+});
+
 test("bad rules fail with a one-line error naming the source", () => {
   const { logHub } = hub();
   assert.throws(() => logHub.logger("web", { ...none, suppress_regex: ["("] }), /^Error: logger of "web": suppress_regex\[0\] "\(" is not a valid regular expression/);

@@ -5,14 +5,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir, waitFor } from "../helpers/index.js";
 import { isGroupAlive, runningGroupMembers, terminateGroup } from "../../src/process/groups.js";
-import { isRunning, killGroupsAfter, processFixtures } from "./support.js";
+import { GroupJanitor, isRunning, processFixtures } from "./support.js";
 
 async function startGroup(t: Parameters<typeof tempDir>[0], mode?: string) {
   const pidFile = join(tempDir(t), "pids.json");
   const args = [join(processFixtures, "group.mjs"), pidFile];
   if (mode) args.push(mode);
   const child = spawn(process.execPath, args, { detached: true, stdio: "ignore" });
-  killGroupsAfter(t, () => [child.pid!]);
+  new GroupJanitor(t).add(child.pid!);
   await waitFor(() => existsSync(pidFile), "the group's pid file");
   const pids = JSON.parse(readFileSync(pidFile, "utf8")) as { leader: number; grandchild: number };
   assert.equal(pids.leader, child.pid);

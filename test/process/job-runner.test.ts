@@ -5,19 +5,20 @@ import { join } from "node:path";
 import { tempDir, waitFor } from "../helpers/index.js";
 import { JobRunner } from "../../src/process/job-runner.js";
 import type { JobConfig } from "../../src/config/types.js";
-import { fixtureCommand, isRunning, jobConfig, killGroupsAfter, MemoryLogger, RecordingTracker } from "./support.js";
+import { fixtureCommand, GroupJanitor, isRunning, jobConfig, MemoryLogger, RecordingTracker } from "./support.js";
 
 function runner(t: Parameters<typeof tempDir>[0], config: JobConfig) {
   const logger = new MemoryLogger("job");
   const tracker = new RecordingTracker();
   const job = new JobRunner({ name: "build", config, projectDir: tempDir(t), logger, tracker });
   const seen = new Set<number>();
+  const janitor = new GroupJanitor(t);
   const track = tracker.track.bind(tracker);
   tracker.track = (pgid, label) => {
     seen.add(pgid);
+    janitor.add(pgid);
     track(pgid, label);
   };
-  killGroupsAfter(t, () => seen);
   t.after(() => job.stop());
   return { job, logger, tracker, seen };
 }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { tempDir, waitFor } from "../helpers/index.js";
 import { ManagedProcess } from "../../src/process/managed-process.js";
 import type { ProcessConfig } from "../../src/config/types.js";
-import { fixtureCommand, isRunning, killGroupsAfter, MemoryLogger, processConfig, RecordingTracker } from "./support.js";
+import { fixtureCommand, GroupJanitor, isRunning, MemoryLogger, processConfig, RecordingTracker } from "./support.js";
 
 function managed(t: Parameters<typeof tempDir>[0], config: ProcessConfig, env?: NodeJS.ProcessEnv) {
   const logger = new MemoryLogger("proc");
@@ -14,8 +14,11 @@ function managed(t: Parameters<typeof tempDir>[0], config: ProcessConfig, env?: 
   const projectDir = tempDir(t);
   const proc = new ManagedProcess({ name: "proc", config, projectDir, logger, tracker, env });
   const pids = new Set<number>();
-  proc.on("spawn", (pid) => pids.add(pid));
-  killGroupsAfter(t, () => pids);
+  const janitor = new GroupJanitor(t);
+  proc.on("spawn", (pid) => {
+    pids.add(pid);
+    janitor.add(pid);
+  });
   t.after(() => proc.stop(1000));
   return { proc, logger, tracker, projectDir, pids };
 }
@@ -184,6 +187,18 @@ test("tty = true runs behind a pseudo-terminal: colour kept, terminal drawing re
   await plain.proc.start();
   await once(plain.proc, "exit");
   assert.deepEqual(plain.logger.messages("info")[0], "not a tty");
+});
+
+test("tty = true: a flood of output arrives complete and in order", async (t) => {
+  const count = 20_000;
+  const { proc, logger } = managed(t, processConfig(fixtureCommand("flood.mjs", String(count)), { tty: true }));
+  await proc.start();
+  await once(proc, "exit");
+  const lines = logger.messages("info").filter((m) => m.startsWith("line "));
+  assert.equal(lines.length, count);
+  for (let i = 0; i < count; i++) {
+    if (lines[i] !== `line ${i} payload ${i % 7 === 0 ? "noise" : "data"}`) assert.fail(`line ${i}: ${lines[i]}`);
+  }
 });
 
 test("tty = true: a missing program rejects start(), a crash restarts", async (t) => {

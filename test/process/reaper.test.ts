@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot, tempDir, waitFor } from "../helpers/index.js";
 import { Reaper } from "../../src/process/reaper.js";
-import { isRunning, killGroupsAfter, processFixtures } from "./support.js";
+import { GroupJanitor, isRunning, processFixtures } from "./support.js";
 
 const reaperModule = join(repoRoot, "dist", "src", "process", "reaper.js");
 
@@ -27,12 +27,13 @@ async function startFakeSupervisor(t: Parameters<typeof tempDir>[0], mode?: stri
   supervisor.stdout.setEncoding("utf8").on("data", (d: string) => (output += d));
   // EOF on the supervisor's stdout: proves the guardian does not hold it open.
   const ended = new Promise<void>((resolve) => supervisor.stdout.once("end", () => resolve()));
-  const pids: number[] = [supervisor.pid!];
-  killGroupsAfter(t, () => pids);
+  const janitor = new GroupJanitor(t);
+  janitor.add(supervisor.pid!);
   const match = await waitFor(() => /tracked (\d+) reaper (\d+)\n/.exec(output), "the fake supervisor to track its child");
   const groupPid = Number(match[1]);
   const reaperPid = Number(match[2]);
-  pids.push(groupPid, reaperPid);
+  janitor.add(groupPid);
+  janitor.add(reaperPid);
   await waitFor(() => existsSync(pidFile), "the group's pid file");
   const { leader, grandchild } = JSON.parse(readFileSync(pidFile, "utf8")) as { leader: number; grandchild: number };
   assert.equal(leader, groupPid);
@@ -69,10 +70,11 @@ test("close() makes the guardian exit without killing anything", async (t) => {
 
 test("Reaper in this process: untracked groups survive the guardian's exit, tracked ones do not", async (t) => {
   const reaper = await Reaper.start();
-  killGroupsAfter(t, () => [reaper.pid]);
+  const janitor = new GroupJanitor(t);
+  janitor.add(reaper.pid);
   const spawnGroup = () => {
     const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { detached: true, stdio: "ignore" });
-    killGroupsAfter(t, () => [child.pid!]);
+    janitor.add(child.pid!);
     return child.pid!;
   };
   const kept = spawnGroup();

@@ -74,17 +74,42 @@ export function isRunning(pid: number): boolean {
   }
 }
 
-/** Kills (SIGKILL) every listed pid's group when the test ends, if still running. */
-export function killGroupsAfter(t: TestContext, pids: () => Iterable<number>): void {
-  t.after(() => {
-    for (const pid of pids()) {
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {
-        // gone
+/** The process's start time (clock ticks since boot), or undefined when it does not exist. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Ends, when the test ends, every process group a test started that may still run.
+ * Pids are recycled quickly here (pid_max 32768), so a leader's start time is noted
+ * when it is added and a group whose leader pid now belongs to another process is
+ * left alone: cleanup must never kill someone else's processes.
+ */
+export class GroupJanitor {
+  private readonly groups = new Map<number, string | undefined>();
+
+  constructor(t: TestContext) {
+    t.after(() => {
+      for (const [pid, startTime] of this.groups) {
+        const now = processStartTime(pid);
+        if (now !== undefined && now !== startTime) continue;
+        try {
+          process.kill(-pid, "SIGKILL");
+        } catch {
+          // gone
+        }
       }
-    }
-  });
+    });
+  }
+
+  add(pid: number): void {
+    if (!this.groups.has(pid)) this.groups.set(pid, processStartTime(pid));
+  }
 }
 
 export const noRules: LoggerConfig = { suppress_regex: [], replace_regex: [] };

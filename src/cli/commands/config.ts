@@ -24,7 +24,10 @@ export const configCommand: JaffleCommand<ConfigArgs> = {
       .option("var", { type: "string", array: true, default: [] as string[], describe: "A variable value name=value (repeatable)" }) as unknown as Argv<ConfigArgs>,
   run: async (args) => {
     try {
-      const config = await loadConfig(args.files ?? [], { variablesJson: args.variables, vars: (args.var ?? []).map(String) });
+      // A repeated --variables: the last one wins, as with any single-valued option.
+      const variables: unknown = args.variables;
+      const variablesJson = Array.isArray(variables) ? String(variables.at(-1)) : (variables as string | undefined);
+      const config = await loadConfig((args.files ?? []).map(String), { variablesJson, vars: (args.var ?? []).map(String) });
       process.stdout.write(JSON.stringify(config, null, 2) + "\n");
       return 0;
     } catch (error) {

@@ -63,13 +63,19 @@ export class CellExecutor {
       if (error instanceof CellSyntaxError) return { status: "error", error: reportSyntaxError(error, source, filename) };
       throw error;
     }
+    let script: vm.Script;
+    try {
+      script = new vm.Script(transformed.code, { filename, columnOffset: transformed.columnOffset, importModuleDynamically });
+    } catch (error) {
+      return { status: "error", error: reportError(error, { filename, ...transformed }) };
+    }
+    // A SIGINT that arrived before `breakOnSigint` is armed waits in libuv's signal pipe;
+    // one turn of the event loop delivers it (as an abort) instead of losing it while a
+    // synchronous cell holds the thread. Compiling first keeps the remaining window tiny.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (signal.aborted) return { status: "error", error: reportError(new KeyboardInterrupt()) };
     let completion: unknown;
     try {
-      const script = new vm.Script(transformed.code, {
-        filename,
-        columnOffset: transformed.columnOffset,
-        importModuleDynamically,
-      });
       const global = globalThis as Record<string, unknown>;
       for (const name of transformed.assignedGlobals) if (!(name in global)) global[name] = undefined;
       completion = script.runInThisContext({ breakOnSigint: true, displayErrors: false });

@@ -13,19 +13,24 @@ export class Heartbeat {
     const worker = new Worker(new URL("./heartbeat-worker.js", import.meta.url), {
       workerData: { endpoint },
     });
-    await new Promise<void>((resolve, reject) => {
-      const onExit = (code: number) => reject(new Error(`heartbeat thread exited (code ${code}) before binding ${endpoint}`));
-      worker.once("error", reject);
+    const heartbeat = new Heartbeat(worker);
+    const failure = await new Promise<Error | undefined>((resolve) => {
+      const onExit = (code: number) => resolve(new Error(`heartbeat thread exited (code ${code}) before binding ${endpoint}`));
+      worker.once("error", resolve);
       worker.once("exit", onExit);
       worker.once("message", (message: { ready?: boolean; error?: string }) => {
         worker.off("exit", onExit);
-        if (message.ready) resolve();
-        else reject(new Error(`heartbeat: cannot bind ${endpoint}: ${message.error}`));
+        resolve(message.ready ? undefined : new Error(`heartbeat: cannot bind ${endpoint}: ${message.error}`));
       });
     });
+    if (failure) {
+      // Only report once the thread is gone, so the caller may end the process safely.
+      await heartbeat.exited;
+      throw failure;
+    }
     // Not unref()'d: the thread must be stopped (stop()) before the process ends, because
     // tearing it down with its socket open aborts the process in zeromq's native code.
-    return new Heartbeat(worker);
+    return heartbeat;
   }
 
   /** Closes the socket from inside the thread and waits for the thread to end. */
