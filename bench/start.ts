@@ -111,11 +111,15 @@ async function readiness(work: string): Promise<void> {
   printTable("Start to ready (spawn to the ready line)", "ms", rows);
 }
 
-/** VmHWM (peak resident set) of a pid, in MiB. */
-function peakRssMiB(pid: number): number {
-  const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  if (!match) throw new Error(`no VmHWM for pid ${pid}`);
-  return Number(match[1]) / 1024;
+/** VmHWM (peak resident set) and VmRSS (resident now) of a pid, in MiB. */
+function residentMiB(pid: number): { peak: number; now: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const field = (name: string) => {
+    const match = new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status);
+    if (!match) throw new Error(`no ${name} for pid ${pid}`);
+    return Number(match[1]) / 1024;
+  };
+  return { peak: field("VmHWM"), now: field("VmRSS") };
 }
 
 /**
@@ -135,9 +139,11 @@ async function supportingKernel(work: string): Promise<{ block: string; label: s
 async function memory(work: string, kernel: { block: string; label: string }): Promise<void> {
   const dir = mkdtempSync(join(work, "memory-"));
   writeFileSync(join(dir, "jaffle.hcl"), `kernel "k" { ${kernel.block} }\nprocess "sleeper" {\n  command = "sleep 600"\n}\n`);
-  const rows: Row[] = [];
+  const peakRows: Row[] = [];
+  const steadyRows: Row[] = [];
   const measure = async (name: string, command: string, args: string[], readyPattern: RegExp | undefined) => {
-    const samples: number[] = [];
+    const peaks: number[] = [];
+    const steady: number[] = [];
     for (let i = 0; i < 3; i++) {
       const child = spawn(command, args, { cwd: dir, detached: true, stdio: ["ignore", "pipe", "ignore"] });
       let output = "";
@@ -146,22 +152,28 @@ async function memory(work: string, kernel: { block: string; label: string }): P
         if (readyPattern && !(await waitUntil(() => readyPattern.test(output), 120_000, 20))) throw new Error(`not ready:\n${output}`);
         // Let it settle into its steady state (log hub, heartbeats, timers).
         await delay(2_000);
-        samples.push(peakRssMiB(child.pid!));
+        const resident = residentMiB(child.pid!);
+        peaks.push(resident.peak);
+        steady.push(resident.now);
       } finally {
         killGroup(child, "SIGTERM");
         await exited(child);
         killGroup(child);
       }
     }
-    rows.push({ name, samples });
+    peakRows.push({ name, samples: peaks });
+    steadyRows.push({ name, samples: steady });
   };
   try {
     await measure(`jaffle supervisor (1 ${kernel.label} + 1 process)`, process.execPath, [jaffleBin, "start", "--no-color"], /ready in \d/);
   } catch (error) {
-    rows.push({ name: `jaffle supervisor (1 ${kernel.label} + 1 process)`, samples: null, note: (error as Error).message.split("\n")[0] });
+    const note = (error as Error).message.split("\n")[0];
+    peakRows.push({ name: `jaffle supervisor (1 ${kernel.label} + 1 process)`, samples: null, note });
+    steadyRows.push({ name: `jaffle supervisor (1 ${kernel.label} + 1 process)`, samples: null, note });
   }
   await measure("concurrently (1 process)", concurrentlyBin, ["--raw", "sleep 600"], undefined);
-  printTable("Supervisor peak memory (VmHWM of the supervising process only)", "MiB", rows);
+  printTable("Supervisor peak memory (VmHWM of the supervising process only)", "MiB", peakRows);
+  printTable("Supervisor resident memory 2 s after ready (VmRSS)", "MiB", steadyRows);
 }
 
 /** The last `bytes` of a file, or "" while it does not exist. */
@@ -195,7 +207,8 @@ async function floodOnce(dir: string, command: string, args: string[], ready: (l
     if (!(await waitUntil(() => ready(readFileSync(logFile, "utf8")), 120_000, 20))) {
       throw new Error(`${command} did not get ready: ${readFileSync(logFile, "utf8").slice(-500)}`);
     }
-    const lastLine = new RegExp(`line ${FLOOD_LINES}\\n`);
+    // Pretty: `... line N\n`; JSON: `..."msg":"line N"}\n`.
+    const lastLine = new RegExp(`line ${FLOOD_LINES}("})?\\n`);
     const started = performance.now();
     writeFileSync(go, "");
     if (!(await waitUntil(() => lastLine.test(tail(logFile)), 300_000, 2))) throw new Error("the last line never arrived");

@@ -40,7 +40,10 @@ async function loadPlugin(className: string, projectDir: string): Promise<AppCon
   if (!existsSync(path)) throw new Error(`plugin module ${path} does not exist`);
   const module = (await tsImport(pathToFileURL(path).href, pathToFileURL(projectDir + sep).href)) as Record<string, unknown>;
   let value = module[exportName];
-  if (value === undefined && exportName !== "default") value = (module["default"] as Record<string, unknown> | undefined)?.[exportName];
+  // A CommonJS module (a .ts file outside a "type": "module" package) arrives as `default`.
+  const cjs = module["default"] as Record<string, unknown> | undefined;
+  if (value === undefined && exportName !== "default") value = cjs?.[exportName];
+  if (exportName === "default" && value && typeof value === "object" && typeof cjs?.["default"] === "function") value = cjs["default"];
   if (typeof value !== "function") throw new Error(`plugin module ${path} has no class export "${exportName}"`);
   return value as AppConstructor;
 }

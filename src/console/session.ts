@@ -32,6 +32,8 @@ const utf16Offset = (text: string, points: number) => Array.from(text).slice(0, 
 export class ConsoleSession {
   private executionCount = 1;
   private running = false;
+  /** Ctrl-C arrived while a line was being checked with is_complete: drop that cell. */
+  private cancelled = false;
   private deadReason?: string;
   private readonly renderer: OutputRenderer;
   private readonly sink: OutputSink;
@@ -195,6 +197,7 @@ export class ConsoleSession {
         return;
       }
       // At the prompt: drop the line (and any unfinished cell) and start again.
+      this.cancelled = true;
       this.cellLines = [];
       this.sink.stdout("^C\n");
       rl.write(null, { ctrl: true, name: "u" });
@@ -231,7 +234,9 @@ export class ConsoleSession {
       }
       this.cellLines.push(line);
       const code = this.cellLines.join("\n");
+      this.cancelled = false;
       const verdict = await this.completeness(code);
+      if (this.cancelled) continue; // Ctrl-C while asking: the cell is dropped, a new prompt shown
       if (verdict.status === "incomplete") {
         rl.setPrompt(this.prompt());
         rl.prompt();

@@ -27,7 +27,7 @@ import {
   type RequestType,
 } from "./messages.js";
 import { SendQueue } from "./send-queue.js";
-import { decodeMessage, encodeMessage, InvalidSignatureError, MessageSigner } from "./wire.js";
+import { decodeMessage, DELIMITER, encodeMessage, InvalidSignatureError, MessageSigner } from "./wire.js";
 
 /** The kernel died or stopped answering heartbeats; every pending request fails with this. */
 export class KernelDeadError extends Error {
@@ -426,7 +426,7 @@ export class KernelClient extends EventEmitter<ClientEvents> {
     try {
       const msg = decodeMessage(frames, this.signer);
       if (this.signer.signs) {
-        const at = frames.findIndex((frame) => frame.toString() === "<IDS|MSG>");
+        const at = frames.findIndex((frame) => frame.toString() === DELIMITER);
         const signature = frames[at + 1]!.toString();
         if (this.seenSignatures.has(signature)) {
           this.logger.warning(`dropped a replayed ${msg.header.msg_type} message on ${channel} (duplicate signature)`);

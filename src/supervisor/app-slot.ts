@@ -36,6 +36,9 @@ export async function withTimeout<T>(work: Promise<T> | T, ms: number, what: str
   }
 }
 
+/** How long an instance finished after shutdown began may take to stop. */
+const STOP_AFTER_SHUTDOWN_MS = 2_000;
+
 export interface AppSlotDeps {
   resolveClass(className: string, kernelLanguage: string): Promise<AppConstructor>;
   /** The context for a new instance (everything but the kernel view is the slot's). */
@@ -45,6 +48,8 @@ export interface AppSlotDeps {
 export class AppSlot {
   #class: AppConstructor | undefined;
   #instance: JaffleApp | undefined;
+  /** Set by stop(): a create() still under way must not leave an instance behind. */
+  #stopped = false;
 
   constructor(
     readonly name: string,
@@ -70,6 +75,7 @@ export class AppSlot {
     } catch (error) {
       throw new AppStartError(name, `class ${config.class}: ${errorText(error)}`);
     }
+    if (this.#stopped) throw new AppStartError(name, "not created: jaffle is shutting down");
     const view = new KernelView(this.host, this.host.generation, this.logger);
     let instance: JaffleApp;
     try {
@@ -82,6 +88,12 @@ export class AppSlot {
       await instance.setup?.();
     } catch (error) {
       throw new AppStartError(name, `setup failed: ${errorText(error)}`);
+    }
+    if (this.#stopped) {
+      // stop() ran while setup() was under way and saw no instance: end this one now.
+      this.#instance = undefined;
+      await this.#stopInstance(instance, STOP_AFTER_SHUTDOWN_MS);
+      throw new AppStartError(name, "stopped: jaffle is shutting down");
     }
     if (config.start === undefined || config.start.trim() === "") return;
     let outcome;
@@ -96,11 +108,16 @@ export class AppSlot {
     if (outcome.status === "aborted") throw new AppStartError(name, "start code was aborted");
   }
 
-  /** Stops the current instance; a failure or a hang is logged, never thrown. */
+  /** Stops the current instance for good; a failure or a hang is logged, never thrown. */
   async stop(timeoutMs: number): Promise<void> {
+    this.#stopped = true;
     const instance = this.#instance;
     this.#instance = undefined;
-    if (!instance?.stop) return;
+    if (instance) await this.#stopInstance(instance, timeoutMs);
+  }
+
+  async #stopInstance(instance: JaffleApp, timeoutMs: number): Promise<void> {
+    if (!instance.stop) return;
     try {
       await withTimeout(instance.stop(), timeoutMs, `stopping app ${this.name}`);
     } catch (error) {

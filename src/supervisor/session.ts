@@ -15,7 +15,7 @@ import type { Level, Logger } from "../log/logger.js";
 import { Reaper } from "../process/reaper.js";
 import { acquireRuntimeDir, resolveRuntimeDir, type RuntimeDir } from "../runtime/runtime-dir.js";
 import { StatusBook } from "../runtime/status-book.js";
-import { errorText } from "./app-slot.js";
+import { errorText, withTimeout } from "./app-slot.js";
 import { handleShutdownSignals } from "./signals.js";
 import { Supervisor } from "./supervisor.js";
 
@@ -157,8 +157,9 @@ async function supervise(
   process.on("unhandledRejection", onRejection);
 
   try {
+    const starting = supervisor.start();
     const outcome = await Promise.race([
-      supervisor.start().then((report) => ({ kind: "started" as const, report })),
+      starting.then((report) => ({ kind: "started" as const, report })),
       shutdownRequested.then((reason) => ({ kind: "signal" as const, reason })),
     ]);
     if (outcome.kind === "signal") {
@@ -174,6 +175,11 @@ async function supervise(
       logger.info(`${reason}: shutting down`);
     }
     await supervisor.shutdown();
+    // A start cut short by the shutdown winds down by itself (every step checks);
+    // wait for it so no late step runs after the runtime files are gone.
+    await withTimeout(starting, 10_000, "the interrupted start").catch((error: unknown) =>
+      logger.warning(errorText(error)),
+    );
   } catch (error) {
     logger.critical(`supervisor failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     exitCode = 1;

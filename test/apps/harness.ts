@@ -44,6 +44,31 @@ export function recordingLogger(name: string, echo = Boolean(process.env["JAFFLE
   return logger;
 }
 
+const stacks = new WeakMap<TestContext, (() => unknown)[]>();
+
+/**
+ * Registers cleanup that runs in reverse order (t.after runs hooks in registration
+ * order, but an app must stop before the kernel it lives in shuts down).
+ */
+export function defer(t: TestContext, cleanup: () => unknown): void {
+  let stack = stacks.get(t);
+  if (!stack) {
+    const fresh: (() => unknown)[] = [];
+    stacks.set(t, fresh);
+    t.after(async () => {
+      for (const fn of fresh.reverse()) {
+        try {
+          await fn();
+        } catch {
+          /* keep cleaning up */
+        }
+      }
+    });
+    stack = fresh;
+  }
+  stack.push(cleanup);
+}
+
 /** A real kernel (`kernelName` absent: the built-in Node kernel) behind a KernelHost; shut down when the test ends. */
 export async function startKernel(t: TestContext, options: { cwd: string; kernelName?: string; name?: string }): Promise<{ host: KernelHost; logger: RecordingLogger }> {
   const name = options.name ?? "kernel";
@@ -59,7 +84,7 @@ export async function startKernel(t: TestContext, options: { cwd: string; kernel
     env: {},
     logger,
   });
-  t.after(() => kernel.shutdown(5000));
+  defer(t, () => kernel.shutdown(5000));
   const host = new KernelHost(name, kernel.language, logger);
   host.attach(kernel);
   return { host, logger };

@@ -50,13 +50,13 @@ for (const threaded of [false, true]) {
     const dir = project(t);
     const port = await freePort();
     const web = bridge(t, dir, port, threaded);
-    assert.equal(await web.start(), true);
+    assert.equal(await web.start(), undefined);
     const agent = new Agent({ keepAlive: true });
     t.after(() => agent.destroy());
     assert.equal(await fetchText(port, agent), "hello v1");
     for (let i = 2; i <= 4; i++) {
       setMessage(dir, `hello v${i}`);
-      assert.equal(await web.restart(), true);
+      assert.equal(await web.restart(), undefined);
       assert.equal(await fetchText(port, agent), `hello v${i}`);
     }
     if (!threaded) {
@@ -72,14 +72,14 @@ for (const threaded of [false, true]) {
     const dir = project(t);
     const port = await freePort();
     const web = bridge(t, dir, port, threaded);
-    assert.equal(await web.start(), true);
+    assert.equal(await web.start(), undefined);
     writeFileSync(join(dir, "src", "message.ts"), "export const message: string = ;\n");
     assert.equal(await web.restart(), false);
     assert.match(web.lastError ?? "", /message\.ts/);
     assert.equal(web.running, false);
     await assert.rejects(fetchText(port), "the old server is gone, not serving stale code");
     setMessage(dir, "recovered");
-    assert.equal(await web.restart(), true);
+    assert.equal(await web.restart(), undefined);
     assert.equal(await fetchText(port), "recovered");
   });
 
@@ -92,7 +92,7 @@ for (const threaded of [false, true]) {
     assert.equal(await web.start(), false);
     assert.match(web.lastError ?? "", /EADDRINUSE/);
     await new Promise((resolve) => blocker.close(resolve));
-    assert.equal(await web.restart(), true);
+    assert.equal(await web.restart(), undefined);
     assert.equal(await fetchText(port), "hello v1");
   });
 }

@@ -11,7 +11,7 @@ import { WatchdogApp } from "../../src/apps/watchdog/index.js";
 import { routedAppName } from "../../src/apps/watchdog/handler.js";
 import { KernelView } from "../../src/supervisor/kernel-view.js";
 import { tempDir, waitFor } from "../helpers/index.js";
-import { appContext, recordingLogger, startKernel } from "./harness.js";
+import { appContext, defer, recordingLogger, startKernel } from "./harness.js";
 
 class RecordingApp implements JaffleApp {
   events: WatchdogEvent[] = [];
@@ -34,7 +34,7 @@ async function watchdog(t: TestContext, dir: string, handlers: Record<string, un
   });
   const app = new WatchdogApp(context);
   await app.setup();
-  t.after(() => app.stop());
+  defer(t, () => app.stop());
   return { app, logger, jobLogger: context.jobLogger };
 }
 

@@ -112,12 +112,15 @@ describe("jaffle console with piped input", () => {
       cwd: dir,
       // Output cannot leave a kernel whose event loop is blocked, so the cell marks its
       // start with a file instead.
-      stdin: "const fs = await import('node:fs'); fs.writeFileSync('spinning', ''); while (true) {}\nconsole.log('next')\n",
+      stdin: "require('node:fs').writeFileSync('spinning', ''); while (true) {}\nconsole.log('next')\n",
     });
     await waitFor(() => existsSync(join(dir, "spinning")), "the cell to start its loop", 60_000);
     const started = Date.now();
     attached.child.kill("SIGINT");
-    const { code } = await attached.exited;
+    const { code } = await Promise.race([
+      attached.exited,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`console still running:\n${attached.stderr()}`)), 30_000).unref()),
+    ]);
     assert.equal(code, 0, attached.stderr());
     assert.ok(Date.now() - started < 25_000, "interrupted promptly");
     assert.match(attached.stderr(), /interrupt/i);
@@ -156,7 +159,7 @@ describe("jaffle console in a terminal", () => {
     let mark = 0;
     /** Waits for `pattern` in what the terminal printed since the last match. */
     const expect = async (pattern: RegExp) => {
-      await waitFor(() => pattern.test(screen.slice(mark)), `${pattern} on the terminal; got:\n${JSON.stringify(screen.slice(mark))}`, 60_000);
+      await waitFor(() => pattern.test(screen.slice(mark)), `${pattern} on the terminal (console exit code: ${exitCode ?? "still running"}); got:\n${JSON.stringify(screen.slice(mark))}`, 60_000);
       const match = pattern.exec(screen.slice(mark))!;
       mark += match.index + match[0].length;
     };
@@ -170,7 +173,7 @@ describe("jaffle console in a terminal", () => {
     await expect(/Out\[\d+\]: 'a\/b'/);
 
     term.write("import time; print('sleeping', flush=True); time.sleep(30)\r");
-    await expect(/sleeping/);
+    await expect(/\nsleeping\r\n/); // the output line, not the echo of the input
     term.write("\x03");
     await expect(/KeyboardInterrupt/);
     await expect(/In \[\d+\]: /);

@@ -6,12 +6,12 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { waitFor } from "../helpers/index.js";
-import { groupsOf, linesOf, project, PYTHON_KERNEL, startReady, statusOf, waitGroupsGone } from "./support.js";
+import { groupsOf, linesOf, NODE_KERNEL, project, PYTHON_KERNEL, startReady, statusOf, waitGroupsGone } from "./support.js";
 
 test("a crashing process is restarted under on-failure until it stays up", { timeout: 180_000 }, async (t) => {
   const dir = project(
     t,
-    `kernel "py" { ${PYTHON_KERNEL} }
+    `kernel "js" { ${NODE_KERNEL} }
 process "flaky" {
   command = "sh -c 'if [ -f marker ]; then echo second run; exec sleep 600; else touch marker; echo first run; exit 3; fi'"
   restart = "on-failure"
@@ -40,14 +40,18 @@ process "hopeless" {
   await waitGroupsGone(groupsOf(status), 5_000);
 });
 
-test("a killed kernel is started again and its apps are created again in it", { timeout: 240_000 }, async (t) => {
-  const dir = project(
-    t,
-    `kernel "py" { ${PYTHON_KERNEL} }
-app "greeter" {
-  class = "./counted.ts#Counted"
-  kernel = "py"
-  start = "import os; print('greeter started in', os.getpid())"
+for (const { kernel, block, start } of [
+  { kernel: "Node", block: NODE_KERNEL, start: "console.log('greeter started in', process.pid)" },
+  { kernel: "Python", block: PYTHON_KERNEL, start: "import os; print('greeter started in', os.getpid())" },
+]) {
+  test(`a killed ${kernel} kernel is started again and its apps are created again in it`, { timeout: 240_000 }, async (t) => {
+    const dir = project(
+      t,
+      `kernel "py" { ${block} }
+  app "greeter" {
+    class = "./counted.ts#Counted"
+    kernel = "py"
+    start = ${JSON.stringify(start)}
 }
 `,
     {
@@ -76,6 +80,7 @@ export class Counted {
   const second = after.kernels.py!;
   assert.equal(second.restarts, 1);
   assert.match(jaffle.stdout(), /py W kernel died \(signal SIGKILL\); starting it again \(restart 1, at most 5 within 60 s\)/);
+  assert.equal(second.language, kernel === "Node" ? "javascript" : "python");
   assert.deepEqual(linesOf(jaffle.stdout(), "greeter"), [
     "instance 1 set up",
     `greeter started in ${first.pid}`,
@@ -91,6 +96,7 @@ export class Counted {
   await waitGroupsGone([first.pid, second.pid], 5_000);
   assert.match(jaffle.stdout(), /greeter I instance 2 stopped/);
 });
+}
 
 test("a kernel that keeps dying is given up after 5 restarts a minute", { timeout: 300_000 }, async (t) => {
   const dir = project(t, `kernel "py" { ${PYTHON_KERNEL} }\n`);

@@ -10,13 +10,13 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { isJaffleRunning } from "../../src/runtime/pid.js";
 import { runJaffle, waitFor } from "../helpers/index.js";
-import { groupsOf, project, PYTHON_KERNEL, startReady, statusOf, waitGroupsGone } from "./support.js";
+import { groupsOf, NODE_KERNEL, project, startReady, statusOf, waitGroupsGone } from "./support.js";
 
-const CONFIG = `kernel "py" { ${PYTHON_KERNEL} }
+const CONFIG = `kernel "js" { ${NODE_KERNEL} }
 app "greeter" {
   class = "./plain.ts#Plain"
-  kernel = "py"
-  start = "print('greeter started')"
+  kernel = "js"
+  start = "console.log('greeter started')"
 }
 process "sleeper" {
   command = "sh -c 'sleep 600 & sleep 600'"
@@ -48,8 +48,8 @@ test("jaffle status and jaffle stop: report, stop, then say nothing runs", { tim
   const human = await runJaffle(["status"], { cwd: dir });
   assert.equal(human.code, 0, human.stderr);
   assert.match(human.stdout, new RegExp(`^jaffle is running: pid ${status.pid}, up \\d+ s`));
-  assert.match(human.stdout, new RegExp(`^  py +${status.kernels.py!.pid} +python +0 +${dir}/\\.jaffle/kernel-py\\.json$`, "m"));
-  assert.match(human.stdout, /^ {2}greeter +py +\.\/plain\.ts#Plain$/m);
+  assert.match(human.stdout, new RegExp(`^  js +${status.kernels.js!.pid} +javascript +0 +${dir}/\\.jaffle/kernel-js\\.json$`, "m"));
+  assert.match(human.stdout, /^ {2}greeter +js +\.\/plain\.ts#Plain$/m);
   assert.match(human.stdout, new RegExp(`^  sleeper +${status.processes.sleeper!.pid} +running +0$`, "m"));
   const json = await runJaffle(["status", "--json"], { cwd: dir });
   assert.equal(json.code, 0);
@@ -115,7 +115,7 @@ test("jaffle stop cleans up after a supervisor that died", { timeout: 180_000 },
 test("a second SIGTERM during shutdown kills every group at once", { timeout: 180_000 }, async (t) => {
   const dir = project(
     t,
-    `kernel "py" { ${PYTHON_KERNEL} }
+    `kernel "js" { ${NODE_KERNEL} }
 process "stubborn" {
   command = "sh -c 'trap \\"\\" TERM; echo up; sleep 600'"
   ready {

@@ -8,7 +8,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runJaffle } from "../helpers/index.js";
-import { linesOf, project, PYTHON_KERNEL } from "./support.js";
+import { linesOf, NODE_KERNEL, project, PYTHON_KERNEL } from "./support.js";
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -34,40 +34,57 @@ logger {
 }
 `;
 
-test("pretty log: sources, levels, per-source and root filters; ready line; exit 0", { timeout: 180_000 }, async (t) => {
-  const dir = project(
-    t,
-    `kernel "py" { ${PYTHON_KERNEL} }
-app "greeter" {
-  class = "./greeter.ts#Greeter"
-  kernel = "py"
-  start = "import sys; print('hello from the kernel'); print('a warning', file=sys.stderr)"
-}
-${PRINTER}`,
-    {
-      "greeter.ts": `export class Greeter {
+const GREETER = `export class Greeter {
   constructor(private context: { logger: { info(m: string): void }; kernel: { language: string } }) {}
   setup() { this.context.logger.info("set up in a " + this.context.kernel.language + " kernel"); }
   stop() { this.context.logger.info("stopped"); }
 }
-`,
-    },
-  );
-  const run = await runJaffle(["start", "--exit-when-ready", "--no-color"], { cwd: dir });
-  assert.equal(run.code, 0, run.stdout + run.stderr);
-  const out = run.stdout;
-  assert.ok(!out.includes("\x1b["), "no colour when stdout is not a terminal");
-  assert.deepEqual(linesOf(out, "greeter"), ["set up in a python kernel", "hello from the kernel", "a warning", "stopped"]);
-  assert.match(out, / greeter W a warning$/m, "kernel stderr is a warning");
-  assert.deepEqual(linesOf(out, "printer"), ["alpha 1", "BETA=2", "done"]);
-  assert.match(out, /jaffle I ready in \d+\.\d\d s: 1 kernel, 1 app, 1 process$/m);
-  assert.equal(out.match(/ready in/g)?.length, 1, "one ready line");
-  assert.match(out, /jaffle I shut down in/);
-  assert.equal(existsSync(join(dir, ".jaffle")), false, "runtime files removed");
-});
+`;
+
+const KERNELS = [
+  {
+    kernel: "Node",
+    block: NODE_KERNEL,
+    language: "javascript",
+    start: "console.log('hello from the kernel'); console.error('a warning')",
+  },
+  {
+    kernel: "Python",
+    block: PYTHON_KERNEL,
+    language: "python",
+    start: "import sys; print('hello from the kernel'); print('a warning', file=sys.stderr)",
+  },
+];
+
+for (const { kernel, block, language, start } of KERNELS) {
+  test(`pretty log (${kernel} kernel): sources, levels, per-source and root filters; ready line; exit 0`, { timeout: 180_000 }, async (t) => {
+    const dir = project(
+      t,
+      `kernel "k" { ${block} }
+app "greeter" {
+  class = "./greeter.ts#Greeter"
+  kernel = "k"
+  start = ${JSON.stringify(start)}
+}
+${PRINTER}`,
+      { "greeter.ts": GREETER },
+    );
+    const run = await runJaffle(["start", "--exit-when-ready", "--no-color"], { cwd: dir });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const out = run.stdout;
+    assert.ok(!out.includes("\x1b["), "no colour when stdout is not a terminal");
+    assert.deepEqual(linesOf(out, "greeter"), [`set up in a ${language} kernel`, "hello from the kernel", "a warning", "stopped"]);
+    assert.match(out, / greeter W a warning$/m, "kernel stderr is a warning");
+    assert.deepEqual(linesOf(out, "printer"), ["alpha 1", "BETA=2", "done"]);
+    assert.match(out, /jaffle I ready in \d+\.\d\d s: 1 kernel, 1 app, 1 process$/m);
+    assert.equal(out.match(/ready in/g)?.length, 1, "one ready line");
+    assert.match(out, /jaffle I shut down in/);
+    assert.equal(existsSync(join(dir, ".jaffle")), false, "runtime files removed");
+  });
+}
 
 test("JSON log: one pino object per line with time, level, name and msg", { timeout: 180_000 }, async (t) => {
-  const dir = project(t, `kernel "py" { ${PYTHON_KERNEL} }\n${PRINTER}`);
+  const dir = project(t, `kernel "js" { ${NODE_KERNEL} }\n${PRINTER}`);
   const run = await runJaffle(["start", "--exit-when-ready", "--log-format", "json"], { cwd: dir });
   assert.equal(run.code, 0, run.stdout + run.stderr);
   const records = run.stdout
@@ -104,7 +121,7 @@ test("--exit-when-ready exits 1 naming what did not get ready in time", { timeou
   const port = await freePort();
   const dir = project(
     t,
-    `kernel "py" { ${PYTHON_KERNEL} }
+    `kernel "js" { ${NODE_KERNEL} }
 process "web" {
   command = "sleep 600"
   ready {

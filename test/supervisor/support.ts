@@ -2,17 +2,15 @@
  * Helpers for the supervisor tests: a project directory with a jaffle.hcl, the status
  * file of the jaffle running there, and checks that every process it started is gone.
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { isGroupAlive } from "../../src/process/groups.js";
 import { readStatus, type RuntimeStatus } from "../../src/runtime/status.js";
 import { startJaffle, tempDir, waitFor, type RunningJaffle } from "../helpers/index.js";
 
-/**
- * The kernel the tests use. The built-in Node kernel is the default of a kernel block;
- * tests that need a specific one say so.
- */
+/** Kernel block bodies: the built-in Node kernel (a block's default) and ipykernel. */
+export const NODE_KERNEL = "";
 export const PYTHON_KERNEL = `kernel_name = "python3"`;
 
 export function project(t: TestContext, config: string, files: Record<string, string> = {}): string {
@@ -43,10 +41,13 @@ export async function startReady(
 ): Promise<{ jaffle: RunningJaffle; status: RuntimeStatus }> {
   const jaffle = startJaffle(t, ["start", "--no-color", ...args], { cwd: dir, env });
   await jaffle.waitForOutput(/ready in \d+\.\d+ s/, 120_000);
+  const processes = readFileSync(join(dir, "jaffle.hcl"), "utf8").match(/^process "/gm)?.length ?? 0;
   const status = await waitFor(() => {
     const s = statusOf(dir);
-    // Process pids are written on the tick after they spawned.
-    return s && Object.values(s.processes).every((p) => p.pid !== null) ? s : undefined;
+    // Process pids are written on the tick after they spawned; one that is between
+    // restarts has none.
+    const all = s && Object.keys(s.processes).length === processes;
+    return all && Object.values(s.processes).every((p) => p.pid !== null || p.state !== "running") ? s : undefined;
   }, "the status file");
   return { jaffle, status };
 }

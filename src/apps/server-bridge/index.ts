@@ -94,12 +94,15 @@ export class ServerBridgeApp implements JaffleApp {
     if (outcome.status === "aborted") throw new Error(`creating the server bridge in kernel ${this.context.kernel.name} was aborted`);
   }
 
-  /** Runs a method of the kernel-side handle; resolves true when it reported success. */
+  /**
+   * Runs a method of the kernel-side handle through `_jaffle`, which raises the failure
+   * itself: the kernel reports it as the cell's error, with the user's traceback, and the
+   * supervisor logs it as an error of this app.
+   */
   private async call(method: "start" | "stop" | "restart"): Promise<boolean> {
-    const code = this.language === "javascript" ? `await ${this.handleName}.${method}();` : `${this.handleName}.${method}()`;
+    const code = this.language === "javascript" ? `await ${this.handleName}._jaffle(${JSON.stringify(method)});` : `${this.handleName}._jaffle(${JSON.stringify(method)})`;
     const outcome: ExecuteOutcome = await this.context.kernel.execute(code);
-    if (outcome.status !== "ok") return false;
-    return outcome.result === undefined || outcome.result === "true" || outcome.result === "True";
+    return outcome.status === "ok";
   }
 
   start(): Promise<boolean> {

@@ -43,8 +43,8 @@ export class AppRunner {
       const app = scope.run(() => new Cls([...this.options.argv]));
       if (typeof app.start !== "function") throw new TypeError(`app_class "${this.options.appClass}" has no start() method`);
       this.app = app;
-      await scope.run(() => app.start());
-      await scope.allListening();
+      await Promise.race([scope.run(() => app.start()), scope.listenFailure]);
+      await Promise.race([scope.allListening(), scope.listenFailure]);
     } catch (error) {
       await this.stop().catch(() => undefined);
       throw error;

@@ -9,7 +9,8 @@
  *   NAME.worker   the worker thread (threaded), NAME.addresses, NAME.running
  * Failures (syntax errors, constructor exceptions, EADDRINUSE) are printed with their
  * stack to the kernel's stderr, which the supervisor logs as the app's; the methods
- * resolve to true/false instead of rejecting, so a failed start never leaves an unhandled
+ * resolve to `false` then (and to undefined on success, so a `start` line in the config
+ * prints nothing when all is well) instead of rejecting, so a failed start never leaves an unhandled
  * rejection in the kernel and the next file event simply tries again.
  * Operations are serialised: a restart arriving during a start waits for it.
  */
@@ -142,51 +143,63 @@ export interface BridgeHandle {
   readonly worker: Worker | undefined;
   readonly addresses: string[];
   readonly lastError: string | undefined;
-  start(): Promise<boolean>;
-  stop(): Promise<boolean>;
-  restart(): Promise<boolean>;
-  handle_watchdog_event(event?: unknown): Promise<boolean>;
-  handleWatchdogEvent(event?: unknown): Promise<boolean>;
+  /** Each resolves to false when it failed (the error was printed), undefined when it worked. */
+  start(): Promise<false | undefined>;
+  stop(): Promise<false | undefined>;
+  restart(): Promise<false | undefined>;
+  handle_watchdog_event(event?: unknown): Promise<false | undefined>;
+  handleWatchdogEvent(event?: unknown): Promise<false | undefined>;
+  /** For the supervisor: rejects with the original error (stack) instead of printing it. */
+  _jaffle(method: "start" | "stop" | "restart"): Promise<void>;
 }
 
 export function createBridge(options: BridgeOptions): BridgeHandle {
   const engine: InThreadEngine | WorkerEngine = options.threaded ? new WorkerEngine(options) : new InThreadEngine(options);
   let queue: Promise<unknown> = Promise.resolve();
   let lastError: string | undefined;
-  const serial = (what: string, op: () => Promise<void>): Promise<boolean> => {
+  /** Runs operations one at a time; `rethrow` hands a failure to the caller instead of printing it. */
+  const serialRaw = (op: () => Promise<void>): Promise<void> => {
     const run = queue.then(async () => {
       try {
         await op();
         lastError = undefined;
-        return true;
       } catch (error) {
         lastError = stackOf(error);
-        process.stderr.write(`[${options.name}] ${what} failed:\n${lastError}\n`);
-        return false;
+        throw error;
       }
     });
-    queue = run;
+    queue = run.catch(() => undefined);
     return run;
   };
-  const start = () =>
-    serial("start", async () => {
+  const serial = (what: string, op: () => Promise<void>): Promise<false | undefined> =>
+    serialRaw(op).then(
+      () => undefined,
+      () => {
+        process.stderr.write(`[${options.name}] ${what} failed:\n${lastError}\n`);
+        return false;
+      },
+    );
+  const doStart = async () => {
       if (engine.running) return;
       const began = performance.now();
       await engine.start();
       const where = engine.addresses.length > 0 ? ` on ${engine.addresses.join(", ")}` : "";
       process.stdout.write(`[${options.name}] started ${options.appClass}${where} in ${(performance.now() - began).toFixed(1)} ms\n`);
-    });
-  const stop = () => serial("stop", () => engine.stop());
+  };
   // Jaffle: a restart is stop, clear the cache, import again, start; after a failed start
   // there is nothing to stop and the next event just starts it.
-  const restart = () =>
-    serial("restart", async () => {
+  const doRestart = async () => {
       const began = performance.now();
       await engine.stop();
       await engine.start();
       const where = engine.addresses.length > 0 ? ` on ${engine.addresses.join(", ")}` : "";
       process.stdout.write(`[${options.name}] restarted${where} in ${(performance.now() - began).toFixed(1)} ms\n`);
-    });
+  };
+  const doStop = () => engine.stop();
+  const actions = { start: doStart, stop: doStop, restart: doRestart };
+  const start = () => serial("start", doStart);
+  const stop = () => serial("stop", doStop);
+  const restart = () => serial("restart", doRestart);
   const handle: BridgeHandle = {
     name: options.name,
     get running() {
@@ -212,6 +225,7 @@ export function createBridge(options: BridgeOptions): BridgeHandle {
     restart,
     handle_watchdog_event: () => restart(),
     handleWatchdogEvent: () => restart(),
+    _jaffle: (method) => serialRaw(actions[method]),
   };
   return handle;
 }

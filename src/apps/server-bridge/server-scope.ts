@@ -33,8 +33,15 @@ interface Tracked {
 
 export class ServerScope {
   private readonly tracked: Tracked[] = [];
+  private failListen!: (error: Error) => void;
+  /**
+   * Rejects with the first listen error of any adopted server (EADDRINUSE...). An app's
+   * start() that waits for its `listening` callback would otherwise never settle.
+   */
+  readonly listenFailure: Promise<never> = new Promise<never>((_, reject) => (this.failListen = reject));
 
   constructor() {
+    this.listenFailure.catch(() => undefined);
     patchListenOnce();
   }
 
@@ -65,7 +72,7 @@ export class ServerScope {
       server.once("error", onError);
       server.once("listening", onListening);
     });
-    listening.catch(() => undefined);
+    listening.catch((error: Error) => this.failListen(error));
     this.tracked.push({ server, sockets, listening });
   }
 

@@ -114,7 +114,14 @@ def _route_tornado_logs():
             except Exception:
                 self.handleError(record)
 
+    for child in ("tornado.access", "tornado.application", "tornado.general"):
+        logging.getLogger(child).propagate = True
     log = logging.getLogger("tornado")
+    # ipykernel gives "tornado" a StreamHandler on the process's own stderr; it would
+    # print every line a second time, outside the kernel's output stream.
+    for handler in list(log.handlers):
+        if type(handler) is logging.StreamHandler and getattr(handler, "stream", None) in (sys.__stderr__, sys.__stdout__):
+            log.removeHandler(handler)
     if not any(isinstance(h, KernelStderrHandler) for h in log.handlers):
         handler = KernelStderrHandler()
         handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
@@ -198,43 +205,59 @@ class TornadoBridge:
         return "<TornadoBridge %s: %s %s, %s>" % (self.name, self.app_class, "threaded" if self.threaded else "shared loop", state)
 
     # -- public API ------------------------------------------------------------------
+    # start/stop/restart print a failure's traceback and return False (for people and
+    # code blocks), and None on success, as Jaffle's did (so a `start` line in the config
+    # prints nothing when all is well); _jaffle(method) raises the failure instead, so the supervisor's call gets the
+    # error with its traceback as the cell's error, and no result to print on success.
 
     def start(self):
-        with self._lock:
-            if self.running:
-                return True
-            began = time.perf_counter()
-            try:
-                self._start()
-            except Exception:
-                self.last_error = traceback.format_exc()
-                _print_failure(self.name, "start of %s" % self.app_class)
-                self._stop_quietly()
-                return False
-            self.last_error = None
-            print("[%s] started %s %s in %.1f ms" % (self.name, self.app_class, " ".join(self.argv), (time.perf_counter() - began) * 1000), flush=True)
-            return True
+        return self._run("start", self._do_start, quiet=False)
 
     def stop(self):
-        with self._lock:
-            try:
-                self._stop()
-                return True
-            except Exception:
-                _print_failure(self.name, "stop")
-                return False
+        return self._run("stop", self._stop, quiet=False)
 
     def restart(self):
         """Jaffle's restart: stop, clear the module cache, import again, start. After a
         failed start there is nothing to stop and this just starts."""
-        with self._lock:
-            if not self.stop():
-                self._stop_quietly()
-            clear_module_cache(self.clear_cache)
-            return self.start()
+        return self._run("restart", self._do_restart, quiet=False)
 
     def handle_watchdog_event(self, event=None):
         return self.restart()
+
+    def _jaffle(self, method):
+        actions = {"start": self._do_start, "stop": self._stop, "restart": self._do_restart}
+        self._run(method, actions[method], quiet=True)
+
+    def _run(self, what, action, quiet):
+        with self._lock:
+            try:
+                action()
+            except Exception:
+                self.last_error = traceback.format_exc()
+                if what != "stop":
+                    self._stop_quietly()
+                if quiet:
+                    raise
+                _print_failure(self.name, "%s of %s" % (what, self.app_class))
+                return False
+            self.last_error = None
+            return None
+
+    def _do_start(self):
+        if self.running:
+            return
+        began = time.perf_counter()
+        self._start()
+        print("[%s] started %s %s in %.1f ms" % (self.name, self.app_class, " ".join(self.argv), (time.perf_counter() - began) * 1000), flush=True)
+
+    def _do_restart(self):
+        try:
+            self._stop()
+        except Exception:
+            _print_failure(self.name, "stop")
+            self._stop_quietly()
+        clear_module_cache(self.clear_cache)
+        self._do_start()
 
     # -- running the app -------------------------------------------------------------
 

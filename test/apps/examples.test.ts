@@ -1,0 +1,111 @@
+/**
+ * End to end: `jaffle start` on a copy of each example in a temp dir, with real kernels,
+ * real file edits and real HTTP. Ports are replaced by free ones; nothing else of the
+ * configurations changes unless a test says so.
+ */
+import assert from "node:assert/strict";
+import { cpSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { test, type TestContext } from "node:test";
+import { repoRoot, startJaffle, tempDir, waitFor, type RunningJaffle } from "../helpers/index.js";
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function body(port: number, path = "/"): Promise<string | undefined> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5_000) });
+    return (await response.text()).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Copies an example, gives it the repository's node_modules, and edits its jaffle.hcl. */
+function copyExample(t: TestContext, name: string, edit: (hcl: string) => string): string {
+  const dir = tempDir(t, `jaffle-example-${name}-`);
+  cpSync(join(repoRoot, "examples", name), dir, { recursive: true, filter: (src) => !src.includes(`${join("examples", name)}/.jaffle`) });
+  symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"), "dir");
+  const hclPath = join(dir, "jaffle.hcl");
+  writeFileSync(hclPath, edit(readFileSync(hclPath, "utf8").replaceAll("../../node_modules/", `${join(repoRoot, "node_modules")}/`)));
+  return dir;
+}
+
+async function started(t: TestContext, dir: string): Promise<RunningJaffle> {
+  const jaffle = startJaffle(t, ["start", "-y"], { cwd: dir });
+  await jaffle.waitForOutput(/ready in/, 120_000);
+  t.after(async () => {
+    if (jaffle.child.exitCode === null && jaffle.child.pid) process.kill(-jaffle.child.pid, "SIGTERM");
+    await jaffle.exited;
+  });
+  return jaffle;
+}
+
+const count = (text: string, re: RegExp) => (text.match(new RegExp(re.source, "g")) ?? []).length;
+
+for (const threaded of [false, true]) {
+  test(`node_server (${threaded ? "threaded" : "on the kernel's loop"}): an edit is served, a broken save is logged and the next one recovers`, { timeout: 240_000 }, async (t) => {
+    const port = await freePort();
+    const dir = copyExample(t, "node_server", (hcl) => hcl.replaceAll("8080", String(port)).replace("threaded = false", `threaded = ${threaded}`));
+    const jaffle = await started(t, dir);
+    assert.equal(await body(port), "Hello from the Node kernel");
+    const greeting = join(dir, "src", "greeting.ts");
+    writeFileSync(greeting, 'export const greeting = "second";\n');
+    await waitFor(async () => (await body(port)) === "second", "the edited greeting", 60_000);
+    writeFileSync(greeting, "export const greeting = ;\n");
+    await jaffle.waitForOutput(/web\s+E .*(Transform failed|SyntaxError|Unexpected)/, 60_000);
+    writeFileSync(greeting, 'export const greeting = "recovered";\n');
+    await waitFor(async () => (await body(port)) === "recovered", "the recovered server", 60_000);
+    assert.match(jaffle.stdout(), /watchdog\s+I modified src\/greeting\.ts/);
+    assert.match(jaffle.stdout(), /web\s+I GET \/ 200/, "the server's console output is a log line of the app");
+  });
+}
+
+test("node_server: a burst of saves gives one restart with debounce", { timeout: 240_000 }, async (t) => {
+  const port = await freePort();
+  const dir = copyExample(t, "node_server", (hcl) =>
+    hcl.replaceAll("8080", String(port)).replace('code_blocks        = ["web.handle_watchdog_event({event})"]', 'debounce = 0.5\n        code_blocks = ["web.handle_watchdog_event({event})"]'),
+  );
+  const jaffle = await started(t, dir);
+  const greeting = join(dir, "src", "greeting.ts");
+  for (let i = 1; i <= 5; i++) {
+    writeFileSync(greeting, `export const greeting = "burst ${i}";\n`);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+  }
+  await waitFor(async () => (await body(port)) === "burst 5", "the last save served", 60_000);
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  assert.equal(count(jaffle.stdout(), /\[web\] restarted/), 1, jaffle.stdout());
+});
+
+for (const threaded of [true, false]) {
+  test(`tornado example (the seed's configuration${threaded ? "" : ", threaded = false"}): an edit restarts the app`, { timeout: 240_000 }, async (t) => {
+    const port = await freePort();
+    const dir = copyExample(t, "tornado", (hcl) => hcl.replace("--port=9999", `--port=${port}`).replace("threaded           = true", `threaded           = ${threaded}`));
+    const jaffle = await started(t, dir);
+    await waitFor(async () => (await body(port)) === "Hello from Tornado", "the Tornado app", 60_000);
+    writeFileSync(join(dir, "my_module", "greeting.py"), 'GREETING = "edited"\n');
+    await waitFor(async () => (await body(port)) === "edited", "the edited greeting", 60_000);
+    writeFileSync(join(dir, "my_module", "greeting.py"), "GREETING = \n");
+    await jaffle.waitForOutput(/tornado_app\s+E .*SyntaxError/, 60_000);
+    writeFileSync(join(dir, "my_module", "greeting.py"), 'GREETING = "again"\n');
+    await waitFor(async () => (await body(port)) === "again", "the recovered app", 60_000);
+    assert.match(jaffle.stdout(), /tornado_app\s+\w tornado\.access: 200 GET \//, "Tornado's log lines are the app's");
+  });
+}
+
+test("notebook_server example: the server answers in the background of its kernel", { timeout: 240_000 }, async (t) => {
+  const port = await freePort();
+  const dir = copyExample(t, "notebook_server", (hcl) => hcl.replaceAll("8888", String(port)));
+  await started(t, dir);
+  assert.equal(await body(port), "Hello from the background of a kernel");
+  const response = await fetch(`http://127.0.0.1:${port}/results`, { method: "POST", body: "x" });
+  assert.equal(response.status, 201);
+  assert.equal(await body(port, "/results"), JSON.stringify({ results: ["x"] }));
+});
