@@ -200,6 +200,7 @@ export class ConsoleSession {
       this.cancelled = true;
       this.cellLines = [];
       this.sink.stdout("^C\n");
+      rl.write(null, { ctrl: true, name: "e" }); // to the end of the line, then delete it all
       rl.write(null, { ctrl: true, name: "u" });
       rl.setPrompt(this.prompt());
       rl.prompt();

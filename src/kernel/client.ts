@@ -195,8 +195,10 @@ export class KernelClient extends EventEmitter<ClientEvents> {
     const remaining = () => Math.max(1, deadline - Date.now());
     const aborted = new Promise<never>((_, reject) => {
       if (signal?.aborted) reject(signal.reason instanceof Error ? signal.reason : new Error("connect aborted"));
-      signal?.addEventListener("abort", () =>
-        reject(signal.reason instanceof Error ? signal.reason : new Error("connect aborted")),
+      signal?.addEventListener(
+        "abort",
+        () => reject(signal.reason instanceof Error ? signal.reason : new Error("connect aborted")),
+        { once: true },
       );
     });
     aborted.catch(() => undefined);

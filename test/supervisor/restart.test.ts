@@ -40,62 +40,58 @@ process "hopeless" {
   await waitGroupsGone(groupsOf(status), 5_000);
 });
 
-for (const { kernel, block, start } of [
-  { kernel: "Node", block: NODE_KERNEL, start: "console.log('greeter started in', process.pid)" },
-  { kernel: "Python", block: PYTHON_KERNEL, start: "import os; print('greeter started in', os.getpid())" },
-]) {
-  test(`a killed ${kernel} kernel is started again and its apps are created again in it`, { timeout: 240_000 }, async (t) => {
-    const dir = project(
-      t,
-      `kernel "py" { ${block} }
-  app "greeter" {
-    class = "./counted.ts#Counted"
-    kernel = "py"
-    start = ${JSON.stringify(start)}
-}
-`,
-    {
-      "counted.ts": `let instances = 0;
+const COUNTED = `let instances = 0;
 export class Counted {
   readonly n = ++instances;
   constructor(private context: { logger: { info(m: string): void } }) {}
   setup() { this.context.logger.info("instance " + this.n + " set up"); }
   stop() { this.context.logger.info("instance " + this.n + " stopped"); }
 }
-`,
-    },
-  );
-  const { jaffle, status } = await startReady(t, dir);
-  const first = status.kernels.py!;
-  const firstConnection = readFileSync(first.connectionFile, "utf8");
-  assert.deepEqual(linesOf(jaffle.stdout(), "greeter"), ["instance 1 set up", `greeter started in ${first.pid}`]);
+`;
 
-  process.kill(-first.pid, "SIGKILL");
-  await jaffle.waitForOutput(/greeter I greeter started in (?!\d+\n[^]*greeter started in)/, 120_000);
-  await jaffle.waitForOutput(/greeter I created again in the new kernel py/, 60_000);
-  const after = await waitFor(() => {
-    const s = statusOf(dir);
-    return s && s.kernels.py && s.kernels.py.pid !== first.pid ? s : undefined;
-  }, "the new kernel in the status file");
-  const second = after.kernels.py!;
-  assert.equal(second.restarts, 1);
-  assert.match(jaffle.stdout(), /py W kernel died \(signal SIGKILL\); starting it again \(restart 1, at most 5 within 60 s\)/);
-  assert.equal(second.language, kernel === "Node" ? "javascript" : "python");
-  assert.deepEqual(linesOf(jaffle.stdout(), "greeter"), [
-    "instance 1 set up",
-    `greeter started in ${first.pid}`,
-    "instance 1 stopped",
-    "instance 2 set up",
-    `greeter started in ${second.pid}`,
-    "created again in the new kernel py",
-  ]);
-  assert.notEqual(readFileSync(second.connectionFile, "utf8"), firstConnection, "the connection file was rewritten");
+for (const { kernel, block, language, start } of [
+  { kernel: "Node", block: NODE_KERNEL, language: "javascript", start: "console.log('greeter started in', process.pid)" },
+  { kernel: "Python", block: PYTHON_KERNEL, language: "python", start: "import os; print('greeter started in', os.getpid())" },
+]) {
+  test(`a killed ${kernel} kernel is started again and its apps are created again in it`, { timeout: 240_000 }, async (t) => {
+    const config = `kernel "py" { ${block} }
+app "greeter" {
+  class = "./counted.ts#Counted"
+  kernel = "py"
+  start = ${JSON.stringify(start)}
+}
+`;
+    const dir = project(t, config, { "counted.ts": COUNTED });
+    const { jaffle, status } = await startReady(t, dir);
+    const first = status.kernels.py!;
+    const firstConnection = readFileSync(first.connectionFile, "utf8");
+    assert.deepEqual(linesOf(jaffle.stdout(), "greeter"), ["instance 1 set up", `greeter started in ${first.pid}`]);
 
-  jaffle.child.kill("SIGTERM");
-  assert.equal((await jaffle.exited).code, 0);
-  await waitGroupsGone([first.pid, second.pid], 5_000);
-  assert.match(jaffle.stdout(), /greeter I instance 2 stopped/);
-});
+    process.kill(-first.pid, "SIGKILL");
+    await jaffle.waitForOutput(/greeter I created again in the new kernel py/, 120_000);
+    const after = await waitFor(() => {
+      const s = statusOf(dir);
+      return s && s.kernels.py && s.kernels.py.pid !== first.pid ? s : undefined;
+    }, "the new kernel in the status file");
+    const second = after.kernels.py!;
+    assert.equal(second.restarts, 1);
+    assert.equal(second.language, language);
+    assert.match(jaffle.stdout(), /py W kernel died \(signal SIGKILL\); starting it again \(restart 1, at most 5 within 60 s\)/);
+    assert.deepEqual(linesOf(jaffle.stdout(), "greeter"), [
+      "instance 1 set up",
+      `greeter started in ${first.pid}`,
+      "instance 1 stopped",
+      "instance 2 set up",
+      `greeter started in ${second.pid}`,
+      "created again in the new kernel py",
+    ]);
+    assert.notEqual(readFileSync(second.connectionFile, "utf8"), firstConnection, "the connection file was rewritten");
+
+    jaffle.child.kill("SIGTERM");
+    assert.equal((await jaffle.exited).code, 0);
+    await waitGroupsGone([first.pid, second.pid], 5_000);
+    assert.match(jaffle.stdout(), /greeter I instance 2 stopped/);
+  });
 }
 
 test("a kernel that keeps dying is given up after 5 restarts a minute", { timeout: 300_000 }, async (t) => {

@@ -69,9 +69,12 @@ export class CellExecutor {
     } catch (error) {
       return { status: "error", error: reportError(error, { filename, ...transformed }) };
     }
-    // A SIGINT that arrived before `breakOnSigint` is armed waits in libuv's signal pipe;
-    // one turn of the event loop delivers it (as an abort) instead of losing it while a
-    // synchronous cell holds the thread. Compiling first keeps the remaining window tiny.
+    // A SIGINT that arrived before `breakOnSigint` is armed waits in libuv's signal pipe,
+    // and would wait there for as long as a synchronous cell holds the thread. The pipe is
+    // read in the event loop's poll phase; two setImmediate hops guarantee one poll phase
+    // in between (the first hop may run in the current iteration's check phase), so such a
+    // signal becomes an abort. Compiling first keeps the remaining window to microseconds.
+    await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
     if (signal.aborted) return { status: "error", error: reportError(new KeyboardInterrupt()) };
     let completion: unknown;
