@@ -161,7 +161,7 @@ app "working" {
   );
   const run = await runJaffle(["start", "--exit-when-ready", "--no-color"], { cwd: dir });
   assert.equal(run.code, 1, run.stdout + run.stderr);
-  assert.match(run.stdout, /broken E -+\n\s+NameError +Traceback/, "the traceback is logged under the app");
+  assert.match(run.stdout, /broken E -+\n\s+NameError +Traceback/, `the traceback is logged under the app; stderr:\n${run.stderr}`);
   assert.match(run.stdout, /jaffle E app broken: start code failed: NameError: name 'undefined_name' is not defined/);
   assert.deepEqual(linesOf(run.stdout, "working"), ["working started"]);
   assert.match(run.stdout, /--exit-when-ready: not ready: app broken: start code failed/);
