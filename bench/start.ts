@@ -22,7 +22,7 @@ import { printTable, type Row } from "./table.js";
 const SYSTEM_PYTHON = "/usr/bin/python3";
 const READY_RUNS = 5;
 const FLOOD_RUNS = 3;
-const FLOOD_LINES = 200_000;
+const FLOOD_LINES = 1_000_000;
 const concurrentlyBin = join(packageRoot, "node_modules", ".bin", "concurrently");
 
 function delay(ms: number): Promise<void> {

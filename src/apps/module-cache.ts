@@ -13,9 +13,15 @@ import { languageFamily } from "./kernel-literal.js";
 export function pythonClearCacheCode(names: readonly string[]): string {
   return [
     "def __jaffle_clear_cache(names):",
-    "    import sys",
+    "    import importlib, os, sys",
     "    for n in [m for m in list(sys.modules) if any(m == x or m.startswith(x + '.') for x in names)]:",
-    "        sys.modules.pop(n, None)",
+    "        cached = getattr(sys.modules.pop(n, None), '__cached__', None)",
+    // A .pyc keeps the source's mtime in whole seconds and its size: a same-size save in
+    // the same second would import stale bytecode.
+    "        if cached and os.path.exists(cached):",
+    "            try: os.remove(cached)",
+    "            except OSError: pass",
+    "    importlib.invalidate_caches()",
     `__jaffle_clear_cache(${JSON.stringify(names)})`,
     "del __jaffle_clear_cache",
   ].join("\n");

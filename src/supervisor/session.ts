@@ -139,6 +139,8 @@ async function supervise(
   // still go on until it is told to stop.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   let exitCode = 0;
+  let forced!: () => void;
+  const forcedShutdown = new Promise<void>((resolve) => (forced = resolve));
   let requestShutdown!: (reason: string) => void;
   const shutdownRequested = new Promise<string>((resolve) => (requestShutdown = resolve));
   const closeQuestion = handleShutdownSignals({
@@ -149,12 +151,21 @@ async function supervise(
       const killed = supervisor.killAll();
       logger.warning(`${reason} during shutdown: killed ${killed.length > 0 ? killed.join(", ") : "nothing (all gone)"}`);
       exitCode = 1;
+      forced();
     },
   });
   // A plugin's stray rejection must not take the whole run down with it.
   const onRejection = (reason: unknown) =>
     logger.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
   process.on("unhandledRejection", onRejection);
+  // A bug that throws out of an event handler: say so, then shut down in order rather
+  // than die with the log unflushed (the reaper would end the children either way).
+  const onException = (error: Error) => {
+    logger.critical(`uncaught exception: ${error.stack ?? error.message}`);
+    exitCode = 1;
+    requestShutdown("uncaught exception");
+  };
+  process.on("uncaughtException", onException);
 
   try {
     const starting = supervisor.start();
@@ -174,12 +185,16 @@ async function supervise(
       const reason = await shutdownRequested;
       logger.info(`${reason}: shutting down`);
     }
-    await supervisor.shutdown();
-    // A start cut short by the shutdown winds down by itself (every step checks);
-    // wait for it so no late step runs after the runtime files are gone.
-    await withTimeout(starting, 10_000, "the interrupted start").catch((error: unknown) =>
-      logger.warning(errorText(error)),
-    );
+    const orderly = (async () => {
+      await supervisor.shutdown();
+      // A start cut short by the shutdown winds down by itself (every step checks);
+      // wait for it so no late step runs after the runtime files are gone.
+      await withTimeout(starting, 10_000, "the interrupted start").catch((error: unknown) =>
+        logger.warning(errorText(error)),
+      );
+    })();
+    // Forced: everything got SIGKILL; don't wait for polite steps that can only time out.
+    await Promise.race([orderly, forcedShutdown.then(() => supervisor.waitForGroups(2_000))]);
   } catch (error) {
     logger.critical(`supervisor failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     exitCode = 1;
@@ -190,6 +205,7 @@ async function supervise(
     await reaper.close();
     closeQuestion();
     process.off("unhandledRejection", onRejection);
+    process.off("uncaughtException", onException);
   }
   return exitCode;
 }

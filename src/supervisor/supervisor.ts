@@ -12,6 +12,7 @@ import type { AppConstructor, AppContext, JaffleApp, JobOutcome } from "../apps/
 import type { JaffleConfig, ReadinessCheck } from "../config/types.js";
 import type { LogHub } from "../log/hub.js";
 import type { Level, Logger } from "../log/logger.js";
+import { isGroupAlive } from "../process/groups.js";
 import { JobRunner } from "../process/job-runner.js";
 import { ManagedProcess } from "../process/managed-process.js";
 import type { ProcessGroupTracker } from "../process/tracker.js";
@@ -361,6 +362,14 @@ export class Supervisor {
     const left = this.groups.signalAll("SIGKILL");
     if (left.length > 0) logger.warning(`killed what was left: ${left.join(", ")}`);
     logger.info(`shut down in ${seconds(performance.now() - started)}`);
+  }
+
+  /** Resolves once no tracked group has a running process left, or after `timeoutMs`. */
+  async waitForGroups(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ([...this.groups.groups.keys()].some((pgid) => isGroupAlive(pgid)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   /** The emergency brake (a second SIGTERM): SIGKILL to every group right now. */

@@ -42,10 +42,25 @@ async function started(t: TestContext, dir: string): Promise<RunningJaffle> {
   const jaffle = startJaffle(t, ["start", "-y"], { cwd: dir });
   await jaffle.waitForOutput(/ready in/, 120_000);
   t.after(async () => {
-    if (jaffle.child.exitCode === null && jaffle.child.pid) process.kill(-jaffle.child.pid, "SIGTERM");
+    if (jaffle.child.exitCode === null && jaffle.child.signalCode === null && jaffle.child.pid) {
+      try {
+        process.kill(-jaffle.child.pid, "SIGTERM");
+      } catch {
+        /* already gone */
+      }
+    }
     await jaffle.exited;
   });
   return jaffle;
+}
+
+/** waitFor, with jaffle's output in the failure message (what happened is in the log). */
+async function served(jaffle: RunningJaffle, port: number, expected: string, what: string): Promise<void> {
+  try {
+    await waitFor(async () => (await body(port)) === expected, what, 60_000);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- jaffle stdout:\n${jaffle.stdout()}\n--- stderr:\n${jaffle.stderr()}`, { cause: error });
+  }
 }
 
 const count = (text: string, re: RegExp) => (text.match(new RegExp(re.source, "g")) ?? []).length;
@@ -58,11 +73,11 @@ for (const threaded of [false, true]) {
     assert.equal(await body(port), "Hello from the Node kernel");
     const greeting = join(dir, "src", "greeting.ts");
     writeFileSync(greeting, 'export const greeting = "second";\n');
-    await waitFor(async () => (await body(port)) === "second", "the edited greeting", 60_000);
+    await served(jaffle, port, "second", "the edited greeting");
     writeFileSync(greeting, "export const greeting = ;\n");
     await jaffle.waitForOutput(/web\s+E .*(Transform failed|SyntaxError|Unexpected)/, 60_000);
     writeFileSync(greeting, 'export const greeting = "recovered";\n');
-    await waitFor(async () => (await body(port)) === "recovered", "the recovered server", 60_000);
+    await served(jaffle, port, "recovered", "the recovered server");
     assert.match(jaffle.stdout(), /watchdog\s+I modified src\/greeting\.ts/);
     assert.match(jaffle.stdout(), /web\s+I GET \/ 200/, "the server's console output is a log line of the app");
   });
@@ -79,7 +94,7 @@ test("node_server: a burst of saves gives one restart with debounce", { timeout:
     writeFileSync(greeting, `export const greeting = "burst ${i}";\n`);
     await new Promise((resolve) => setTimeout(resolve, 40));
   }
-  await waitFor(async () => (await body(port)) === "burst 5", "the last save served", 60_000);
+  await served(jaffle, port, "burst 5", "the last save served");
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   assert.equal(count(jaffle.stdout(), /\[web\] restarted/), 1, jaffle.stdout());
 });
@@ -89,13 +104,13 @@ for (const threaded of [true, false]) {
     const port = await freePort();
     const dir = copyExample(t, "tornado", (hcl) => hcl.replace("--port=9999", `--port=${port}`).replace("threaded           = true", `threaded           = ${threaded}`));
     const jaffle = await started(t, dir);
-    await waitFor(async () => (await body(port)) === "Hello from Tornado", "the Tornado app", 60_000);
+    await served(jaffle, port, "Hello from Tornado", "the Tornado app");
     writeFileSync(join(dir, "my_module", "greeting.py"), 'GREETING = "edited"\n');
-    await waitFor(async () => (await body(port)) === "edited", "the edited greeting", 60_000);
+    await served(jaffle, port, "edited", "the edited greeting");
     writeFileSync(join(dir, "my_module", "greeting.py"), "GREETING = \n");
     await jaffle.waitForOutput(/tornado_app\s+E .*SyntaxError/, 60_000);
     writeFileSync(join(dir, "my_module", "greeting.py"), 'GREETING = "again"\n');
-    await waitFor(async () => (await body(port)) === "again", "the recovered app", 60_000);
+    await served(jaffle, port, "again", "the recovered app");
     assert.match(jaffle.stdout(), /tornado_app\s+\w tornado\.access: 200 GET \//, "Tornado's log lines are the app's");
   });
 }
@@ -107,5 +122,5 @@ test("notebook_server example: the server answers in the background of its kerne
   assert.equal(await body(port), "Hello from the background of a kernel");
   const response = await fetch(`http://127.0.0.1:${port}/results`, { method: "POST", body: "x" });
   assert.equal(response.status, 201);
-  assert.equal(await body(port, "/results"), JSON.stringify({ results: ["x"] }));
+  assert.deepEqual(JSON.parse((await body(port, "/results")) ?? "null"), { results: ["x"] });
 });

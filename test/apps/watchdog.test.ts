@@ -3,12 +3,13 @@
  * a real job command, and a TypeScript-native app as routing target.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import type { JaffleApp, WatchdogEvent } from "../../src/apps/api.js";
 import { WatchdogApp } from "../../src/apps/watchdog/index.js";
 import { routedAppName } from "../../src/apps/watchdog/handler.js";
+import { watchDirectory, type RawEvent } from "../../src/apps/watchdog/watcher.js";
 import { KernelView } from "../../src/supervisor/kernel-view.js";
 import { tempDir, waitFor } from "../helpers/index.js";
 import { appContext, defer, recordingLogger, startKernel } from "./harness.js";
@@ -120,4 +121,23 @@ test("debounce turns a burst of saves into one handled event", { timeout: 120_00
   await new Promise((resolve) => setTimeout(resolve, 800));
   assert.equal(target.events.length, 1);
   assert.match(logger.text(), /modified a\.py \(last of \d+ events\)/);
+});
+
+test("a write right after the file was read is still seen (chokidar's atime check drops it)", { timeout: 60_000 }, async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, "g.ts");
+  writeFileSync(file, "0");
+  const events: RawEvent[] = [];
+  const watcher = watchDirectory(dir, { onEvent: (e) => events.push(e), onError: (e) => assert.fail(e) });
+  t.after(() => watcher.close());
+  await watcher.ready;
+  for (let i = 1; i <= 3; i++) {
+    writeFileSync(file, `broken ${i};`);
+    await waitFor(() => events.length === 2 * i - 1, `event for write ${2 * i - 1}`);
+    readFileSync(file); // what a reloading server does right after the event
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    writeFileSync(file, `fixed ${i}`);
+    await waitFor(() => events.length === 2 * i, `event for write ${2 * i}`);
+  }
+  assert.ok(events.every((e) => e.type === "modified" && e.path === file));
 });

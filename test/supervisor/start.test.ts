@@ -182,3 +182,26 @@ test("bad option values are one-line errors", { timeout: 60_000 }, async (t) => 
   assert.equal(run.code, 1);
   assert.equal(run.stderr, "jaffle: --ready-timeout must be a positive number of seconds, got -3\n");
 });
+
+test("no line is lost when a process floods the log", { timeout: 180_000 }, async (t) => {
+  const dir = project(
+    t,
+    `kernel "js" { ${NODE_KERNEL} }
+process "flood" {
+  command = "sh -c 'seq -f \\"line %.0f\\" 1 100000; exec sleep 600'"
+  logger {
+    suppress_regex = ["7$"]
+  }
+  ready {
+    log_regex = "^line 100000$"
+  }
+}
+`,
+  );
+  const run = await runJaffle(["start", "--exit-when-ready", "--no-color"], { cwd: dir });
+  assert.equal(run.code, 0, run.stderr);
+  const lines = linesOf(run.stdout, "flood");
+  const expected = Array.from({ length: 100_000 }, (_, i) => `line ${i + 1}`).filter((line) => !line.endsWith("7"));
+  assert.equal(lines.length, expected.length);
+  assert.deepEqual(lines, expected, "every line, in order");
+});

@@ -42,8 +42,10 @@ export async function startReady(
   const jaffle = startJaffle(t, ["start", "--no-color", ...args], { cwd: dir, env });
   await jaffle.waitForOutput(/ready in \d+\.\d+ s/, 120_000);
   const processes = readFileSync(join(dir, "jaffle.hcl"), "utf8").match(/^process "/gm)?.length ?? 0;
+  const runtimeDirAt = args.indexOf("--runtime-dir");
+  const runtimeDir = runtimeDirAt >= 0 ? args[runtimeDirAt + 1]! : ".jaffle";
   const status = await waitFor(() => {
-    const s = statusOf(dir);
+    const s = statusOf(dir, runtimeDir);
     // Process pids are written on the tick after they spawned; one that is between
     // restarts has none.
     const all = s && Object.keys(s.processes).length === processes;

@@ -5,7 +5,7 @@
  * server it opened is closed, connections included, and its port released.
  * Used directly by the non-threaded bridge and inside the worker of the threaded one.
  */
-import { evictRequireCache, loadAppClass, type LoadedClass, type ServerAppInstance } from "./node-loader.js";
+import { evictRequireCache, loadAppClass, type LoadedClass, type PreparedLoader, type ServerAppInstance } from "./node-loader.js";
 import { ServerScope } from "./server-scope.js";
 
 export interface RunnerOptions {
@@ -32,13 +32,16 @@ export class AppRunner {
     return this.scope?.addresses() ?? [];
   }
 
-  /** Loads and starts the app; on failure everything it opened is closed again and the error is thrown. */
-  async start(): Promise<void> {
+  /**
+   * Loads and starts the app; on failure everything it opened is closed again and the
+   * error is thrown. `prepared`: a warmed loader namespace to import through (workers).
+   */
+  async start(prepared?: PreparedLoader): Promise<void> {
     evictRequireCache(this.options.projectDir, this.options.clearCache);
     const scope = new ServerScope();
     this.scope = scope;
     try {
-      this.loaded = await loadAppClass(this.options.appClass, this.options.projectDir);
+      this.loaded = await loadAppClass(this.options.appClass, this.options.projectDir, prepared);
       const Cls = this.loaded.cls;
       const app = scope.run(() => new Cls([...this.options.argv]));
       if (typeof app.start !== "function") throw new TypeError(`app_class "${this.options.appClass}" has no start() method`);

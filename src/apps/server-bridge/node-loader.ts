@@ -7,10 +7,12 @@
  * unregistered once the app it loaded has stopped, so hooks do not pile up.
  */
 import { randomUUID } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { isAbsolute, resolve, sep } from "node:path";
+import { tmpdir } from "node:os";
+import { isAbsolute, join, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
-import { register as registerEsm } from "tsx/esm/api";
+import { register as registerEsm, type NamespacedUnregister } from "tsx/esm/api";
 import { register as registerCjs } from "tsx/cjs/api";
 
 export interface AppClassRef {
@@ -75,17 +77,44 @@ function pickExport(namespace: Record<string, unknown>, ref: AppClassRef, appCla
   return value as ServerAppClass;
 }
 
-export async function loadAppClass(appClass: string, projectDir: string): Promise<LoadedClass> {
+/** A registered, not yet used tsx ES module namespace (see warmLoader). */
+export type PreparedLoader = NamespacedUnregister & { namespace: string };
+
+export function prepareLoader(): PreparedLoader {
+  const namespace = randomUUID();
+  return Object.assign(registerEsm({ namespace }), { namespace });
+}
+
+/**
+ * Readies a worker before it is needed: registering loader hooks starts Node's hooks
+ * thread, and the first TypeScript file starts esbuild. Both cost far more than loading
+ * the app itself, so a spare worker pays them while the current one serves. The file
+ * imported is a throwaway in the temp dir, never the user's code.
+ */
+export async function warmLoader(): Promise<PreparedLoader> {
+  const prepared = prepareLoader();
+  const dir = await mkdtemp(join(tmpdir(), "jaffle-warm-"));
+  try {
+    const file = join(dir, "warm.ts");
+    await writeFile(file, "export const warm: number = 1;\n");
+    await prepared.import(pathToFileURL(file).href, import.meta.url);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return prepared;
+}
+
+export async function loadAppClass(appClass: string, projectDir: string, prepared?: PreparedLoader): Promise<LoadedClass> {
   const ref = parseAppClass(appClass, projectDir);
   const parentURL = pathToFileURL(projectDir + sep).href;
-  const namespace = randomUUID();
+  const namespace = prepared?.namespace ?? randomUUID();
   if (/\.c[jt]s$/.test(ref.modulePath)) {
     const api = registerCjs({ namespace });
     const exports = api.require(ref.modulePath, parentURL) as Record<string, unknown>;
     const cls = typeof exports === "function" && ref.exportName === "default" ? (exports as unknown as ServerAppClass) : pickExport(exports, ref, appClass);
     return { cls, release: async () => api.unregister() };
   }
-  const api = registerEsm({ namespace });
+  const api = prepared ?? registerEsm({ namespace });
   try {
     const module = (await api.import(pathToFileURL(ref.modulePath).href, parentURL)) as Record<string, unknown>;
     return { cls: pickExport(module, ref, appClass), release: () => api.unregister() };

@@ -54,6 +54,7 @@ class InThreadEngine implements Engine {
 }
 
 type WorkerMessage =
+  | { type: "booted" }
   | { type: "started"; addresses: string[] }
   | { type: "failed"; stack: string }
   | { type: "stopped"; error?: string };
@@ -66,10 +67,32 @@ class WorkerError extends Error {
   }
 }
 
+/** A booted worker: its thread, loader and our runner are loaded; the user's code is not. */
+interface BootedWorker {
+  worker: Worker;
+  /** Resolves once it can start, rejects if it died first. */
+  booted: Promise<void>;
+}
+
+/** The next message from the worker, or a failure if it errors or exits first. */
+function nextMessage(worker: Worker): Promise<WorkerMessage> {
+  return new Promise<WorkerMessage>((resolve) => {
+    const done = (message: WorkerMessage) => {
+      worker.off("message", onMessage).off("error", onError).off("exit", onExit);
+      resolve(message);
+    };
+    const onMessage = (message: WorkerMessage) => done(message);
+    const onError = (error: Error) => done({ type: "failed", stack: stackOf(error) });
+    const onExit = (code: number) => done({ type: "failed", stack: `Error: the app's worker thread exited with code ${code}` });
+    worker.on("message", onMessage).on("error", onError).on("exit", onExit);
+  });
+}
+
 class WorkerEngine implements Engine {
   worker: Worker | undefined;
   running = false;
   addresses: string[] = [];
+  private spare: BootedWorker | undefined;
   constructor(private readonly options: BridgeOptions) {}
 
   private workerUrl(): URL {
@@ -78,28 +101,46 @@ class WorkerEngine implements Engine {
     return new URL(`./node-worker${ext}`, import.meta.url);
   }
 
-  async start(): Promise<void> {
+  private boot(): BootedWorker {
     const { appClass, argv, projectDir, clearCache } = this.options;
     const worker = new Worker(this.workerUrl(), {
       workerData: { appClass, argv, projectDir, clearCache } satisfies RunnerOptions,
-      // Piped by hand below so the output goes through the kernel's process.stdout/stderr,
+      // Piped by hand so the output goes through the kernel's process.stdout/stderr,
       // which the kernel turns into stream messages, i.e. the app's log lines.
       stdout: true,
       stderr: true,
     });
-    this.worker = worker;
     worker.stdout.on("data", (chunk: Buffer) => process.stdout.write(chunk));
     worker.stderr.on("data", (chunk: Buffer) => process.stderr.write(chunk));
-    const outcome = await new Promise<WorkerMessage>((resolve) => {
-      worker.once("message", resolve);
-      worker.once("error", (error) => resolve({ type: "failed", stack: stackOf(error) }));
-      worker.once("exit", (code) => resolve({ type: "failed", stack: `Error: the worker exited with code ${code} before the app started` }));
+    // A spare must never keep its process alive on its own.
+    worker.unref();
+    const booted = nextMessage(worker).then((message) => {
+      if (message.type !== "booted") throw new WorkerError(message.type === "failed" ? message.stack : `unexpected ${message.type}`);
     });
-    worker.removeAllListeners("message").removeAllListeners("error").removeAllListeners("exit");
+    booted.catch(() => undefined);
+    return { worker, booted };
+  }
+
+  async start(): Promise<void> {
+    const { worker, booted } = this.spare ?? this.boot();
+    this.spare = undefined;
+    this.worker = worker;
+    let outcome: WorkerMessage;
+    try {
+      await booted;
+      worker.ref();
+      const reply = nextMessage(worker);
+      worker.postMessage({ type: "start" });
+      outcome = await reply;
+    } catch (error) {
+      outcome = { type: "failed", stack: stackOf(error) };
+    }
     if (outcome.type !== "started") {
-      await worker.terminate();
       this.worker = undefined;
-      throw new WorkerError(outcome.type === "failed" ? outcome.stack : "unexpected stop");
+      await worker.terminate();
+      // The next save tries again; let its worker boot meanwhile.
+      this.spare = this.boot();
+      throw new WorkerError(outcome.type === "failed" ? outcome.stack : `unexpected ${outcome.type}`);
     }
     this.addresses = outcome.addresses;
     this.running = true;
@@ -113,6 +154,8 @@ class WorkerEngine implements Engine {
         this.addresses = [];
       }
     });
+    // The next restart's worker boots now, off the restart's path.
+    this.spare = this.boot();
   }
 
   async stop(): Promise<void> {
@@ -121,17 +164,20 @@ class WorkerEngine implements Engine {
     this.running = false;
     this.addresses = [];
     if (!worker) return;
-    const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
-    const stopped = new Promise<WorkerMessage>((resolve) => {
-      worker.once("message", resolve);
-      // A worker that died already cannot answer; its servers died with it.
-      worker.once("exit", () => resolve({ type: "stopped" }));
-    });
+    const stopped = nextMessage(worker);
     worker.postMessage({ type: "stop" });
+    // A worker that died already answers "failed" at once; its servers died with it.
     const outcome = await stopped;
+    // Resolves once the thread is gone (at once if it had exited already).
     await worker.terminate();
-    await exited;
     if (outcome.type === "stopped" && outcome.error) throw new WorkerError(outcome.error);
+  }
+
+  /** Ends the spare worker too (a stop that is not part of a restart). */
+  async dispose(): Promise<void> {
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare) await spare.worker.terminate();
   }
 }
 
@@ -195,7 +241,10 @@ export function createBridge(options: BridgeOptions): BridgeHandle {
       const where = engine.addresses.length > 0 ? ` on ${engine.addresses.join(", ")}` : "";
       process.stdout.write(`[${options.name}] restarted${where} in ${(performance.now() - began).toFixed(1)} ms\n`);
   };
-  const doStop = () => engine.stop();
+  const doStop = async () => {
+    await engine.stop();
+    if (engine instanceof WorkerEngine) await engine.dispose();
+  };
   const actions = { start: doStart, stop: doStop, restart: doRestart };
   const start = () => serial("start", doStart);
   const stop = () => serial("stop", doStop);

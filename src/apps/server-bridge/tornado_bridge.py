@@ -103,14 +103,16 @@ def _print_failure(name, what):
 
 
 def _route_tornado_logs():
-    """Tornado's loggers to the kernel's stderr, which jaffle logs as the app's lines.
-    The stream is looked up at each record: ipykernel may swap sys.stderr."""
+    """Tornado's loggers to the kernel's output streams, which jaffle logs as the app's
+    lines: records below WARNING to stdout (info lines), the rest to stderr. The streams
+    are looked up at each record: ipykernel may swap sys.stdout and sys.stderr."""
 
-    class KernelStderrHandler(logging.Handler):
+    class KernelStreamHandler(logging.Handler):
         def emit(self, record):
             try:
-                sys.stderr.write(self.format(record) + "\n")
-                sys.stderr.flush()
+                stream = sys.stdout if record.levelno < logging.WARNING else sys.stderr
+                stream.write(self.format(record) + "\n")
+                stream.flush()
             except Exception:
                 self.handleError(record)
 
@@ -122,8 +124,8 @@ def _route_tornado_logs():
     for handler in list(log.handlers):
         if type(handler) is logging.StreamHandler and getattr(handler, "stream", None) in (sys.__stderr__, sys.__stdout__):
             log.removeHandler(handler)
-    if not any(isinstance(h, KernelStderrHandler) for h in log.handlers):
-        handler = KernelStderrHandler()
+    if not any(type(h).__name__ == "KernelStreamHandler" for h in log.handlers):
+        handler = KernelStreamHandler()
         handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
         log.addHandler(handler)
     if log.level == logging.NOTSET or log.level > logging.INFO:
@@ -152,9 +154,19 @@ def find_project_modules(project_dir):
 
 
 def clear_module_cache(names):
+    """Removes the modules NAME and NAME.* from sys.modules, and their bytecode files:
+    a .pyc records its source's mtime in whole seconds and its size, so a save within
+    the same second that keeps the size (GREETING = "v1" -> "v2") would otherwise import
+    the stale bytecode."""
     removed = [m for m in list(sys.modules) if any(m == n or m.startswith(n + ".") for n in names)]
     for m in removed:
-        sys.modules.pop(m, None)
+        module = sys.modules.pop(m, None)
+        cached = getattr(module, "__cached__", None)
+        if cached:
+            try:
+                os.remove(cached)
+            except OSError:
+                pass
     importlib.invalidate_caches()
     return removed
 

@@ -10,7 +10,8 @@
  */
 import { watch, type FSWatcher } from "chokidar";
 import { existsSync, type Stats } from "node:fs";
-import { basename, relative, sep } from "node:path";
+import { stat } from "node:fs/promises";
+import { basename, join, relative, sep } from "node:path";
 import type { WatchdogEvent } from "../api.js";
 
 /** Directory names never worth watching in a development tree. */
@@ -59,6 +60,8 @@ export function watchDirectory(
   const pathOf = new Map<number, string>();
   /** Sources of recognised moves whose (delayed) unlink must be swallowed. */
   const movedAway = new Set<string>();
+  /** mtime of each known file when it was last reported (or first seen). */
+  const mtimeOf = new Map<string, number>();
   let scanned = false;
   const watcher: FSWatcher = watch(root, {
     // The initial scan's `add` events only fill the inode table (see `scanned`).
@@ -69,6 +72,7 @@ export function watchDirectory(
     ignored: (path: string) => isDefaultIgnored(path, options.runtimeDir),
   });
   const remember = (path: string, stats?: Stats) => {
+    if (stats) mtimeOf.set(path, stats.mtimeMs);
     const ino = stats?.ino;
     if (!ino) return;
     const previous = inodeOf.get(path);
@@ -77,6 +81,7 @@ export function watchDirectory(
     pathOf.set(ino, path);
   };
   const forget = (path: string) => {
+    mtimeOf.delete(path);
     const ino = inodeOf.get(path);
     inodeOf.delete(path);
     if (ino !== undefined && pathOf.get(ino) === path) pathOf.delete(ino);
@@ -105,7 +110,10 @@ export function watchDirectory(
     remember(path, stats);
     options.onEvent({ type: "created", path, isDirectory: false });
   });
-  watcher.on("change", (path: string, stats?: Stats) => {
+  const modified = (path: string, stats?: Stats) => {
+    // Reported once per content change: chokidar's event and our raw-event check below
+    // may both see the same write.
+    if (stats && mtimeOf.get(path) === stats.mtimeMs && inodeOf.get(path) === stats.ino) return;
     // A temp file renamed over `path` (an editor's atomic save): its own unlink is noise.
     const ino = stats?.ino;
     const temp = ino ? pathOf.get(ino) : undefined;
@@ -115,6 +123,23 @@ export function watchDirectory(
     }
     remember(path, stats);
     options.onEvent({ type: "modified", path, isDirectory: false });
+  };
+  watcher.on("change", (path: string, stats?: Stats) => modified(path, stats));
+  // chokidar (v4/v5 on Linux) drops a write that follows a read of the file it watches:
+  // its "only the access time changed" test compares atime with mtime, and a reader (the
+  // server reloading the file) moves atime past the next write's mtime. Every raw
+  // fs.watch change of a known file is therefore checked against the last reported mtime.
+  watcher.on("raw", (event: string, name: string, details: unknown) => {
+    const watched = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+    if (!scanned || event !== "change" || typeof watched !== "string") return;
+    const path = basename(watched) === name ? watched : join(watched, name);
+    if (!mtimeOf.has(path)) return;
+    stat(path).then(
+      (stats) => {
+        if (stats.isFile() && mtimeOf.has(path)) modified(path, stats);
+      },
+      () => undefined,
+    );
   });
   watcher.on("unlink", (path: string) => {
     forget(path);

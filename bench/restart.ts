@@ -1,0 +1,250 @@
+/**
+ * Restart latency: from writing a changed source file to the first HTTP response that
+ * carries the new content. The same TypeScript server (test/fixtures/apps/node_app) runs
+ * under jaffle's Node server bridge (on the kernel's loop, and in a worker thread) and
+ * under the tools a user would otherwise pick: `node --watch`, `nodemon` and `tsx watch`.
+ * A second table does the same for jaffle's Tornado bridge in a Python kernel.
+ *
+ * Every tool watches the same files in its own temp copy of the project and listens on
+ * its own loopback port; each trial writes a new value and polls until it is served
+ * (the polling is the stopwatch, not part of any tool's restart). Everything started is
+ * killed by process group at the end, whatever happens.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { packageRoot } from "../src/paths.js";
+import { printTable, type Row } from "./table.js";
+
+const TRIALS = Number(process.env["JAFFLE_BENCH_TRIALS"] ?? 20);
+const START_TIMEOUT_MS = 60_000;
+const TRIAL_TIMEOUT_MS = 15_000;
+/** Quiet time between trials, so one tool's trailing events never overlap the next trial. */
+const SETTLE_MS = 250;
+
+const nodeModules = join(packageRoot, "node_modules");
+const jaffleBin = join(packageRoot, "bin", "jaffle.js");
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** One GET on a fresh connection; undefined when nothing answers (yet). */
+function get(port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const req = request({ host: "127.0.0.1", port, path: "/", agent: false, timeout: 2_000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (d: string) => (body += d));
+      res.on("end", () => resolve(body.trim()));
+      res.on("error", () => resolve(undefined));
+    });
+    req.on("error", () => resolve(undefined));
+    req.on("timeout", () => req.destroy());
+    req.end();
+  });
+}
+
+/** Polls until `expected` is served; the elapsed ms, or undefined after `timeoutMs`. */
+async function until(port: number, expected: string, since: number, timeoutMs: number): Promise<number | undefined> {
+  const deadline = since + timeoutMs;
+  while (performance.now() < deadline) {
+    if ((await get(port)) === expected) return performance.now() - since;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return undefined;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Subject {
+  name: string;
+  /** Files for the project (beside the copied sources). */
+  files?: Record<string, string>;
+  command: (dir: string, port: number) => { file: string; args: string[]; env?: NodeJS.ProcessEnv };
+}
+
+interface Project {
+  /** Copies the sources into `dir`. */
+  populate(dir: string, port: number): void;
+  /** The file to edit and its content for a given value. */
+  edit(dir: string, value: string): void;
+}
+
+const nodeProject: Project = {
+  populate(dir) {
+    cpSync(join(packageRoot, "test", "fixtures", "apps", "node_app"), dir, { recursive: true });
+    writeFileSync(join(dir, "src", "main.ts"), 'import { ExampleApp } from "./app.js";\nawait new ExampleApp([`--port=${process.env["PORT"]}`]).start();\n');
+  },
+  edit(dir, value) {
+    writeFileSync(join(dir, "src", "message.ts"), `export const message: string = ${JSON.stringify(value)};\n`);
+  },
+};
+
+const tornadoProject: Project = {
+  populate(dir) {
+    cpSync(join(packageRoot, "examples", "tornado", "my_module"), join(dir, "my_module"), { recursive: true });
+  },
+  edit(dir, value) {
+    writeFileSync(join(dir, "my_module", "greeting.py"), `GREETING = ${JSON.stringify(value)}\n`);
+  },
+};
+
+function nodeBridgeConfig(port: number, threaded: boolean): string {
+  return `kernel "node_kernel" {}
+app "web" {
+  class  = "ServerBridgeApp"
+  kernel = "node_kernel"
+  start  = "await web.start()"
+  options {
+    app_class = "./src/app.ts#ExampleApp"
+    argv      = ["--port=${port}"]
+    threaded  = ${threaded}
+  }
+}
+app "watchdog" {
+  class  = "WatchdogApp"
+  kernel = "node_kernel"
+  options {
+    handlers = [{
+      watch_path = "src"
+      patterns = ["*.ts"]
+      ignore_directories = true
+      code_blocks = ["web.handle_watchdog_event({event})"]
+    }]
+  }
+}
+`;
+}
+
+function tornadoBridgeConfig(port: number, threaded: boolean): string {
+  return `kernel "py_kernel" {
+  kernel_name = "python3"
+}
+app "tornado_app" {
+  class  = "jaffle.app.tornado.TornadoBridgeApp"
+  kernel = "py_kernel"
+  start  = "tornado_app.start()"
+  logger {
+    level = "warning"
+  }
+  options {
+    app_class   = "my_module.app.ExampleApp"
+    argv        = ["--port=${port}"]
+    threaded    = ${threaded}
+    clear_cache = ["my_module"]
+  }
+}
+app "watchdog" {
+  class  = "jaffle.app.watchdog.WatchdogApp"
+  kernel = "py_kernel"
+  options {
+    handlers = [{
+      patterns = ["*.py"]
+      ignore_directories = true
+      functions = ["tornado_app.handle_watchdog_event({event})"]
+    }]
+  }
+}
+`;
+}
+
+function jaffleSubject(name: string, config: (port: number) => string): Subject {
+  return {
+    name,
+    command: (dir, port) => {
+      writeFileSync(join(dir, "jaffle.hcl"), config(port));
+      return { file: process.execPath, args: [jaffleBin, "start", "-y"] };
+    },
+  };
+}
+
+function killGroup(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || !child.pid) return Promise.resolve();
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      /* gone */
+    }
+  };
+  signal("SIGTERM");
+  const timer = setTimeout(() => signal("SIGKILL"), 5_000);
+  return exited.finally(() => clearTimeout(timer));
+}
+
+async function measure(subject: Subject, project: Project, firstValue: string): Promise<Row> {
+  const dir = mkdtempSync(join(tmpdir(), "jaffle-bench-restart-"));
+  let child: ChildProcess | undefined;
+  let output = "";
+  try {
+    const port = await freePort();
+    project.populate(dir, port);
+    project.edit(dir, firstValue);
+    symlinkSync(nodeModules, join(dir, "node_modules"), "dir");
+    const { file, args, env } = subject.command(dir, port);
+    child = spawn(file, args, {
+      cwd: dir,
+      env: { ...process.env, PORT: String(port), NO_COLOR: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    child.stdout!.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+    child.stderr!.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+    if ((await until(port, firstValue, performance.now(), START_TIMEOUT_MS)) === undefined) {
+      return { name: subject.name, samples: null, note: `did not start: ${output.trim().split("\n").at(-1) ?? "no output"}` };
+    }
+    await pause(SETTLE_MS * 2);
+    const samples: number[] = [];
+    for (let trial = 1; trial <= TRIALS; trial++) {
+      const value = `${subject.name} trial ${trial}`;
+      const since = performance.now();
+      project.edit(dir, value);
+      const elapsed = await until(port, value, since, TRIAL_TIMEOUT_MS);
+      if (elapsed === undefined) return { name: subject.name, samples: samples.length ? samples : null, note: `trial ${trial} timed out` };
+      samples.push(elapsed);
+      await pause(SETTLE_MS);
+    }
+    return { name: subject.name, samples };
+  } catch (error) {
+    return { name: subject.name, samples: null, note: error instanceof Error ? error.message : String(error) };
+  } finally {
+    if (child) await killGroup(child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function bench(): Promise<void> {
+  const bin = (name: string) => join(nodeModules, ".bin", name);
+  const nodeSubjects: Subject[] = [
+    jaffleSubject("jaffle, Node bridge (kernel loop)", (port) => nodeBridgeConfig(port, false)),
+    jaffleSubject("jaffle, Node bridge (threaded)", (port) => nodeBridgeConfig(port, true)),
+    { name: "node --watch (+ tsx loader)", command: () => ({ file: process.execPath, args: ["--watch", "--import", "tsx", "src/main.ts"] }) },
+    {
+      name: "nodemon (+ tsx loader)",
+      command: () => ({ file: bin("nodemon"), args: ["--quiet", "--watch", "src", "--ext", "ts", "--exec", `${process.execPath} --import tsx src/main.ts`] }),
+    },
+    { name: "tsx watch", command: () => ({ file: bin("tsx"), args: ["watch", "--clear-screen=false", "src/main.ts"] }) },
+  ];
+  const nodeRows: Row[] = [];
+  for (const subject of nodeSubjects) nodeRows.push(await measure(subject, nodeProject, "first"));
+  printTable(`Restart latency, TypeScript HTTP server: file written -> new response served (${TRIALS} trials)`, "ms", nodeRows);
+
+  const tornadoRows: Row[] = [];
+  for (const threaded of [true, false]) {
+    const subject = jaffleSubject(`jaffle, Tornado bridge (${threaded ? "threaded" : "kernel IOLoop"})`, (port) => tornadoBridgeConfig(port, threaded));
+    tornadoRows.push(await measure(subject, tornadoProject, "first"));
+  }
+  printTable(`Restart latency, Tornado app in a Python kernel: file written -> new response served (${TRIALS} trials)`, "ms", tornadoRows);
+}
