@@ -22,8 +22,12 @@ import { printTable, type Row } from "./table.js";
 const TRIALS = Number(process.env["JAFFLE_BENCH_TRIALS"] ?? 20);
 const START_TIMEOUT_MS = 60_000;
 const TRIAL_TIMEOUT_MS = 15_000;
-/** Quiet time between trials, so one tool's trailing events never overlap the next trial. */
-const SETTLE_MS = 250;
+/**
+ * Quiet time between trials: one tool's trailing events never overlap the next trial,
+ * and, as between a developer's saves, background work (the threaded bridge boots the
+ * next worker while the current one serves) has time to finish.
+ */
+const SETTLE_MS = Number(process.env["JAFFLE_BENCH_SETTLE_MS"] ?? 1_000);
 
 const nodeModules = join(packageRoot, "node_modules");
 const jaffleBin = join(packageRoot, "bin", "jaffle.js");
@@ -212,7 +216,11 @@ async function measure(subject: Subject, project: Project, firstValue: string): 
       const since = performance.now();
       project.edit(dir, value);
       const elapsed = await until(port, value, since, TRIAL_TIMEOUT_MS);
-      if (elapsed === undefined) return { name: subject.name, samples: samples.length ? samples : null, note: `trial ${trial} timed out` };
+      if (elapsed === undefined) {
+        const served = await get(port);
+        process.stderr.write(`restart bench: ${subject.name}: trial ${trial} timed out, serving ${JSON.stringify(served)}; last output:\n${output}\n`);
+        return { name: subject.name, samples: samples.length ? samples : null, note: `trial ${trial} timed out` };
+      }
       samples.push(elapsed);
       await pause(SETTLE_MS);
     }
@@ -226,6 +234,8 @@ async function measure(subject: Subject, project: Project, firstValue: string): 
 }
 
 export async function bench(): Promise<void> {
+  // JAFFLE_BENCH_RESTART=node or =tornado measures one table only.
+  const only = process.env["JAFFLE_BENCH_RESTART"];
   const bin = (name: string) => join(nodeModules, ".bin", name);
   const nodeSubjects: Subject[] = [
     jaffleSubject("jaffle, Node bridge (kernel loop)", (port) => nodeBridgeConfig(port, false)),
@@ -238,9 +248,11 @@ export async function bench(): Promise<void> {
     { name: "tsx watch", command: () => ({ file: bin("tsx"), args: ["watch", "--clear-screen=false", "src/main.ts"] }) },
   ];
   const nodeRows: Row[] = [];
-  for (const subject of nodeSubjects) nodeRows.push(await measure(subject, nodeProject, "first"));
-  printTable(`Restart latency, TypeScript HTTP server: file written -> new response served (${TRIALS} trials)`, "ms", nodeRows);
-
+  if (only !== "tornado") {
+    for (const subject of nodeSubjects) nodeRows.push(await measure(subject, nodeProject, "first"));
+    printTable(`Restart latency, TypeScript HTTP server: file written -> new response served (${TRIALS} trials)`, "ms", nodeRows);
+  }
+  if (only === "node") return;
   const tornadoRows: Row[] = [];
   for (const threaded of [true, false]) {
     const subject = jaffleSubject(`jaffle, Tornado bridge (${threaded ? "threaded" : "kernel IOLoop"})`, (port) => tornadoBridgeConfig(port, threaded));

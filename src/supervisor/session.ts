@@ -9,7 +9,6 @@
  * so nothing is left behind and the last log lines are written.
  */
 import { ConfigError, formatIssue, initExpressionEngine, loadConfig, type JaffleConfig } from "../config/index.js";
-import { resolveAppClass } from "../apps/registry.js";
 import { LogHub, type LogFormat } from "../log/hub.js";
 import type { Level, Logger } from "../log/logger.js";
 import { Reaper } from "../process/reaper.js";
@@ -125,7 +124,10 @@ async function supervise(
       tracker: reaper,
       status,
       readyTimeoutMs: options.readyTimeoutMs,
-      resolveAppClass,
+      // Loaded on first use: the registry pulls in tsx (for plugins), which costs a good
+      // part of a start-up, and by then the kernels are already starting.
+      resolveAppClass: async (className, dir, language) =>
+        (await import("../apps/registry.js")).resolveAppClass(className, dir, language),
     });
   } catch (error) {
     logger.critical(`cannot start: ${errorText(error)}`);

@@ -4,7 +4,7 @@
  * configurations changes unless a test says so.
  */
 import assert from "node:assert/strict";
-import { cpSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -39,7 +39,9 @@ function copyExample(t: TestContext, name: string, edit: (hcl: string) => string
 }
 
 async function started(t: TestContext, dir: string): Promise<RunningJaffle> {
-  const jaffle = startJaffle(t, ["start", "-y"], { cwd: dir });
+  // NODE_TEST_CONTEXT would make the example's own `node --test` job think it runs
+  // under this test runner.
+  const jaffle = startJaffle(t, ["start", "-y"], { cwd: dir, env: { NODE_TEST_CONTEXT: undefined } });
   await jaffle.waitForOutput(/ready in/, 120_000);
   t.after(async () => {
     if (jaffle.child.exitCode === null && jaffle.child.signalCode === null && jaffle.child.pid) {
@@ -80,6 +82,7 @@ for (const threaded of [false, true]) {
     await served(jaffle, port, "recovered", "the recovered server");
     assert.match(jaffle.stdout(), /watchdog\s+I modified src\/greeting\.ts/);
     assert.match(jaffle.stdout(), /web\s+I GET \/ 200/, "the server's console output is a log line of the app");
+    await jaffle.waitForOutput(/test\s+\w .*# pass 2/, 60_000);
   });
 }
 
@@ -123,4 +126,35 @@ test("notebook_server example: the server answers in the background of its kerne
   const response = await fetch(`http://127.0.0.1:${port}/results`, { method: "POST", body: "x" });
   assert.equal(response.status, 201);
   assert.deepEqual(JSON.parse((await body(port, "/results")) ?? "null"), { results: ["x"] });
+});
+
+/** The pid of the process whose command line mentions `needle` (a kernel's connection file). */
+function pidWith(needle: string): number | undefined {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(needle)) return Number(entry);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return undefined;
+}
+
+test("tornado example: after its kernel is killed and restarted, the app serves again and saves still restart it", { timeout: 240_000 }, async (t) => {
+  const port = await freePort();
+  const dir = copyExample(t, "tornado", (hcl) => hcl.replace("--port=9999", `--port=${port}`));
+  const jaffle = await started(t, dir);
+  await served(jaffle, port, "Hello from Tornado", "the Tornado app");
+  const kernelPid = pidWith(join(dir, ".jaffle"));
+  assert.ok(kernelPid, "the kernel process");
+  process.kill(kernelPid, "SIGKILL");
+  await jaffle.waitForOutput(/py_kernel\s+\w .*died/, 60_000);
+  await waitFor(() => {
+    const pid = pidWith(join(dir, ".jaffle"));
+    return pid !== undefined && pid !== kernelPid;
+  }, "a new kernel", 60_000);
+  await served(jaffle, port, "Hello from Tornado", "the app in the new kernel");
+  writeFileSync(join(dir, "my_module", "greeting.py"), 'GREETING = "after the kernel restart"\n');
+  await served(jaffle, port, "after the kernel restart", "a restart by the watchdog in the new kernel");
 });

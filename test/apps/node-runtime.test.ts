@@ -107,3 +107,36 @@ test("a constructor exception is reported with its stack", { timeout: 60_000 }, 
   assert.equal(await missing.start(), false);
   assert.match(missing.lastError ?? "", /no class export "Nope"/);
 });
+
+test("a stop() that waits for server.close() is not held up by idle keep-alive connections", { timeout: 30_000 }, async (t) => {
+  const dir = project(t);
+  writeFileSync(
+    join(dir, "src", "waiting.ts"),
+    `import { createServer, type Server } from "node:http";
+import { message } from "./message.js";
+export class WaitingApp {
+  server: Server | undefined;
+  constructor(private readonly argv: string[]) {}
+  start(): Promise<void> {
+    this.server = createServer((_req, res) => res.end(message));
+    // Idle connections would keep close() waiting for two minutes.
+    this.server.keepAliveTimeout = 120_000;
+    return new Promise((resolve) => this.server!.listen(Number(this.argv[0]), "127.0.0.1", () => resolve()));
+  }
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server!.close(() => resolve()));
+  }
+}
+`,
+  );
+  const port = await freePort();
+  const web = createBridge({ name: "waiting", appClass: "./src/waiting.ts#WaitingApp", argv: [String(port)], projectDir: dir, threaded: false });
+  t.after(() => web.stop());
+  assert.equal(await web.start(), undefined);
+  const agent = new Agent({ keepAlive: true });
+  t.after(() => agent.destroy());
+  assert.equal(await fetchText(port, agent), "hello v1");
+  setMessage(dir, "after restart");
+  assert.equal(await web.restart(), undefined);
+  assert.equal(await fetchText(port, agent), "after restart");
+});

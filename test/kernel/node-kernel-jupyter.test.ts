@@ -33,10 +33,11 @@ test("jupyter console --kernel jaffle-node runs piped code and prints outputs an
     cwd: nodeKernelProject,
     stdin: ['const a = 20', "a * 2 + 2", 'console.log("printed " + a)', 'throw new Error("bad")', "import { greet } from './greet.ts'", "greet('console')", ""].join("\n"),
   });
-  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.code, 0, `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
   assert.match(run.stdout, /Out\[2\]: 42/);
   assert.match(run.stdout, /printed 20/);
-  assert.match(run.stdout, /Error: bad\n\s+at <cell 4>:1:7/);
+  // jupyter console prints tracebacks on its stderr.
+  assert.match(run.stderr, /Error: bad\n\s+at <cell 4>:1:7/);
   assert.match(run.stdout, /'hello, console'/);
   assert.match(run.stdout, /Shutting down kernel/);
 });

@@ -62,3 +62,13 @@ test("entry.js starts the same kernel without the CLI and reports a bad connecti
   assert.equal(code, 1);
   assert.match(stderr, /^jaffle-node: .*no-such-connection\.json: no such connection file\n$/);
 });
+
+test("a cell that calls process.exit(3) ends the kernel with code 3, not a native abort", async (t) => {
+  const { info, kernel } = await startKernel(t);
+  const shell = new Dealer({ linger: 0 });
+  t.after(() => shell.close());
+  shell.connect(endpoint(info, "shell"));
+  const request = createMessage("execute_request", { code: "process.exit(3)", silent: false }, { session: "wire-test" });
+  await shell.send(encodeMessage(request, new MessageSigner(info.key)));
+  assert.deepEqual(await kernel.exited, { code: 3, signal: null });
+});

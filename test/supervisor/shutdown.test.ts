@@ -137,3 +137,27 @@ process "stubborn" {
   assert.equal(isJaffleRunning(status.pid), false);
   await waitFor(() => !existsSync(join(dir, ".jaffle", "status.json")), "status file removed");
 });
+
+test("jaffle stop kills a supervisor that does not finish its shutdown in time; the reaper ends the rest", { timeout: 180_000 }, async (t) => {
+  const dir = project(
+    t,
+    `kernel "js" { ${NODE_KERNEL} }
+process "stubborn" {
+  command = "sh -c 'trap \\"\\" TERM; echo up; sleep 600'"
+  ready {
+    log_regex = "^up$"
+  }
+}
+`,
+  );
+  const { jaffle, status } = await startReady(t, dir);
+  const stop = await runJaffle(["stop", "--timeout", "1"], { cwd: dir });
+  assert.equal(stop.code, 0, stop.stdout + stop.stderr);
+  assert.equal(
+    stop.stdout,
+    `jaffle (pid ${status.pid}) did not shut down within 1 s; killed it (its kernels and processes are gone too)\n`,
+  );
+  assert.equal((await jaffle.exited).signal, "SIGKILL");
+  await waitGroupsGone(groupsOf(status), 5_000);
+  assert.equal(existsSync(join(dir, ".jaffle")), false);
+});

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { test, type TestContext } from "node:test";
 import * as pty from "node-pty";
+import { stripAnsi } from "../../src/log/ansi.js";
 import { jaffleBin, waitFor } from "../helpers/index.js";
 import { groupsOf, project, PYTHON_KERNEL, statusOf, waitGroupsGone } from "./support.js";
 
@@ -14,8 +15,8 @@ process "sleeper" {
 }
 `;
 
-function startOnTerminal(t: TestContext, dir: string, args: string[] = []) {
-  const term = pty.spawn(process.execPath, [jaffleBin, "start", "--no-color", ...args], {
+function startOnTerminal(t: TestContext, dir: string, args: string[] = [], color = false) {
+  const term = pty.spawn(process.execPath, [jaffleBin, "start", ...(color ? [] : ["--no-color"]), ...args], {
     cwd: dir,
     cols: 200,
     rows: 50,
@@ -74,10 +75,13 @@ test("answering y shuts down; -y skips the question", { timeout: 180_000 }, asyn
   assert.equal(await asked.exited, 0);
   assert.match(asked.screen(), /jaffle I answered yes: shutting down/);
 
-  const yes = startOnTerminal(t, dir, ["-y"]);
+  // On a terminal, without --no-color, the log is coloured.
+  const yes = startOnTerminal(t, dir, ["-y"], true);
   await yes.waitForText(/ready in \d/);
   yes.term.write("\x03");
   assert.equal(await yes.exited, 0);
-  assert.doesNotMatch(yes.screen(), /Shutdown this jaffle/);
-  assert.match(yes.screen(), /jaffle I SIGINT: shutting down/);
+  assert.ok(yes.screen().includes("\x1b["), "colour on a terminal");
+  const plain = stripAnsi(yes.screen());
+  assert.doesNotMatch(plain, /Shutdown this jaffle/);
+  assert.match(plain, /jaffle I SIGINT: shutting down/);
 });

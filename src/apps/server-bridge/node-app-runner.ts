@@ -54,8 +54,13 @@ export class AppRunner {
     }
   }
 
-  /** Stops the app (its stop() errors are rethrown after the servers are closed anyway). */
-  async stop(): Promise<void> {
+  /**
+   * Stops the app: its own stop() first, then every server it opened is closed and its
+   * connections destroyed. The two overlap on purpose: a stop() that waits for
+   * `server.close()` would otherwise wait for idle keep-alive connections to time out.
+   * A stop() error is rethrown once the servers are closed anyway.
+   */
+  async stop(options: { releaseLoader?: boolean } = {}): Promise<void> {
     const app = this.app;
     const scope = this.scope;
     const loaded = this.loaded;
@@ -63,13 +68,18 @@ export class AppRunner {
     this.scope = undefined;
     this.loaded = undefined;
     let failure: unknown;
+    let userStop: Promise<unknown> = Promise.resolve();
     try {
-      if (app && typeof app.stop === "function") await scope!.run(() => app.stop!());
+      if (app && typeof app.stop === "function") userStop = Promise.resolve(scope!.run(() => app.stop!()));
     } catch (error) {
       failure = error;
     }
+    userStop = userStop.catch((error: unknown) => (failure ??= error));
+    // Runs after stop()'s synchronous part (which usually calls server.close()).
     await scope?.close();
-    await loaded?.release();
+    await userStop;
+    // A worker about to end skips this: its loader dies with it.
+    if (options.releaseLoader !== false) await loaded?.release();
     if (failure !== undefined) throw failure;
   }
 }

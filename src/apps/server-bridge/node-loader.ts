@@ -7,11 +7,10 @@
  * unregistered once the app it loaded has stopped, so hooks do not pile up.
  */
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { isAbsolute, join, resolve, sep } from "node:path";
-import { pathToFileURL } from "node:url";
+import { dirname, isAbsolute, join, resolve, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { register as registerEsm, type NamespacedUnregister } from "tsx/esm/api";
 import { register as registerCjs } from "tsx/cjs/api";
 
@@ -85,22 +84,22 @@ export function prepareLoader(): PreparedLoader {
   return Object.assign(registerEsm({ namespace }), { namespace });
 }
 
+/** warm.mts: beside this file in src/, or in src/ of the checkout when running from dist/. */
+function warmModule(): string | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return [join(here, "warm.mts"), join(here, "..", "..", "..", "..", "src", "apps", "server-bridge", "warm.mts")].find((p) => existsSync(p));
+}
+
 /**
  * Readies a worker before it is needed: registering loader hooks starts Node's hooks
  * thread, and the first TypeScript file starts esbuild. Both cost far more than loading
- * the app itself, so a spare worker pays them while the current one serves. The file
- * imported is a throwaway in the temp dir, never the user's code.
+ * the app itself, so a spare worker pays them while the current one serves. The module
+ * imported is our own warm.mts, never the user's code.
  */
 export async function warmLoader(): Promise<PreparedLoader> {
   const prepared = prepareLoader();
-  const dir = await mkdtemp(join(tmpdir(), "jaffle-warm-"));
-  try {
-    const file = join(dir, "warm.ts");
-    await writeFile(file, "export const warm: number = 1;\n");
-    await prepared.import(pathToFileURL(file).href, import.meta.url);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const file = warmModule();
+  if (file) await prepared.import(pathToFileURL(file).href, import.meta.url);
   return prepared;
 }
 

@@ -93,6 +93,8 @@ class WorkerEngine implements Engine {
   running = false;
   addresses: string[] = [];
   private spare: BootedWorker | undefined;
+  /** Workers being terminated after they stopped. */
+  private readonly ending = new Set<Promise<void>>();
   constructor(private readonly options: BridgeOptions) {}
 
   private workerUrl(): URL {
@@ -168,8 +170,11 @@ class WorkerEngine implements Engine {
     worker.postMessage({ type: "stop" });
     // A worker that died already answers "failed" at once; its servers died with it.
     const outcome = await stopped;
-    // Resolves once the thread is gone (at once if it had exited already).
-    await worker.terminate();
+    // Its servers are closed and their ports free: the next worker may start while this
+    // thread is torn down. dispose() waits for the teardowns.
+    const ending = worker.terminate().then(() => undefined);
+    this.ending.add(ending);
+    void ending.finally(() => this.ending.delete(ending));
     if (outcome.type === "stopped" && outcome.error) throw new WorkerError(outcome.error);
   }
 
@@ -178,6 +183,7 @@ class WorkerEngine implements Engine {
     const spare = this.spare;
     this.spare = undefined;
     if (spare) await spare.worker.terminate();
+    await Promise.all(this.ending);
   }
 }
 

@@ -32,7 +32,7 @@ port.on("message", (message: { type: string }) => {
       (error: unknown) => port.postMessage({ type: "failed", stack: stackOf(error) }),
     );
   } else if (message.type === "stop") {
-    runner.stop().then(
+    runner.stop({ releaseLoader: false }).then(
       () => port.postMessage({ type: "stopped" }),
       (error: unknown) => port.postMessage({ type: "stopped", error: stackOf(error) }),
     );

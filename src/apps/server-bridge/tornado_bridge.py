@@ -39,6 +39,8 @@ import tornado.ioloop
 import tornado.tcpserver
 
 _state = threading.local()
+# Seconds a threaded app gets to end its thread after stop() before it is abandoned.
+STOP_TIMEOUT = 10
 _original_add_sockets = getattr(tornado.tcpserver, "_jaffle_original_add_sockets", tornado.tcpserver.TCPServer.add_sockets)
 tornado.tcpserver._jaffle_original_add_sockets = _original_add_sockets
 _original_current = getattr(tornado.ioloop, "_jaffle_original_current", tornado.ioloop.IOLoop.current)
@@ -397,7 +399,9 @@ class TornadoBridge:
             # The app's stop() stops its loop from a callback; this makes sure of it for
             # apps that only listened. Closing the loop then closes every open connection.
             loop.add_callback(loop.stop)
-            thread.join()
+            thread.join(STOP_TIMEOUT)
+            if thread.is_alive():
+                sys.stderr.write("[%s] the app's thread did not end within %s s of stop(); abandoning it\n" % (self.name, STOP_TIMEOUT))
         self.thread = None
 
     def _stop_quietly(self):

@@ -3,6 +3,7 @@
  * wedged or restarting kernel never stops it. Each handler watches its `watch_path`;
  * handlers sharing a path share one chokidar watcher.
  */
+import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import type { AppContext, JaffleApp } from "../api.js";
 import { WatchdogHandler } from "./handler.js";
@@ -40,6 +41,10 @@ export class WatchdogApp implements JaffleApp {
       const list = byPath.get(handler.options.watchPath) ?? [];
       list.push(handler);
       byPath.set(handler.options.watchPath, list);
+    }
+    for (const path of byPath.keys()) {
+      // chokidar waits for a missing path to appear; say so, since it is usually a typo.
+      if (!existsSync(path)) this.context.logger.warning(`watch_path ${path} does not exist (yet); watching for it`);
     }
     const runtimeDir = this.context.runtimeDir ? resolve(this.context.projectDir, this.context.runtimeDir) : undefined;
     this.watchers = [...byPath].map(([path, handlers]) =>

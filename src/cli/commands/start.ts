@@ -4,7 +4,6 @@
  */
 import type { Argv } from "yargs";
 import { LEVELS, type Level } from "../../log/logger.js";
-import { runSession } from "../../supervisor/session.js";
 import type { JaffleCommand } from "../main.js";
 import { UserError } from "../errors.js";
 
@@ -68,6 +67,9 @@ export const startCommand: JaffleCommand<StartArgs> = {
     for (const value of args.var ?? []) {
       if (!/^[^=]+=/.test(value)) throw new UserError(`--var ${value}: expected name=value`);
     }
+    // Imported here, not at the top: every jaffle command (the kernel too) loads this
+    // module, and only `start` needs the supervisor with ZeroMQ, pino, node-pty...
+    const { runSession } = await import("../../supervisor/session.js");
     const code = await runSession({
       files: args.files.length > 0 ? args.files : ["jaffle.hcl"],
       variablesJson: args.variables,

@@ -4,8 +4,9 @@
  * and by entry.ts (the same kernel without the CLI's start-up cost).
  *
  * What the kernel adds to the process, on purpose:
- * - tsx's ESM and CommonJS hooks, so cells (and the user's modules) can import and
- *   require `.ts`, `.mts` and `.cts` files, with the project's tsconfig;
+ * - tsx's ESM and CommonJS hooks (registered before the first cell runs), so cells and
+ *   the user's modules can import and require `.ts`, `.mts` and `.cts` files, with the
+ *   project's tsconfig;
  * - one global, `require`, resolving relative to the kernel's working directory (the
  *   project directory), as in Node's REPL;
  * - stdout and stderr replaced by Jupyter stream messages (output-capture.ts);
@@ -22,7 +23,7 @@ import { endpoint, readConnectionFile } from "../connection.js";
 import { Heartbeat } from "./heartbeat.js";
 import { KernelSockets } from "./kernel-sockets.js";
 import { NodeKernel } from "./node-kernel.js";
-import { OutputCapture } from "./output-capture.js";
+import { OutputCapture, type StreamPublisher } from "./output-capture.js";
 import { RequestOrigins } from "./request-origin.js";
 
 function installCellGlobals(projectDir: string): void {
@@ -42,31 +43,40 @@ function installCellGlobals(projectDir: string): void {
  */
 export async function runKernel(connectionFile: string): Promise<number> {
   const info = await readConnectionFile(connectionFile);
-  registerTsxEsm();
-  registerTsxCommonJs();
   installCellGlobals(process.cwd());
 
   const origins = new RequestOrigins();
-  let kernel: NodeKernel | undefined;
-  const output = new OutputCapture(origins, (name, text, parent) => kernel?.publishStream(name, text, parent));
-  const heartbeat = await Heartbeat.start(endpoint(info, "hb"));
-  let sockets: KernelSockets;
-  try {
-    sockets = await KernelSockets.bind(info);
-  } catch (error) {
-    await heartbeat.stop();
-    throw new Error(`cannot bind the kernel's sockets on ${info.ip}: ${(error as Error).message}`, { cause: error });
+  // The capture and the kernel need each other: output is published once the kernel exists.
+  let publishStream: StreamPublisher = () => undefined;
+  const output = new OutputCapture(origins, (name, text, parent) => publishStream(name, text, parent));
+  // The heartbeat thread boots while the main thread binds the other sockets.
+  const [heartbeat, sockets] = await Promise.allSettled([Heartbeat.start(endpoint(info, "hb")), KernelSockets.bind(info)]);
+  if (heartbeat.status === "rejected" || sockets.status === "rejected") {
+    if (heartbeat.status === "fulfilled") await heartbeat.value.stop();
+    if (sockets.status === "fulfilled") sockets.value.close();
+    const reason = (heartbeat.status === "rejected" ? heartbeat.reason : (sockets as PromiseRejectedResult).reason) as Error;
+    throw new Error(`cannot bind the kernel's sockets on ${info.ip}: ${reason.message}`, { cause: reason });
   }
-  kernel = new NodeKernel({ sockets, output, origins });
-  const running = kernel;
+  // Registering tsx's ESM hooks blocks for about half a second (it starts the loader
+  // thread), so it waits for the first cell: kernel_info is answered without that delay.
+  const prepareCells = () => {
+    registerTsxEsm();
+    registerTsxCommonJs();
+  };
+  const kernel = new NodeKernel({ sockets: sockets.value, output, origins, prepareCells });
+  publishStream = (name, text, parent) => kernel.publishStream(name, text, parent);
 
   let terminate!: () => void;
   const terminated = new Promise<void>((resolve) => (terminate = resolve));
-  const onSigint = () => {
-    if (!running.interrupt()) output.log("SIGINT with no cell running: nothing to interrupt");
-  };
-  const onUncaught = (error: unknown) => running.reportUncaught("Uncaught exception", error);
-  const onUnhandled = (reason: unknown) => running.reportUncaught("Unhandled promise rejection", reason);
+  // Outside a cell SIGINT does nothing, as in ipykernel (jupyter_client sends one before
+  // every shutdown, so it is not even worth a log line).
+  const onSigint = () => void kernel.interrupt();
+  const onUncaught = (error: unknown) => kernel.reportUncaught("Uncaught exception", error);
+  const onUnhandled = (reason: unknown) => kernel.reportUncaught("Unhandled promise rejection", reason);
+  // A cell may end the process itself (process.exit()): the heartbeat thread must let go
+  // of its socket first, or zeromq aborts the process instead of exiting with that code.
+  const onExit = () => heartbeat.value.stopNow();
+  process.on("exit", onExit);
   process.on("SIGINT", onSigint);
   process.on("SIGTERM", terminate);
   process.on("uncaughtException", onUncaught);
@@ -74,12 +84,12 @@ export async function runKernel(connectionFile: string): Promise<number> {
 
   output.install();
   kernel.start();
-  output.log(`kernel ${sockets.kernelId} listening on ${info.ip} (pid ${process.pid})`);
+  output.log(`kernel ${sockets.value.kernelId} listening on ${info.ip} (pid ${process.pid})`);
 
   const why = await Promise.race([kernel.shutdownRequested.then(() => "shutdown_request"), terminated.then(() => "SIGTERM")]);
   output.log(`stopping (${why})`);
   await kernel.close();
-  await heartbeat.stop();
+  await heartbeat.value.stop();
   output.uninstall();
   process.off("SIGINT", onSigint);
   process.off("SIGTERM", terminate);

@@ -35,12 +35,10 @@ import { richOutput } from "./rich-output.js";
 
 export const IMPLEMENTATION = "jaffle-node";
 
+let version: string | undefined;
 function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string }).version;
-  } catch {
-    return "0.0.0";
-  }
+  version ??= (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string }).version;
+  return version;
 }
 
 export function kernelInfo(): KernelInfoReplyContent {
@@ -71,6 +69,8 @@ export interface NodeKernelParts {
   sockets: KernelSockets;
   output: OutputCapture;
   origins: RequestOrigins;
+  /** Runs once, before the first cell (start-up work that kernel_info need not wait for). */
+  prepareCells?: () => void;
 }
 
 export class NodeKernel {
@@ -95,11 +95,13 @@ export class NodeKernel {
   /** Aborts the execute request in progress (from its start to its reply). */
   private running: AbortController | undefined;
   private requestShutdown!: (request: ShutdownRequest) => void;
+  private prepareCells: (() => void) | undefined;
 
   constructor(parts: NodeKernelParts) {
     this.sockets = parts.sockets;
     this.output = parts.output;
     this.origins = parts.origins;
+    this.prepareCells = parts.prepareCells;
     this.shutdownRequested = new Promise((resolve) => (this.requestShutdown = resolve));
   }
 
@@ -249,6 +251,9 @@ export class NodeKernel {
   }
 
   private async execute(channel: "shell" | "control", request: Message<"execute_request">): Promise<void> {
+    const prepare = this.prepareCells;
+    this.prepareCells = undefined;
+    prepare?.();
     const { code, user_expressions: expressions } = request.content;
     const silent = request.content.silent ?? false;
     const storeHistory = !silent && (request.content.store_history ?? true);
