@@ -63,7 +63,8 @@ export interface AppContext {
 export interface JaffleApp {
   /**
    * Creates the app in its kernel (put a runtime there, publish its handle). Called once
-   * after construction and again after the app's kernel died and was started anew.
+   * after construction. When the app's kernel dies and is started anew, the supervisor
+   * stops this instance and constructs a new one, so an app never sees a half-dead kernel.
    * The config's `start` code runs after this resolves.
    */
   setup?(): Promise<void> | void;

@@ -71,6 +71,9 @@ export function kernelEnvironment(
   for (const [key, value] of Object.entries(source)) {
     if (value !== undefined && patterns.some((pattern) => pattern.test(key))) out[key] = value;
   }
+  // ipykernel's debugger (pydevd) warns about frozen modules on every start of a Python
+  // 3.11 kernel; the warning is noise in a log stream. The config's env can still set it.
+  if (spec.language === "python") out.PYDEVD_DISABLE_FILE_VALIDATION = "1";
   Object.assign(out, kernelSpecEnv(spec, out), env);
   // ipykernel (and our Node kernel) exit by themselves when this process is gone.
   out.JPY_PARENT_PID = String(process.pid);
