@@ -98,6 +98,21 @@ const nodeProject: Project = {
 const tornadoProject: Project = {
   populate(dir) {
     cpSync(join(packageRoot, "examples", "tornado", "my_module"), join(dir, "my_module"), { recursive: true });
+    // The same app run standalone, for the tools that restart a whole process.
+    writeFileSync(
+      join(dir, "run.py"),
+      [
+        "import os, sys",
+        "sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))",
+        "from my_module.app import ExampleApp",
+        "app = ExampleApp(['--port=' + os.environ['PORT']])",
+        "if os.environ.get('AUTORELOAD'):",
+        "    import tornado.autoreload",
+        "    tornado.autoreload.start()",
+        "app.start()",
+        "",
+      ].join("\n"),
+    );
   },
   edit(dir, value) {
     writeFileSync(join(dir, "my_module", "greeting.py"), `GREETING = ${JSON.stringify(value)}\n`);
@@ -254,9 +269,16 @@ export async function bench(): Promise<void> {
   }
   if (only === "node") return;
   const tornadoRows: Row[] = [];
-  for (const threaded of [true, false]) {
-    const subject = jaffleSubject(`jaffle, Tornado bridge (${threaded ? "threaded" : "kernel IOLoop"})`, (port) => tornadoBridgeConfig(port, threaded));
-    tornadoRows.push(await measure(subject, tornadoProject, "first"));
-  }
-  printTable(`Restart latency, Tornado app in a Python kernel: file written -> new response served (${TRIALS} trials)`, "ms", tornadoRows);
+  const python = "/usr/bin/python3";
+  const tornadoSubjects: Subject[] = [
+    jaffleSubject("jaffle, Tornado bridge (threaded)", (port) => tornadoBridgeConfig(port, true)),
+    jaffleSubject("jaffle, Tornado bridge (kernel IOLoop)", (port) => tornadoBridgeConfig(port, false)),
+    { name: "tornado.autoreload (python3 run.py)", command: () => ({ file: python, args: ["run.py"], env: { AUTORELOAD: "1" } }) },
+    {
+      name: "nodemon (python3 run.py)",
+      command: () => ({ file: bin("nodemon"), args: ["--quiet", "--watch", "my_module", "--ext", "py", "--exec", `${python} run.py`] }),
+    },
+  ];
+  for (const subject of tornadoSubjects) tornadoRows.push(await measure(subject, tornadoProject, "first"));
+  printTable(`Restart latency, Tornado app (Python): file written -> new response served (${TRIALS} trials)`, "ms", tornadoRows);
 }

@@ -141,3 +141,35 @@ test("a write right after the file was read is still seen (chokidar's atime chec
   }
   assert.ok(events.every((e) => e.type === "modified" && e.path === file));
 });
+
+test("in the built-in Node kernel, {event} is a JavaScript object literal and clear_cache evicts require.cache", { timeout: 120_000 }, async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, "counter.cjs"), "module.exports = { loadedAt: Math.random() };\n");
+  const { host } = await startKernel(t, { cwd: dir, name: "node_kernel" });
+  const logger = recordingLogger("watchdog");
+  const kernel = new KernelView(host, host.generation, logger);
+  const first = await kernel.execute(`globalThis.req = process.getBuiltinModule("node:module").createRequire(${JSON.stringify(dir + "/")}); globalThis.before = req("./counter.cjs").loadedAt; "ok"`);
+  assert.equal(first.status, "ok");
+  const app = new WatchdogApp(
+    appContext(t, {
+      name: "watchdog",
+      className: "WatchdogApp",
+      options: {
+        handlers: [
+          {
+            patterns: ["*.txt"],
+            clear_cache: ["./counter.cjs"],
+            code_blocks: ['console.log("EV", {event}.event_type, {event}.src_path, {event}.is_directory, req("./counter.cjs").loadedAt !== before)'],
+          },
+        ],
+      },
+      kernel,
+      projectDir: dir,
+      logger,
+    }),
+  );
+  await app.setup();
+  defer(t, () => app.stop());
+  writeFileSync(join(dir, "note.txt"), "x");
+  await logger.waitFor("EV created note.txt false true");
+});

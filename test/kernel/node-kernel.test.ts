@@ -116,6 +116,8 @@ test("jupyter_client session: results, streams, errors, notebook state, TS modul
     [1, 16, "const obj = { alpha: 1, beta: 2 }; function add(a, b = 1) { return a + b }"],
   ]);
   assert.deepEqual(r.comm_info, { status: "ok", comms: {} });
+  assert.deepEqual(r.stop_on_error, ["error", "aborted"]);
+  assert.equal(resultText(cell("ran_anyway")), "'undefined'");
 });
 
 interface InterruptReport {

@@ -51,15 +51,21 @@ export class CellExecutor {
 
   /**
    * Runs one cell. `filename` names the cell in stack traces (`<cell 3>:2:7`); aborting
-   * `signal` interrupts it. Never throws: every failure of the user's code is an `error`
+   * `signal` interrupts it; `onStart` is called exactly once, just before the cell's code
+   * runs (or fails to). Never throws: every failure of the user's code is an `error`
    * outcome.
    */
-  async run(source: string, filename: string, signal: AbortSignal): Promise<CellOutcome> {
-    if (signal.aborted) return { status: "error", error: reportError(new KeyboardInterrupt()) };
+  async run(source: string, filename: string, signal: AbortSignal, onStart: () => void = () => undefined): Promise<CellOutcome> {
+    const interrupted = (): CellOutcome => {
+      onStart();
+      return { status: "error", error: reportError(new KeyboardInterrupt()) };
+    };
+    if (signal.aborted) return interrupted();
     let transformed;
     try {
       transformed = transformCell(source);
     } catch (error) {
+      onStart();
       if (error instanceof CellSyntaxError) return { status: "error", error: reportSyntaxError(error, source, filename) };
       throw error;
     }
@@ -67,21 +73,26 @@ export class CellExecutor {
     try {
       script = new vm.Script(transformed.code, { filename, columnOffset: transformed.columnOffset, importModuleDynamically });
     } catch (error) {
+      onStart();
       return { status: "error", error: reportError(error, { filename, ...transformed }) };
     }
-    // A SIGINT that arrived before `breakOnSigint` is armed waits in libuv's signal pipe,
-    // and would wait there for as long as a synchronous cell holds the thread. The pipe is
-    // read in the event loop's poll phase; two setImmediate hops guarantee one poll phase
-    // in between (the first hop may run in the current iteration's check phase), so such a
-    // signal becomes an abort. Compiling first keeps the remaining window to microseconds.
+    // A SIGINT that arrived before `breakOnSigint` is armed (say, while the cell compiled)
+    // waits in libuv's signal pipe, and would wait there for as long as a synchronous cell
+    // holds the thread. The pipe is read in the event loop's poll phase; two setImmediate
+    // hops guarantee one poll phase in between (the first hop may run in the current
+    // iteration's check phase), so such a signal becomes an abort. Signals sent in answer
+    // to execute_input cannot fall into the gap: see runWithSigintArmed.
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
-    if (signal.aborted) return { status: "error", error: reportError(new KeyboardInterrupt()) };
+    if (signal.aborted) return interrupted();
     let completion: unknown;
     try {
       const global = globalThis as Record<string, unknown>;
       for (const name of transformed.assignedGlobals) if (!(name in global)) global[name] = undefined;
-      completion = script.runInThisContext({ breakOnSigint: true, displayErrors: false });
+      completion = runWithSigintArmed(() => {
+        onStart();
+        return script.runInThisContext({ breakOnSigint: true, displayErrors: false });
+      });
     } catch (error) {
       return { status: "error", error: reportError(interruptedAs(error), { filename, ...transformed }) };
     }
@@ -104,6 +115,25 @@ export class CellExecutor {
       breakOnSigint: true,
       displayErrors: false,
     });
+  }
+}
+
+/**
+ * `onStart` tells the client the cell is starting (execute_input), and a client may
+ * answer that with SIGINT at once. A SIGINT that lands before `breakOnSigint` is armed
+ * sits unseen in libuv's signal pipe while a synchronous cell runs, so the cell is started
+ * from inside an already armed script: this trampoline. It reaches the kernel's function
+ * through a symbol-keyed, non-enumerable global that exists only while it runs.
+ */
+const CELL_START = Symbol.for("jaffle.kernel.cellStart");
+const trampoline = new vm.Script("this[Symbol.for('jaffle.kernel.cellStart')]()", { filename: "<jaffle cell start>" });
+
+function runWithSigintArmed(work: () => unknown): unknown {
+  Object.defineProperty(globalThis, CELL_START, { value: work, configurable: true, enumerable: false, writable: false });
+  try {
+    return trampoline.runInThisContext({ breakOnSigint: true, displayErrors: false });
+  } finally {
+    delete (globalThis as Record<symbol, unknown>)[CELL_START];
   }
 }
 

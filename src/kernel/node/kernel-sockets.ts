@@ -30,6 +30,9 @@ export class KernelSockets {
   private readonly routers: Record<InboundChannel, Router>;
   private readonly iopub: Publisher;
   private readonly queues: Record<OutboundChannel, SendQueue>;
+  /** iopub sends queued or in flight, and the promise the next one must wait for. */
+  private iopubPending = 0;
+  private iopubTail: Promise<unknown> = Promise.resolve();
 
   private constructor(info: ConnectionInfo) {
     this.signer = new MessageSigner(info.key, info.signature_scheme);
@@ -88,13 +91,38 @@ export class KernelSockets {
   }
 
   send(channel: OutboundChannel, message: JupyterMessage): Promise<void> {
-    if (channel === "iopub") message.identities = [Buffer.from(`kernel.${this.kernelId}.${message.header.msg_type}`)];
-    return this.queues[channel].send(encodeMessage(message, this.signer));
+    if (channel !== "iopub") return this.queues[channel].send(encodeMessage(message, this.signer));
+    const frames = this.iopubFrames(message);
+    this.iopubPending++;
+    // After any publishNow() still in flight: zeromq allows one pending send per socket.
+    const sent = this.iopubTail.then(() => this.queues.iopub.send(frames));
+    this.iopubTail = sent.catch(() => undefined).finally(() => this.iopubPending--);
+    return sent;
+  }
+
+  /**
+   * Publishes on iopub synchronously when nothing else is being sent there: ZeroMQ takes
+   * the frames before this returns, so they leave even if the main thread is then held by
+   * a synchronous cell (execute_input, sent as the cell starts). Otherwise it queues.
+   */
+  publishNow(message: JupyterMessage): void {
+    if (this.iopubPending > 0) {
+      void this.send("iopub", message).catch(() => undefined);
+      return;
+    }
+    this.iopubPending++;
+    const sent = this.iopub.send(this.iopubFrames(message));
+    this.iopubTail = sent.catch(() => undefined).finally(() => this.iopubPending--);
+  }
+
+  private iopubFrames(message: JupyterMessage): Buffer[] {
+    message.identities = [Buffer.from(`kernel.${this.kernelId}.${message.header.msg_type}`)];
+    return encodeMessage(message, this.signer);
   }
 
   /** Resolves once everything queued so far has been handed to ZeroMQ. */
   async drained(): Promise<void> {
-    await Promise.all(Object.values(this.queues).map((queue) => queue.drained()));
+    await Promise.all([this.iopubTail, ...Object.values(this.queues).map((queue) => queue.drained())]);
   }
 
   close(): void {

@@ -259,7 +259,6 @@ export class NodeKernel {
     const storeHistory = !silent && (request.content.store_history ?? true);
     if (storeHistory) this.executionCount++;
     const count = this.executionCount;
-    if (!silent) this.publish("execute_input", { code, execution_count: count }, request.header);
     if (storeHistory) this.history.record(count, code);
     const filename = storeHistory ? `<cell ${count}>` : `<code ${++this.unnamedCount}>`;
 
@@ -267,9 +266,15 @@ export class NodeKernel {
     this.running = running;
     let outcome;
     try {
-      // Let busy and execute_input leave before the cell may hold the thread in a loop.
+      // Let busy leave first, so that execute_input can be handed to ZeroMQ synchronously
+      // as the cell starts (see CellExecutor.run and KernelSockets.publishNow).
       await this.sockets.drained();
-      outcome = await this.origins.runFor(request.header, () => this.executor.run(code, filename, running.signal));
+      const announce = () => {
+        if (silent) return;
+        this.output.flush();
+        this.sockets.publishNow(createMessage("execute_input", { code, execution_count: count }, this.options(request.header)));
+      };
+      outcome = await this.origins.runFor(request.header, () => this.executor.run(code, filename, running.signal, announce));
     } finally {
       this.running = undefined;
     }
