@@ -3,7 +3,7 @@
  * (WatchdogApp, the server bridge) and users' own plugins (`class = "./plugins/x.ts#X"`)
  * implement `JaffleApp` and are constructed with an `AppContext`.
  */
-import type { AppConfig } from "../config/types.js";
+import type { AppConfig, ReadinessCheck } from "../config/types.js";
 import type { Logger } from "../log/logger.js";
 
 /** A file-system event as Jaffle's watchdog describes it; `src_path` is relative to the project dir. */
@@ -68,6 +68,12 @@ export interface JaffleApp {
    * The config's `start` code runs after this resolves.
    */
   setup?(): Promise<void> | void;
+  /**
+   * A readiness check the app declares itself (the server bridge's `ready_url`), read
+   * once `setup()` and the `start` code have finished; the supervisor waits for it as for
+   * a config `ready` block (and for both when both are given).
+   */
+  readonly readiness?: ReadinessCheck;
   /** Stops whatever the app runs (called at shutdown, before its kernel shuts down). */
   stop?(): Promise<void> | void;
   /** A file event routed by a WatchdogApp. */

@@ -242,6 +242,8 @@ export class Supervisor {
       }
       logger.debug(`app ${slot.name} started in kernel ${slot.config.kernel}`);
       if (slot.config.ready) checks.push(this.#check(`app ${slot.name}`, slot.name, slot.config.ready));
+      const declared = slot.instance?.readiness;
+      if (declared) checks.push(this.#check(`app ${slot.name}`, slot.name, declared));
     }
 
     for (const [name, managed] of this.#processes) {

@@ -11,6 +11,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ReadinessCheck } from "../../config/types.js";
 import type { AppContext, ExecuteOutcome, JaffleApp, WatchdogEvent } from "../api.js";
 import { languageFamily, pythonLiteral, type KernelLanguageFamily } from "../kernel-literal.js";
 import { parseBridgeOptions, type BridgeOptions } from "./options.js";
@@ -59,6 +60,11 @@ export class ServerBridgeApp implements JaffleApp {
   /** The readiness URL from `ready_url`, for the supervisor's readiness check. */
   get readyUrl(): string | undefined {
     return this.options.readyUrl;
+  }
+
+  /** `ready_url` as the supervisor's readiness check (see JaffleApp.readiness). */
+  get readiness(): ReadinessCheck | undefined {
+    return this.options.readyUrl ? { url: this.options.readyUrl } : undefined;
   }
 
   /** Code that creates the runtime in the kernel and publishes the handle. */
