@@ -162,14 +162,17 @@ describe("kernelEnvironment", () => {
     const env = kernelEnvironment(python, ["MY_TOKEN", "APP_*"], { EXTRA: "e", APP_TWO: "override" }, source);
     assert.deepEqual(
       Object.keys(env).sort(),
-      ["APP_ONE", "APP_TWO", "EXTRA", "FROM_SPEC", "HOME", "JPY_PARENT_PID", "LC_ALL", "MY_TOKEN", "PATH"],
+      ["APP_ONE", "APP_TWO", "EXTRA", "FROM_SPEC", "HOME", "JPY_PARENT_PID", "LC_ALL", "MY_TOKEN", "PATH", "PYDEVD_DISABLE_FILE_VALIDATION"],
     );
+    // Python kernels only: it silences ipykernel's debugger warnings at start-up.
+    assert.equal(env.PYDEVD_DISABLE_FILE_VALIDATION, "1");
     assert.equal(env.APP_TWO, "override");
     assert.equal(env.FROM_SPEC, "/h/s");
     assert.equal(env.JPY_PARENT_PID, String(process.pid));
     const node = kernelEnvironment({ ...python, name: BUILTIN_KERNEL_NAME, env: {} }, [], {}, source);
     assert.equal(node.NODE_OPTIONS, "--trace-warnings");
     assert.equal(node.AWS_SECRET_ACCESS_KEY, undefined);
+    assert.equal(node.PYDEVD_DISABLE_FILE_VALIDATION, undefined);
   });
 });
 
