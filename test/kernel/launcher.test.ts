@@ -169,7 +169,7 @@ describe("kernelEnvironment", () => {
     assert.equal(env.APP_TWO, "override");
     assert.equal(env.FROM_SPEC, "/h/s");
     assert.equal(env.JPY_PARENT_PID, String(process.pid));
-    const node = kernelEnvironment({ ...python, name: BUILTIN_KERNEL_NAME, env: {} }, [], {}, source);
+    const node = kernelEnvironment({ ...python, name: BUILTIN_KERNEL_NAME, language: "javascript", env: {} }, [], {}, source);
     assert.equal(node.NODE_OPTIONS, "--trace-warnings");
     assert.equal(node.AWS_SECRET_ACCESS_KEY, undefined);
     assert.equal(node.PYDEVD_DISABLE_FILE_VALIDATION, undefined);

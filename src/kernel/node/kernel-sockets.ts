@@ -30,9 +30,8 @@ export class KernelSockets {
   private readonly routers: Record<InboundChannel, Router>;
   private readonly iopub: Publisher;
   private readonly queues: Record<OutboundChannel, SendQueue>;
-  /** iopub sends queued or in flight, and the promise the next one must wait for. */
-  private iopubPending = 0;
-  private iopubTail: Promise<unknown> = Promise.resolve();
+  /** The latest iopub send, for drained(). */
+  private iopubSent: Promise<unknown> = Promise.resolve();
 
   private constructor(info: ConnectionInfo) {
     this.signer = new MessageSigner(info.key, info.signature_scheme);
@@ -92,37 +91,23 @@ export class KernelSockets {
 
   send(channel: OutboundChannel, message: JupyterMessage): Promise<void> {
     if (channel !== "iopub") return this.queues[channel].send(encodeMessage(message, this.signer));
-    const frames = this.iopubFrames(message);
-    this.iopubPending++;
-    // After any publishNow() still in flight: zeromq allows one pending send per socket.
-    const sent = this.iopubTail.then(() => this.queues.iopub.send(frames));
-    this.iopubTail = sent.catch(() => undefined).finally(() => this.iopubPending--);
-    return sent;
-  }
-
-  /**
-   * Publishes on iopub synchronously when nothing else is being sent there: ZeroMQ takes
-   * the frames before this returns, so they leave even if the main thread is then held by
-   * a synchronous cell (execute_input, sent as the cell starts). Otherwise it queues.
-   */
-  publishNow(message: JupyterMessage): void {
-    if (this.iopubPending > 0) {
-      void this.send("iopub", message).catch(() => undefined);
-      return;
-    }
-    this.iopubPending++;
-    const sent = this.iopub.send(this.iopubFrames(message));
-    this.iopubTail = sent.catch(() => undefined).finally(() => this.iopubPending--);
-  }
-
-  private iopubFrames(message: JupyterMessage): Buffer[] {
     message.identities = [Buffer.from(`kernel.${this.kernelId}.${message.header.msg_type}`)];
-    return encodeMessage(message, this.signer);
+    const frames = encodeMessage(message, this.signer);
+    // A PUB socket never waits for a peer (it drops at the high-water mark), so ZeroMQ
+    // takes each message before send() returns: iopub is sent directly, in call order,
+    // and a message leaves even if a synchronous cell holds the thread right after
+    // (execute_input). Should ZeroMQ ever report the socket busy, the queue takes over.
+    const sent = this.iopub.send(frames).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "EBUSY") throw error;
+      return this.queues.iopub.send(frames);
+    });
+    this.iopubSent = sent.catch(() => undefined);
+    return sent;
   }
 
   /** Resolves once everything queued so far has been handed to ZeroMQ. */
   async drained(): Promise<void> {
-    await Promise.all([this.iopubTail, ...Object.values(this.queues).map((queue) => queue.drained())]);
+    await Promise.all([this.iopubSent, ...Object.values(this.queues).map((queue) => queue.drained())]);
   }
 
   close(): void {

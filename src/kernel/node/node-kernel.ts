@@ -266,13 +266,11 @@ export class NodeKernel {
     this.running = running;
     let outcome;
     try {
-      // Let busy leave first, so that execute_input can be handed to ZeroMQ synchronously
-      // as the cell starts (see CellExecutor.run and KernelSockets.publishNow).
-      await this.sockets.drained();
+      // execute_input is published as the cell starts, from inside the script that arms
+      // breakOnSigint (see CellExecutor.run); iopub sends are synchronous, so it leaves
+      // even if the cell then holds the thread.
       const announce = () => {
-        if (silent) return;
-        this.output.flush();
-        this.sockets.publishNow(createMessage("execute_input", { code, execution_count: count }, this.options(request.header)));
+        if (!silent) this.publish("execute_input", { code, execution_count: count }, request.header);
       };
       outcome = await this.origins.runFor(request.header, () => this.executor.run(code, filename, running.signal, announce));
     } finally {
