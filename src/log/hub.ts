@@ -25,7 +25,7 @@ import { pino, type Logger as PinoLogger } from "pino";
 import type { LoggerConfig } from "../config/types.js";
 import type { ReplaceOptions } from "../config/replace.js";
 import { BatchedWriter } from "./batched-writer.js";
-import type { Level, Logger } from "./logger.js";
+import { loggerFrom, type Level, type Logger } from "./logger.js";
 import { PrettyFormatter } from "./pretty.js";
 import { stripAnsi } from "./ansi.js";
 import { compileRules, levelIndex, type CompiledRules } from "./rules.js";
@@ -96,15 +96,7 @@ export class LogHub {
       if (index > threshold) return;
       this.dispatch(level, shownName, name, String(message), own);
     };
-    return {
-      name: shownName,
-      critical: (message) => log("critical", message),
-      error: (message) => log("error", message),
-      warning: (message) => log("warning", message),
-      info: (message) => log("info", message),
-      debug: (message) => log("debug", message),
-      log,
-    };
+    return loggerFrom(shownName, log);
   }
 
   /** Calls `listener` with every record that passed the rules; returns the unsubscribe function. */

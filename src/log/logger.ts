@@ -19,6 +19,19 @@ export interface Logger {
   log(level: Level, message: string): void;
 }
 
+/** A Logger whose five level methods all go through `log`. */
+export function loggerFrom(name: string, log: (level: Level, message: string) => void): Logger {
+  return {
+    name,
+    log,
+    critical: (message) => log("critical", message),
+    error: (message) => log("error", message),
+    warning: (message) => log("warning", message),
+    info: (message) => log("info", message),
+    debug: (message) => log("debug", message),
+  };
+}
+
 /** A logger that drops everything; for library callers that do not want log lines. */
 export const silentLogger: Logger = {
   name: "silent",

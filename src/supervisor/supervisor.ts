@@ -11,7 +11,7 @@ import { performance } from "node:perf_hooks";
 import type { AppConstructor, AppContext, JaffleApp, JobOutcome } from "../apps/api.js";
 import type { JaffleConfig, ReadinessCheck } from "../config/types.js";
 import type { LogHub } from "../log/hub.js";
-import type { Level, Logger } from "../log/logger.js";
+import { loggerFrom, type Level, type Logger } from "../log/logger.js";
 import { isGroupAlive } from "../process/groups.js";
 import { JobRunner } from "../process/job-runner.js";
 import { ManagedProcess } from "../process/managed-process.js";
@@ -150,15 +150,7 @@ export class Supervisor {
       if (level !== "debug") for (const line of message.split("\n")) watch.feed(line);
       logger.log(level, message);
     };
-    return {
-      name: logger.name,
-      log,
-      critical: (message) => log("critical", message),
-      error: (message) => log("error", message),
-      warning: (message) => log("warning", message),
-      info: (message) => log("info", message),
-      debug: (message) => log("debug", message),
-    };
+    return loggerFrom(logger.name, log);
   }
 
   #context(slot: AppSlot, kernel: AppContext["kernel"]): AppContext {

@@ -10,39 +10,11 @@ import type { TestContext } from "node:test";
 import type { AppContext, AppKernel, JaffleApp, JobOutcome } from "../../src/apps/api.js";
 import type { AppConfig } from "../../src/config/types.js";
 import { launchKernel } from "../../src/kernel/launcher.js";
-import type { Level, Logger } from "../../src/log/logger.js";
+import type { Logger } from "../../src/log/logger.js";
 import { KernelHost } from "../../src/supervisor/kernel-host.js";
-import { waitFor } from "../helpers/index.js";
+import { recordingLogger, type RecordingLogger } from "../helpers/index.js";
 
-export interface RecordingLogger extends Logger {
-  lines: { level: Level; message: string }[];
-  text(): string;
-  waitFor(pattern: RegExp | string, what?: string, timeoutMs?: number): Promise<void>;
-}
-
-export function recordingLogger(name: string, echo = Boolean(process.env["JAFFLE_TEST_ECHO"])): RecordingLogger {
-  const lines: { level: Level; message: string }[] = [];
-  const log = (level: Level, message: string) => {
-    lines.push({ level, message });
-    if (echo) process.stderr.write(`[${name}] ${level}: ${message}\n`);
-  };
-  const logger: RecordingLogger = {
-    name,
-    lines,
-    critical: (m) => log("critical", m),
-    error: (m) => log("error", m),
-    warning: (m) => log("warning", m),
-    info: (m) => log("info", m),
-    debug: (m) => log("debug", m),
-    log,
-    text: () => lines.map((l) => `${l.level}: ${l.message}`).join("\n"),
-    waitFor: async (pattern, what, timeoutMs = 60_000) => {
-      const test = (m: string) => (typeof pattern === "string" ? m.includes(pattern) : pattern.test(m));
-      await waitFor(() => lines.some((l) => test(l.message)), what ?? `${String(pattern)} in the log of ${name}:\n${logger.text()}`, timeoutMs);
-    },
-  };
-  return logger;
-}
+export { recordingLogger, type RecordingLogger } from "../helpers/index.js";
 
 const stacks = new WeakMap<TestContext, (() => unknown)[]>();
 

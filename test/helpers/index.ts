@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestContext } from "node:test";
+import { loggerFrom, type Level, type Logger } from "../../src/log/logger.js";
 
 /** The repository root (tests run from dist/test/..., fixtures live in test/fixtures). */
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -142,4 +143,36 @@ export async function runJaffle(
   const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
   clearTimeout(timer);
   return { code, stdout, stderr };
+}
+
+export interface RecordingLogger extends Logger {
+  lines: { level: Level; message: string }[];
+  /** Every message logged at `level`. */
+  at(level: Level): string[];
+  /** All lines as `level: message`, one a line (for assertion messages). */
+  text(): string;
+  /** Waits until a logged message matches. */
+  waitFor(pattern: RegExp | string, what?: string, timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * A Logger that keeps what it is told, for tests of parts that log. With
+ * JAFFLE_TEST_ECHO set it also echoes every line to stderr, to follow a test live.
+ */
+export function recordingLogger(name = "test", echo = Boolean(process.env["JAFFLE_TEST_ECHO"])): RecordingLogger {
+  const lines: { level: Level; message: string }[] = [];
+  const text = () => lines.map((line) => `${line.level}: ${line.message}`).join("\n");
+  return {
+    ...loggerFrom(name, (level, message) => {
+      lines.push({ level, message });
+      if (echo) process.stderr.write(`[${name}] ${level}: ${message}\n`);
+    }),
+    lines,
+    at: (level) => lines.filter((line) => line.level === level).map((line) => line.message),
+    text,
+    waitFor: async (pattern, what, timeoutMs = 60_000) => {
+      const matches = (message: string) => (typeof pattern === "string" ? message.includes(pattern) : pattern.test(message));
+      await waitFor(() => lines.some((line) => matches(line.message)), what ?? `${String(pattern)} in the log of ${name}:\n${text()}`, timeoutMs);
+    },
+  };
 }

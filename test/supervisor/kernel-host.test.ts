@@ -8,31 +8,10 @@ import { test } from "node:test";
 import { KernelClient } from "../../src/kernel/client.js";
 import { readConnectionFile } from "../../src/kernel/connection.js";
 import { launchKernel, type RunningKernel } from "../../src/kernel/launcher.js";
-import type { Level, Logger } from "../../src/log/logger.js";
+import type { Logger } from "../../src/log/logger.js";
 import { KernelGoneError, KernelHost } from "../../src/supervisor/kernel-host.js";
 import { KernelView } from "../../src/supervisor/kernel-view.js";
-import { tempDir, waitFor } from "../helpers/index.js";
-
-interface Line {
-  level: Level;
-  msg: string;
-}
-
-function recordingLogger(name: string): Logger & { lines: Line[]; text(): string } {
-  const lines: Line[] = [];
-  const log = (level: Level, msg: string) => void lines.push({ level, msg });
-  return {
-    name,
-    lines,
-    text: () => lines.map((line) => `${line.level}: ${line.msg}`).join("\n"),
-    log,
-    critical: (m) => log("critical", m),
-    error: (m) => log("error", m),
-    warning: (m) => log("warning", m),
-    info: (m) => log("info", m),
-    debug: (m) => log("debug", m),
-  };
-}
+import { recordingLogger, tempDir, waitFor } from "../helpers/index.js";
 
 async function python(t: import("node:test").TestContext, runtimeDir: string, logger: Logger): Promise<RunningKernel> {
   const kernel = await launchKernel({
@@ -61,9 +40,9 @@ test("outputs are logged to the caller, by level, also when they come after the 
   assert.deepEqual(ok, { status: "ok", result: "42" });
   await waitFor(() => app.lines.length >= 3, "three lines");
   assert.deepEqual(app.lines, [
-    { level: "info", msg: "out line" },
-    { level: "warning", msg: "err line" },
-    { level: "info", msg: "42" },
+    { level: "info", message: "out line" },
+    { level: "warning", message: "err line" },
+    { level: "info", message: "42" },
   ]);
 
   const failed = await host.execute("1 / 0", { logger: app });
@@ -71,13 +50,13 @@ test("outputs are logged to the caller, by level, also when they come after the 
   assert.equal(failed.status === "error" && failed.ename, "ZeroDivisionError");
   await waitFor(() => app.lines.some((line) => line.level === "error"), "the error line");
   const error = app.lines.find((line) => line.level === "error")!;
-  assert.match(error.msg, /ZeroDivisionError: division by zero/);
-  assert.ok(!error.msg.includes("\x1b["), "no terminal colours in the log");
+  assert.match(error.message, /ZeroDivisionError: division by zero/);
+  assert.ok(!error.message.includes("\x1b["), "no terminal colours in the log");
 
   // A timer thread prints after the execute has finished: still the caller's line.
   await host.execute("import threading\nthreading.Timer(0.3, lambda: print('late line', flush=True)).start()", { logger: app });
-  await waitFor(() => app.lines.some((line) => line.msg === "late line"), "the late line", 30_000);
-  assert.equal(kernelLog.lines.some((line) => line.msg === "late line"), false);
+  await waitFor(() => app.lines.some((line) => line.message === "late line"), "the late line", 30_000);
+  assert.equal(kernelLog.lines.some((line) => line.message === "late line"), false);
 });
 
 test("outputs of requests nobody here made go to the kernel's logger", { timeout: 180_000 }, async (t) => {
@@ -90,7 +69,7 @@ test("outputs of requests nobody here made go to the kernel's logger", { timeout
   const other = await KernelClient.connect(await readConnectionFile(kernel.connectionFile), { logger: recordingLogger("other") });
   t.after(() => other.close());
   await other.execute("print('from the console')");
-  await waitFor(() => kernelLog.lines.some((line) => line.msg === "from the console"), "the console's line on the kernel logger");
+  await waitFor(() => kernelLog.lines.some((line) => line.message === "from the console"), "the console's line on the kernel logger");
 });
 
 test("calls during a restart wait for the new kernel; a replaced app's view fails fast", { timeout: 240_000 }, async (t) => {
@@ -112,7 +91,7 @@ test("calls during a restart wait for the new kernel; a replaced app's view fail
   await assert.rejects(oldView.execute("x"), KernelGoneError);
   host.attach(await python(t, dir, kernelLog));
   assert.deepEqual(await waiting, { status: "ok" });
-  await waitFor(() => app.lines.some((line) => line.msg === "after restart"), "output of the waiting call");
+  await waitFor(() => app.lines.some((line) => line.message === "after restart"), "output of the waiting call");
   const fresh = await host.execute("'x' in globals()", { logger: app });
   assert.deepEqual(fresh, { status: "ok", result: "False" }, "a new kernel process has fresh state");
 

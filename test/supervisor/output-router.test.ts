@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createMessage, type ContentMap, type JupyterMessage, type MessageType } from "../../src/kernel/messages.js";
-import type { Level, Logger } from "../../src/log/logger.js";
+import { loggerFrom, type Logger } from "../../src/log/logger.js";
 import { OutputRouter } from "../../src/supervisor/output-router.js";
 
 function recorder(name: string): Logger & { lines: string[] } {
   const lines: string[] = [];
-  const log = (level: Level, msg: string) => void lines.push(`${level}: ${msg}`);
-  return { name, lines, log, critical: (m) => log("critical", m), error: (m) => log("error", m), warning: (m) => log("warning", m), info: (m) => log("info", m), debug: (m) => log("debug", m) };
+  return { ...loggerFrom(name, (level, msg) => void lines.push(`${level}: ${msg}`)), lines };
 }
 
 /** An iopub message as a kernel would publish it in answer to request `parent`. */

@@ -10,7 +10,7 @@ import { locateKernel, type KernelLocation } from "../../console/locate.js";
 import { ConsoleSession } from "../../console/session.js";
 import { KernelClient } from "../../kernel/client.js";
 import { readConnectionFile } from "../../kernel/connection.js";
-import type { Logger } from "../../log/logger.js";
+import { loggerFrom, type Logger } from "../../log/logger.js";
 import { resolveRuntimeDir } from "../../runtime/runtime-dir.js";
 import { UserError } from "../errors.js";
 import type { JaffleCommand } from "../main.js";
@@ -22,17 +22,9 @@ export interface ConsoleArgs {
 }
 
 /** Client warnings (a forged message, a lost channel) go to stderr; the rest is noise here. */
-const stderrLogger: Logger = {
-  name: "console",
-  critical: (m) => void process.stderr.write(`jaffle console: ${m}\n`),
-  error: (m) => void process.stderr.write(`jaffle console: ${m}\n`),
-  warning: (m) => void process.stderr.write(`jaffle console: ${m}\n`),
-  info: () => undefined,
-  debug: () => undefined,
-  log(level, m) {
-    if (level === "critical" || level === "error" || level === "warning") this[level](m);
-  },
-};
+const stderrLogger: Logger = loggerFrom("console", (level, message) => {
+  if (level === "critical" || level === "error" || level === "warning") process.stderr.write(`jaffle console: ${message}\n`);
+});
 
 export const consoleCommand: JaffleCommand<ConsoleArgs> = {
   command: "console [kernel]",
