@@ -2,7 +2,7 @@
  * Restart latency: from writing a changed source file to the first HTTP response that
  * carries the new content. The same TypeScript server (test/fixtures/apps/node_app) runs
  * under jaffle's Node server bridge (on the kernel's loop, and in a worker thread) and
- * under the tools a user would otherwise pick: `node --watch`, `nodemon` and `tsx watch`.
+ * under the tools a user would otherwise pick: `node --watch`, `nodemon`, `tsx watch` and pm2.
  * A second table does the same for jaffle's Tornado bridge in a Python kernel.
  *
  * Every tool watches the same files in its own temp copy of the project and listens on
@@ -261,6 +261,16 @@ export async function bench(): Promise<void> {
       command: () => ({ file: bin("nodemon"), args: ["--quiet", "--watch", "src", "--ext", "ts", "--exec", `${process.execPath} --import tsx src/main.ts`] }),
     },
     { name: "tsx watch", command: () => ({ file: bin("tsx"), args: ["watch", "--clear-screen=false", "src/main.ts"] }) },
+    {
+      // pm2-runtime: pm2 in the foreground (no daemon left behind), watching src/ as
+      // `pm2 start --watch` would; its home lives in the trial directory.
+      name: "pm2-runtime --watch (+ tsx loader)",
+      command: (dir, port) => {
+        const app = { name: "server", script: "src/main.ts", cwd: dir, interpreter: process.execPath, node_args: "--import tsx", watch: ["src"], env: { PORT: String(port) } };
+        writeFileSync(join(dir, "ecosystem.json"), JSON.stringify({ apps: [app] }));
+        return { file: bin("pm2-runtime"), args: ["start", "ecosystem.json"], env: { PM2_HOME: join(dir, ".pm2") } };
+      },
+    },
   ];
   const nodeRows: Row[] = [];
   if (only !== "tornado") {

@@ -18,7 +18,7 @@ async function startKernel(t: TestContext): Promise<{ info: ConnectionInfo; kern
   const file = join(dir, "kernel.json");
   await writeConnectionFile(file, info);
   const kernel = startJaffle(t, ["kernel", "--connection-file", file], { cwd: dir });
-  await kernel.waitForOutput("listening on 127.0.0.1", 60_000, "stderr");
+  await kernel.waitForOutput("listening on 127.0.0.1", 60_000, "stdout");
   return { info, kernel };
 }
 
@@ -50,7 +50,7 @@ test("SIGTERM ends the kernel cleanly (exit code 0), also while the heartbeat th
   kernel.child.kill("SIGTERM");
   const exit = await kernel.exited;
   assert.deepEqual(exit, { code: 0, signal: null });
-  assert.match(kernel.stderr(), /stopping \(SIGTERM\)/);
+  assert.match(kernel.stdout(), /stopping \(SIGTERM\)/);
 });
 
 test("entry.js starts the same kernel without the CLI and reports a bad connection file in one line", async () => {

@@ -11,7 +11,7 @@ import { UserError } from "../errors.js";
 import type { JaffleCommand } from "../main.js";
 
 export interface KernelArgs {
-  action?: "install";
+  action?: string;
   "connection-file"?: string;
   user?: boolean;
   prefix?: string;
@@ -23,13 +23,17 @@ export const kernelCommand: JaffleCommand<KernelArgs> = {
   describe: "Run the built-in Node.js Jupyter kernel, or install its kernelspec (kernel install)",
   builder: (y: Argv) =>
     y
-      .positional("action", { choices: ["install"] as const, describe: "install: write the jaffle-node kernelspec" })
+      // Checked in run(), not with yargs `choices`, so the error names the bad value in one line.
+      .positional("action", { type: "string", describe: "install: write the jaffle-node kernelspec" })
       .option("connection-file", { type: "string", describe: "Run the kernel on this Jupyter connection file" })
       .option("user", { type: "boolean", describe: "install: into the user's Jupyter data dir (the default)" })
       .option("prefix", { type: "string", describe: "install: into DIR/share/jupyter" })
       .option("name", { type: "string", describe: `install: the kernelspec's name (default ${BUILTIN_KERNEL_NAME})` })
       .conflicts("user", "prefix") as unknown as Argv<KernelArgs>,
   run: async (args) => {
+    if (args.action !== undefined && args.action !== "install") {
+      throw new UserError(`unknown kernel action ${JSON.stringify(args.action)} (the only one is "install")`);
+    }
     if (args.action === "install") {
       if (args["connection-file"] !== undefined) throw new UserError("--connection-file runs a kernel; it does not go with install");
       const target: InstallTarget = args.prefix !== undefined ? { kind: "prefix", prefix: args.prefix } : { kind: "user" };

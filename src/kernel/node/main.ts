@@ -84,10 +84,10 @@ export async function runKernel(connectionFile: string): Promise<number> {
 
   output.install();
   kernel.start();
-  output.log(`kernel ${sockets.value.kernelId} listening on ${info.ip} (pid ${process.pid})`);
+  output.notice(`kernel ${sockets.value.kernelId} listening on ${info.ip} (pid ${process.pid})`);
 
   const why = await Promise.race([kernel.shutdownRequested.then(() => "shutdown_request"), terminated.then(() => "SIGTERM")]);
-  output.log(`stopping (${why})`);
+  output.notice(`stopping (${why})`);
   await kernel.close();
   await heartbeat.value.stop();
   output.uninstall();

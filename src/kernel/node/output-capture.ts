@@ -32,9 +32,19 @@ export class OutputCapture {
   ) {}
 
   /** Writes straight to the process's real stderr: the kernel's own log lines. */
+  /** A problem of the kernel's own (a dropped message, a failed send): the real stderr. */
   log(line: string): void {
     const write = this.originalWrites.get("stderr") ?? process.stderr.write;
     write.call(process.stderr, `jaffle-node: ${line}\n`);
+  }
+
+  /**
+   * A lifecycle notice (listening, stopping): the real stdout, which a supervisor logs at
+   * info; stderr would make every start look like a warning.
+   */
+  notice(line: string): void {
+    const write = this.originalWrites.get("stdout") ?? process.stdout.write;
+    write.call(process.stdout, `jaffle-node: ${line}\n`);
   }
 
   install(): void {
