@@ -77,6 +77,8 @@ export class ConsoleSession {
     try {
       const { reply } = await this.client.execute(code, {
         allowStdin: this.interactive,
+        // A failed cell must not make the kernel abort the next one (see KernelHost).
+        stopOnError: false,
         onOutput: (msg) => this.renderer.render(msg),
         onInput: (prompt, password) => this.askInput(prompt, password),
       });

@@ -129,8 +129,12 @@ export class KernelHost implements AppKernel {
       kernel.on("dead", onExit);
     });
     let result: Awaited<ReturnType<RunningKernel["client"]["execute"]>>;
+    // stop_on_error = false: every piece of code jaffle runs stands alone. With the
+    // protocol's default, ipykernel aborts whatever request arrives shortly after a failed
+    // one, so the code block after a failing one would silently not run.
+    const execution = kernel.client.execute(code, { onOutput, silent: options.silent ?? false, stopOnError: false });
     try {
-      result = await Promise.race([kernel.client.execute(code, { onOutput, silent: options.silent ?? false }), died]);
+      result = await Promise.race([execution, died]);
     } finally {
       kernel.off("exit", onExit);
       kernel.off("dead", onExit);

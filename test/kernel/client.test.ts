@@ -84,7 +84,8 @@ describe("KernelClient driving ipykernel", () => {
   });
 
   test("execute: an exception is an error reply plus an error output with a traceback", async () => {
-    const { reply, outputs } = await client.execute("def f():\n    return 1/0\nf()", { timeoutMs: 60_000 });
+    // stopOnError: false, so ipykernel does not abort the next test's request after this error.
+    const { reply, outputs } = await client.execute("def f():\n    return 1/0\nf()", { timeoutMs: 60_000, stopOnError: false });
     assert.equal(reply.content.status, "error");
     const error = outputs.find((m) => isMessageType(m, "error")) as JupyterMessage<"error">;
     assert.equal(error.content.ename, "ZeroDivisionError");
@@ -152,6 +153,7 @@ describe("KernelClient driving ipykernel", () => {
     // Interrupt once the cell is running (execute_input comes before user code starts).
     const running = client.execute("import time\nprint('sleeping', flush=True)\ntime.sleep(30)", {
       timeoutMs: 60_000,
+      stopOnError: false,
       onOutput: (msg) => {
         if (msg.header.msg_type === "stream") void client.interrupt();
       },
@@ -170,6 +172,7 @@ describe("KernelClient driving ipykernel", () => {
       const started = Date.now();
       const { reply } = await other.execute("import time\nprint('sleeping', flush=True)\ntime.sleep(30)", {
         timeoutMs: 60_000,
+        stopOnError: false,
         onOutput: (msg) => {
           if (msg.header.msg_type === "stream") void other.interrupt();
         },

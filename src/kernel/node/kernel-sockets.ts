@@ -29,9 +29,12 @@ export class KernelSockets {
   private readonly signer: MessageSigner;
   private readonly routers: Record<InboundChannel, Router>;
   private readonly iopub: Publisher;
-  private readonly queues: Record<OutboundChannel, SendQueue>;
-  /** The latest iopub send, for drained(). */
-  private iopubSent: Promise<unknown> = Promise.resolve();
+  /** Replies go through a queue each; iopub has its own ordering (see send()). */
+  private readonly queues: Record<InboundChannel, SendQueue>;
+  /** iopub messages given to send() that ZeroMQ has not taken yet (queued or in flight). */
+  private iopubPending = 0;
+  /** Settles when the last iopub message given to send() has been taken (or failed). */
+  private iopubTail: Promise<unknown> = Promise.resolve();
 
   private constructor(info: ConnectionInfo) {
     this.signer = new MessageSigner(info.key, info.signature_scheme);
@@ -45,7 +48,6 @@ export class KernelSockets {
       shell: new SendQueue(this.routers.shell),
       control: new SendQueue(this.routers.control),
       stdin: new SendQueue(this.routers.stdin),
-      iopub: new SendQueue(this.iopub),
     };
   }
 
@@ -93,21 +95,41 @@ export class KernelSockets {
     if (channel !== "iopub") return this.queues[channel].send(encodeMessage(message, this.signer));
     message.identities = [Buffer.from(`kernel.${this.kernelId}.${message.header.msg_type}`)];
     const frames = encodeMessage(message, this.signer);
-    // A PUB socket never waits for a peer (it drops at the high-water mark), so ZeroMQ
-    // takes each message before send() returns: iopub is sent directly, in call order,
-    // and a message leaves even if a synchronous cell holds the thread right after
-    // (execute_input). Should ZeroMQ ever report the socket busy, the queue takes over.
-    const sent = this.iopub.send(frames).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== "EBUSY") throw error;
-      return this.queues.iopub.send(frames);
-    });
-    this.iopubSent = sent.catch(() => undefined);
+    // zeromq allows one send in flight per socket (a second one throws EBUSY at once).
+    // With nothing ahead, the message is handed over right away: a PUB socket never waits
+    // for a peer, so ZeroMQ takes it before send() returns, and it leaves even if a
+    // synchronous cell holds the thread next (execute_input, see iopubHandedOver()).
+    // With messages ahead, it waits its turn, so iopub keeps the order of the calls.
+    const transmit = (): Promise<void> => this.iopub.send(frames);
+    let sent: Promise<void>;
+    if (this.iopubPending === 0) {
+      try {
+        sent = transmit();
+      } catch (error) {
+        sent = Promise.reject(error as Error);
+      }
+    } else {
+      sent = this.iopubTail.then(transmit);
+    }
+    this.iopubPending++;
+    this.iopubTail = sent.then(
+      () => void this.iopubPending--,
+      () => void this.iopubPending--,
+    );
     return sent;
+  }
+
+  /**
+   * Resolves once every iopub message sent so far has been taken by ZeroMQ, so that the
+   * next one is handed over synchronously. The kernel awaits this before running a cell.
+   */
+  iopubHandedOver(): Promise<void> {
+    return this.iopubTail.then(() => undefined);
   }
 
   /** Resolves once everything queued so far has been handed to ZeroMQ. */
   async drained(): Promise<void> {
-    await Promise.all([this.iopubSent, ...Object.values(this.queues).map((queue) => queue.drained())]);
+    await Promise.all([this.iopubTail, ...Object.values(this.queues).map((queue) => queue.drained())]);
   }
 
   close(): void {

@@ -272,6 +272,7 @@ export class NodeKernel {
       const announce = () => {
         if (!silent) this.publish("execute_input", { code, execution_count: count }, request.header);
       };
+      await this.sockets.iopubHandedOver();
       outcome = await this.origins.runFor(request.header, () => this.executor.run(code, filename, running.signal, announce));
     } finally {
       this.running = undefined;
