@@ -23,6 +23,7 @@ import { endpoint, readConnectionFile } from "../connection.js";
 import { Heartbeat } from "./heartbeat.js";
 import { KernelSockets } from "./kernel-sockets.js";
 import { NodeKernel } from "./node-kernel.js";
+import { watchParent } from "./parent-watch.js";
 import { OutputCapture, type StreamPublisher } from "./output-capture.js";
 import { RequestOrigins } from "./request-origin.js";
 
@@ -77,6 +78,12 @@ export async function runKernel(connectionFile: string): Promise<number> {
   // of its socket first, or zeromq aborts the process instead of exiting with that code.
   const onExit = () => heartbeat.value.stopNow();
   process.on("exit", onExit);
+  // The real stdout/stderr carry only the kernel's own notices. When whoever reads them
+  // is gone (EPIPE), a write error must not become an uncaught exception: reporting it
+  // would write again and spin the kernel in an endless error loop.
+  const ignoreWriteError = () => undefined;
+  process.stdout.on("error", ignoreWriteError);
+  process.stderr.on("error", ignoreWriteError);
   process.on("SIGINT", onSigint);
   process.on("SIGTERM", terminate);
   process.on("uncaughtException", onUncaught);
@@ -86,7 +93,16 @@ export async function runKernel(connectionFile: string): Promise<number> {
   kernel.start();
   output.notice(`kernel ${sockets.value.kernelId} listening on ${info.ip} (pid ${process.pid})`);
 
-  const why = await Promise.race([kernel.shutdownRequested.then(() => "shutdown_request"), terminated.then(() => "SIGTERM")]);
+  let orphaned!: () => void;
+  const parentGone = new Promise<void>((resolve) => (orphaned = resolve));
+  const stopWatchingParent = watchParent(orphaned);
+
+  const why = await Promise.race([
+    kernel.shutdownRequested.then(() => "shutdown_request"),
+    terminated.then(() => "SIGTERM"),
+    parentGone.then(() => "the process that started it is gone"),
+  ]);
+  stopWatchingParent();
   output.notice(`stopping (${why})`);
   await kernel.close();
   await heartbeat.value.stop();

@@ -1,0 +1,27 @@
+/**
+ * Ends the kernel when the process that started it is gone, as ipykernel does with
+ * JPY_PARENT_PID (its ParentPollerUnix): a client that crashed or was killed must not
+ * leave a kernel behind. Under `jaffle start` the supervisor's guardian would end the
+ * kernel's process group anyway; this covers every other launcher (a script using
+ * launchKernel, jupyter_client, a test).
+ */
+const POLL_MS = 1000;
+
+/**
+ * Calls `onOrphaned` once the parent named by JPY_PARENT_PID is no longer our parent
+ * (Linux re-parents an orphan to pid 1 or to a subreaper). Returns a function that stops
+ * watching. Without JPY_PARENT_PID (started by hand) nothing is watched.
+ */
+export function watchParent(onOrphaned: () => void, env: NodeJS.ProcessEnv = process.env): () => void {
+  const parent = Number(env["JPY_PARENT_PID"]);
+  if (!Number.isInteger(parent) || parent <= 1 || process.ppid !== parent) return () => undefined;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer);
+      onOrphaned();
+    }
+  }, POLL_MS);
+  // The watch alone must never keep the kernel alive.
+  timer.unref();
+  return () => clearInterval(timer);
+}
