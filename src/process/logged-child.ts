@@ -127,17 +127,32 @@ async function spawnWithPty(spec: ChildSpec, executable: string, args: string[])
   if (env.TERM === undefined || env.TERM === "dumb") env.TERM = "xterm-256color";
   let terminal: pty.IPty;
   try {
-    terminal = pty.spawn(executable, args, { name: env.TERM, cols: PTY_COLUMNS, rows: PTY_ROWS, cwd: spec.cwd, env });
+    terminal = pty.spawn("/bin/sh", ["-c", TTY_WRAPPER, "jaffle-tty", executable, ...args], {
+      name: env.TERM,
+      cols: PTY_COLUMNS,
+      rows: PTY_ROWS,
+      cwd: spec.cwd,
+      env,
+    });
   } catch (error) {
     throw new Error(`cannot run ${JSON.stringify(spec.argv[0])} in a pseudo-terminal: ${(error as Error).message}`, { cause: error });
   }
   // node-pty makes the child a session (and so group) leader.
   const pid = terminal.pid;
   spec.tracker.track(pid, spec.label);
+  /** The command's exit code, from the wrapper's sentinel; undefined until it came. */
+  let reported: number | undefined;
   const lines = new LineSplitter((line) => {
-    const text = keepOnlyColor(line);
-    // A redraw-only line (cursor movement, clear) leaves nothing to log.
-    if (text.length > 0 || line.length === 0) spec.logger.info(text);
+    if (reported !== undefined) return; // the echo of our acknowledgement
+    const sentinel = TTY_EXIT_SENTINEL.exec(line);
+    if (sentinel) {
+      // Everything the command wrote came before this on the same terminal: all read.
+      reported = Number(sentinel[2]);
+      if (sentinel[1]) logTerminalLine(sentinel[1], spec.logger);
+      terminal.write("\n"); // lets the wrapper exit
+      return;
+    }
+    logTerminalLine(line, spec.logger);
   });
   const dataSubscription = terminal.onData((data) => lines.push(data));
   const exited = new Promise<ChildExit>((resolve) => {
@@ -146,15 +161,37 @@ async function spawnWithPty(spec: ChildSpec, executable: string, args: string[])
       void (async () => {
         await endLeftovers(pid, spec.logger);
         spec.tracker.untrack(pid);
-        // node-pty delivers the last output before onExit; give the event loop one
-        // turn for data already queued, then stop listening.
+        // Without a sentinel (the group was signalled) output may still be queued.
         await new Promise((r) => setImmediate(r));
         dataSubscription.dispose();
         lines.end();
-        const signalName = signal ? (signalNames.get(signal) ?? null) : null;
-        resolve({ code: signalName ? null : exitCode, signal: signalName });
+        resolve(reported !== undefined ? statusFromShell(reported) : { code: signal ? null : exitCode, signal: signal ? (signalNames.get(signal) ?? null) : null });
       })();
     });
   });
   return { pid, exited };
+}
+
+/**
+ * Runs the command behind the terminal under a small /bin/sh wrapper. When the command
+ * ends, the wrapper prints a sentinel with its exit status on the same terminal and waits
+ * for a line from us before it exits. Seeing the sentinel proves that everything before
+ * it has been read: Linux can report the end of a terminal while output is still in its
+ * buffers when the last writer closes it (a flood's last lines were lost under load), but
+ * here the wrapper keeps the terminal open until we have read it all. The sentinel is an
+ * OSC sequence, invisible should it ever reach a real terminal.
+ */
+const TTY_WRAPPER = `"$@"; status=$?; printf '\\033]7770;jaffle-exit;%d\\007\\n' "$status"; IFS= read -r _; exit "$status"`;
+const TTY_EXIT_SENTINEL = /^(.*)\x1b\]7770;jaffle-exit;(\d+)\x07$/;
+
+/** A shell's `$?`: above 128 the command was ended by signal `$? - 128`. */
+function statusFromShell(status: number): ChildExit {
+  const signal = status > 128 ? signalNames.get(status - 128) : undefined;
+  return signal ? { code: null, signal } : { code: status, signal: null };
+}
+
+function logTerminalLine(line: string, logger: Logger): void {
+  const text = keepOnlyColor(line);
+  // A redraw-only line (cursor movement, clear) leaves nothing to log.
+  if (text.length > 0 || line.length === 0) logger.info(text);
 }
