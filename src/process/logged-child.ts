@@ -182,6 +182,7 @@ async function spawnWithPty(spec: ChildSpec, executable: string, args: string[])
  * OSC sequence, invisible should it ever reach a real terminal.
  */
 const TTY_WRAPPER = `"$@"; status=$?; printf '\\033]7770;jaffle-exit;%d\\007\\n' "$status"; IFS= read -r _; exit "$status"`;
+// eslint-disable-next-line no-control-regex -- the sentinel is an escape sequence
 const TTY_EXIT_SENTINEL = /^(.*)\x1b\]7770;jaffle-exit;(\d+)\x07$/;
 
 /** A shell's `$?`: above 128 the command was ended by signal `$? - 128`. */

@@ -5,19 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { cpSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
-import { repoRoot, startJaffle, tempDir, waitFor, type RunningJaffle } from "../helpers/index.js";
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort, repoRoot, type RunningJaffle, startJaffle, tempDir, waitFor } from "../helpers/index.js";
 
 async function body(port: number, path = "/"): Promise<string | undefined> {
   try {

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { createBridge, type BridgeHandle } from "../../src/apps/server-bridge/node-runtime.js";
-import { fixturesDir, tempDir } from "../helpers/index.js";
+import { fixturesDir, freePort, tempDir } from "../helpers/index.js";
 
 function fetchText(port: number, agent?: Agent): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -19,14 +19,6 @@ function fetchText(port: number, agent?: Agent): Promise<string> {
       res.on("end", () => resolve(body));
     }).on("error", reject);
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function project(t: TestContext): string {

@@ -5,22 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { cpSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { ServerBridgeApp } from "../../src/apps/server-bridge/index.js";
 import { KernelView } from "../../src/supervisor/kernel-view.js";
-import { repoRoot, tempDir } from "../helpers/index.js";
+import { freePort, repoRoot, tempDir } from "../helpers/index.js";
 import { appContext, defer, recordingLogger, startKernel } from "./harness.js";
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function fetchText(port: number): Promise<string> {
   const response = await fetch(`http://127.0.0.1:${port}/`);

@@ -3,6 +3,7 @@
  * condition instead of sleeping, and running the real `jaffle` executable.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
 import { mkdtempSync, rmSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -175,4 +176,30 @@ export function recordingLogger(name = "test", echo = Boolean(process.env["JAFFL
       await waitFor(() => lines.some((line) => matches(line.message)), what ?? `${String(pattern)} in the log of ${name}:\n${text()}`, timeoutMs);
     },
   };
+}
+
+/** Ports handed to test servers: below Linux's ephemeral range (32768-60999). */
+const TEST_PORT_FIRST = 20_000;
+const TEST_PORT_COUNT = 12_000;
+
+/**
+ * A free TCP port on 127.0.0.1 for a server a test starts. Not port 0's pick: kernels
+ * started by tests running in parallel take their ZeroMQ ports from the ephemeral range,
+ * and could take that same port between this check and the server's own bind. A random
+ * port below that range (checked bindable) keeps test servers and kernels apart.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = TEST_PORT_FIRST + Math.floor(Math.random() * TEST_PORT_COUNT);
+    const server = createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => resolve(true));
+    });
+    if (bound) {
+      await new Promise((resolve) => server.close(resolve));
+      return port;
+    }
+  }
+  throw new Error("no free test port found");
 }

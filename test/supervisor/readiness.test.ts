@@ -4,16 +4,10 @@ import { createServer as createTcpServer, type AddressInfo } from "node:net";
 import { test } from "node:test";
 import { LogLineWatch, NotReadyError, probePort, probeUrl, waitForCheck } from "../../src/supervisor/readiness.js";
 import { RestartBudget } from "../../src/supervisor/restart-budget.js";
+import { freePort } from "../helpers/index.js";
 
 function listen(server: Server | ReturnType<typeof createTcpServer>, port = 0): Promise<number> {
   return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
-}
-
-async function freePort(): Promise<number> {
-  const server = createTcpServer();
-  const port = await listen(server);
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 test("a url check passes on a status below 500 and not on 500", async (t) => {

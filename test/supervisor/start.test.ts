@@ -4,19 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
-import { runJaffle } from "../helpers/index.js";
+import { freePort, runJaffle } from "../helpers/index.js";
 import { linesOf, NODE_KERNEL, project, PYTHON_KERNEL } from "./support.js";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A process that prints a few lines and then waits; its last line is the ready signal. */
 const PRINTER = `process "printer" {
