@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { cpSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
-import { freePort, repoRoot, type RunningJaffle, startJaffle, tempDir, waitFor } from "../helpers/index.js";
+import { freePort, repoRoot, runJaffle, type RunningJaffle, startJaffle, tempDir, waitFor } from "../helpers/index.js";
 
 async function body(port: number, path = "/"): Promise<string | undefined> {
   try {
@@ -116,6 +116,37 @@ test("notebook_server example: the server answers in the background of its kerne
   const response = await fetch(`http://127.0.0.1:${port}/results`, { method: "POST", body: "x" });
   assert.equal(response.status, 201);
   assert.deepEqual(JSON.parse((await body(port, "/results")) ?? "null"), { results: ["x"] });
+});
+
+test("notebook_server example: from `jaffle console`, the live app object answers and a blocking request reaches the server", { timeout: 240_000 }, async (t) => {
+  // The first seed's wish: the server runs in the background of the kernel, and code typed
+  // into that kernel reaches the application object and makes blocking HTTP requests.
+  const port = await freePort();
+  const dir = copyExample(t, "notebook_server", (hcl) => hcl.replaceAll("8888", String(port)));
+  await started(t, dir);
+  const code = [
+    "import urllib.request",
+    `print(urllib.request.urlopen("http://127.0.0.1:${port}/", timeout=10).read().decode())`,
+    "print(type(server.app).__name__, server.running)",
+    "",
+  ].join("\n");
+  const { code: exit, stdout, stderr } = await runJaffle(["console", "py_kernel"], { cwd: dir, stdin: code });
+  assert.equal(exit, 0, stderr);
+  assert.match(stdout, /Hello from the background of a kernel/);
+  assert.match(stdout, /InteractiveApp True/);
+});
+
+test("node_server example: from `jaffle console`, the live server object answers while it serves", { timeout: 240_000 }, async (t) => {
+  const port = await freePort();
+  const dir = copyExample(t, "node_server", (hcl) => hcl.replaceAll("8080", String(port)));
+  await started(t, dir);
+  const { code: exit, stdout, stderr } = await runJaffle(["console", "node_kernel"], {
+    cwd: dir,
+    stdin: "web.server.address().port\n(await fetch(`http://127.0.0.1:${web.server.address().port}/`)).status\n",
+  });
+  assert.equal(exit, 0, stderr);
+  assert.match(stdout, new RegExp(`^${port}$`, "m"));
+  assert.match(stdout, /^200$/m);
 });
 
 /** The pid of the process whose command line mentions `needle` (a kernel's connection file). */
