@@ -112,18 +112,18 @@ test("jaffle stop cleans up after a supervisor that died", { timeout: 180_000 },
   assert.equal(existsSync(join(dir, ".jaffle")), false);
 });
 
-test("a second SIGTERM during shutdown kills every group at once", { timeout: 180_000 }, async (t) => {
-  const dir = project(
-    t,
-    `kernel "js" { ${NODE_KERNEL} }
+/** A Node kernel and a process that ignores SIGTERM (it needs SIGKILL to go). */
+const STUBBORN_PROCESS = `kernel "js" { ${NODE_KERNEL} }
 process "stubborn" {
   command = "sh -c 'trap \\"\\" TERM; echo up; sleep 600'"
   ready {
     log_regex = "^up$"
   }
 }
-`,
-  );
+`;
+
+test("a second SIGTERM during shutdown kills every group at once", { timeout: 180_000 }, async (t) => {
+  const dir = project(t, STUBBORN_PROCESS);
   const { jaffle, status } = await startReady(t, dir);
   jaffle.child.kill("SIGTERM");
   await jaffle.waitForOutput("jaffle I shutting down");
@@ -139,17 +139,7 @@ process "stubborn" {
 });
 
 test("jaffle stop kills a supervisor that does not finish its shutdown in time; the reaper ends the rest", { timeout: 180_000 }, async (t) => {
-  const dir = project(
-    t,
-    `kernel "js" { ${NODE_KERNEL} }
-process "stubborn" {
-  command = "sh -c 'trap \\"\\" TERM; echo up; sleep 600'"
-  ready {
-    log_regex = "^up$"
-  }
-}
-`,
-  );
+  const dir = project(t, STUBBORN_PROCESS);
   const { jaffle, status } = await startReady(t, dir);
   const stop = await runJaffle(["stop", "--timeout", "1"], { cwd: dir });
   assert.equal(stop.code, 0, stop.stdout + stop.stderr);
