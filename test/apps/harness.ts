@@ -9,10 +9,9 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import type { AppContext, AppKernel, JaffleApp, JobOutcome } from "../../src/apps/api.js";
 import type { AppConfig } from "../../src/config/types.js";
-import { launchKernel } from "../../src/kernel/launcher.js";
 import type { Logger } from "../../src/log/logger.js";
 import { KernelHost } from "../../src/supervisor/kernel-host.js";
-import { recordingLogger, type RecordingLogger } from "../helpers/index.js";
+import { recordingLogger, startTestKernel, type RecordingLogger } from "../helpers/index.js";
 
 export { recordingLogger, type RecordingLogger } from "../helpers/index.js";
 
@@ -47,16 +46,14 @@ export async function startKernel(t: TestContext, options: { cwd: string; kernel
   const logger = recordingLogger(name);
   const runtimeDir = join(options.cwd, ".jaffle");
   mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
-  const kernel = await launchKernel({
-    name,
-    ...(options.kernelName ? { kernelName: options.kernelName } : {}),
+  const kernel = await startTestKernel(t, {
     runtimeDir,
     cwd: options.cwd,
-    passEnv: [],
-    env: {},
+    kernelName: options.kernelName,
+    name,
     logger,
+    onCleanup: (cleanup) => defer(t, cleanup),
   });
-  defer(t, () => kernel.shutdown(5000));
   const host = new KernelHost(name, kernel.language, logger);
   host.attach(kernel);
   return { host, logger };

@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestContext } from "node:test";
-import { loggerFrom, type Level, type Logger } from "../../src/log/logger.js";
+import { launchKernel, type RunningKernel } from "../../src/kernel/launcher.js";
+import { loggerFrom, silentLogger, type Level, type Logger } from "../../src/log/logger.js";
 
 /** The repository root (tests run from dist/test/..., fixtures live in test/fixtures). */
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -202,4 +203,34 @@ export async function freePort(): Promise<number> {
     }
   }
   throw new Error("no free test port found");
+}
+
+/**
+ * Launches a real kernel for a test (`kernelName` absent: the built-in Node kernel),
+ * with no extra environment, and shuts it down when the test ends. `onCleanup` replaces
+ * `t.after` where cleanups must run in another order (apps before their kernel).
+ */
+export async function startTestKernel(
+  t: TestContext,
+  options: {
+    runtimeDir: string;
+    cwd?: string;
+    kernelName?: string;
+    name?: string;
+    logger?: Logger;
+    onCleanup?: (cleanup: () => Promise<void>) => void;
+  },
+): Promise<RunningKernel> {
+  const kernel = await launchKernel({
+    name: options.name ?? "kernel",
+    ...(options.kernelName ? { kernelName: options.kernelName } : {}),
+    runtimeDir: options.runtimeDir,
+    cwd: options.cwd ?? options.runtimeDir,
+    passEnv: [],
+    env: {},
+    logger: options.logger ?? silentLogger,
+    startupTimeoutMs: 120_000,
+  });
+  (options.onCleanup ?? ((cleanup) => t.after(cleanup)))(() => kernel.shutdown(5000));
+  return kernel;
 }

@@ -6,22 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { launchKernel } from "../../src/kernel/launcher.js";
 import type { JupyterMessage } from "../../src/kernel/messages.js";
-import { recordingLogger, tempDir } from "../helpers/index.js";
+import { recordingLogger, startTestKernel, tempDir } from "../helpers/index.js";
 
 test("a burst of 300 executes: every reply arrives, each with its stream and result in order", { timeout: 180_000 }, async (t) => {
   const dir = tempDir(t);
-  const kernel = await launchKernel({
-    name: "node",
-    runtimeDir: dir,
-    cwd: dir,
-    passEnv: [],
-    env: {},
-    logger: recordingLogger("node"),
-    startupTimeoutMs: 90_000,
-  });
-  t.after(() => kernel.shutdown(3000));
+  const kernel = await startTestKernel(t, { runtimeDir: dir, name: "node", logger: recordingLogger("node") });
 
   for (let i = 0; i < 300; i++) {
     const { reply, outputs } = await kernel.client.execute(`console.log("line ${i}"); ${i} * 2`, { timeoutMs: 30_000 });

@@ -8,23 +8,12 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { spawn as spawnPty } from "node-pty";
-import { launchKernel, type RunningKernel } from "../../src/kernel/launcher.js";
-import { silentLogger } from "../../src/log/logger.js";
-import { isAlive, jaffleBin, runJaffle, startJaffle, tempDir, waitFor } from "../helpers/index.js";
+import type { RunningKernel } from "../../src/kernel/launcher.js";
+import { isAlive, jaffleBin, runJaffle, startJaffle, startTestKernel, tempDir, waitFor } from "../helpers/index.js";
 
 async function startKernel(t: TestContext, kernelName: string | undefined, name = "k"): Promise<{ kernel: RunningKernel; dir: string }> {
   const dir = tempDir(t, "jaffle-console-");
-  const kernel = await launchKernel({
-    name,
-    kernelName,
-    runtimeDir: join(dir, ".jaffle"),
-    cwd: dir,
-    passEnv: [],
-    env: {},
-    logger: silentLogger,
-    startupTimeoutMs: 120_000,
-  });
-  t.after(() => kernel.shutdown());
+  const kernel = await startTestKernel(t, { runtimeDir: join(dir, ".jaffle"), cwd: dir, kernelName, name });
   return { kernel, dir };
 }
 

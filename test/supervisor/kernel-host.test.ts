@@ -4,28 +4,17 @@
  * kernel being replaced.
  */
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { KernelClient } from "../../src/kernel/client.js";
 import { readConnectionFile } from "../../src/kernel/connection.js";
-import { launchKernel, type RunningKernel } from "../../src/kernel/launcher.js";
+import type { RunningKernel } from "../../src/kernel/launcher.js";
 import type { Logger } from "../../src/log/logger.js";
 import { KernelGoneError, KernelHost } from "../../src/supervisor/kernel-host.js";
 import { KernelView } from "../../src/supervisor/kernel-view.js";
-import { recordingLogger, tempDir, waitFor } from "../helpers/index.js";
+import { recordingLogger, startTestKernel, tempDir, waitFor } from "../helpers/index.js";
 
-async function python(t: import("node:test").TestContext, runtimeDir: string, logger: Logger): Promise<RunningKernel> {
-  const kernel = await launchKernel({
-    name: "py",
-    kernelName: "python3",
-    runtimeDir,
-    cwd: runtimeDir,
-    passEnv: [],
-    env: {},
-    logger,
-    startupTimeoutMs: 90_000,
-  });
-  t.after(() => kernel.shutdown(3000));
-  return kernel;
+function python(t: TestContext, runtimeDir: string, logger: Logger): Promise<RunningKernel> {
+  return startTestKernel(t, { runtimeDir, kernelName: "python3", name: "py", logger });
 }
 
 test("outputs are logged to the caller, by level, also when they come after the call", { timeout: 180_000 }, async (t) => {
