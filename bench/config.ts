@@ -55,7 +55,11 @@ export function generateConfig(apps = 200, processes = 200): string {
             "      },",
             "    ]",
           ]
-        : [`    app_class = "./servers/s${a}.ts#Server"`, `    argv      = ["--port=\${var.base_port}", "--name=\${var.v${a % 20}}"]`, "    threaded  = true"]),
+        : [
+            `    app_class = "./servers/s${a}.ts#Server"`,
+            `    argv      = ["--port=\${var.base_port}", "--name=\${var.v${a % 20}}"]`,
+            "    threaded  = true",
+          ]),
       "  }",
       "}",
       "",
@@ -83,7 +87,10 @@ export function generateConfig(apps = 200, processes = 200): string {
 
 /** Runs `code` (an ES module body that prints one number of milliseconds) in a fresh node. */
 function freshNodeMs(code: string): number {
-  const output = execFileSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8", cwd: distRoot });
+  const output = execFileSync(process.execPath, ["--input-type=module", "-e", code], {
+    encoding: "utf8",
+    cwd: distRoot,
+  });
   return Number(output.trim().split("\n").at(-1));
 }
 

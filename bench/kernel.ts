@@ -60,13 +60,18 @@ print(json.dumps(samples))
 
 function runPython(script: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    execFile(PYTHON, ["-c", script, ...args], { env, timeout: 600_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      if (error) {
-        reject(new Error(`${error.message}\n${stderr.split("\n").slice(-5).join("\n")}`));
-        return;
-      }
-      resolve(JSON.parse(stdout.trim().split("\n").at(-1)!) as number[]);
-    });
+    execFile(
+      PYTHON,
+      ["-c", script, ...args],
+      { env, timeout: 600_000, maxBuffer: 16 << 20 },
+      (error, stdout, stderr) => {
+        if (error) {
+          reject(new Error(`${error.message}\n${stderr.split("\n").slice(-5).join("\n")}`));
+          return;
+        }
+        resolve(JSON.parse(stdout.trim().split("\n").at(-1)!) as number[]);
+      },
+    );
   });
 }
 
@@ -137,25 +142,42 @@ export async function bench(): Promise<void> {
   const spec = builtinKernelSpec();
   writeFileSync(
     join(jupyterPath, "kernels", "jaffle-node-bench", "kernel.json"),
-    JSON.stringify({ argv: spec.argv, display_name: spec.display_name, language: spec.language, interrupt_mode: spec.interrupt_mode }),
+    JSON.stringify({
+      argv: spec.argv,
+      display_name: spec.display_name,
+      language: spec.language,
+      interrupt_mode: spec.interrupt_mode,
+    }),
   );
   const pyEnv = { ...process.env, JUPYTER_PATH: jupyterPath };
   try {
     const execRows: Row[] = [
       await row("jaffle client → ipykernel", () => measureWith(workDir, "python3", (k) => timeExecutes(k.client))),
       await row("jupyter_client BlockingKernelClient → ipykernel", () =>
-        measureWith(workDir, "python3", (k) => runPython(PY_EXECUTE, [k.connectionFile, String(EXECUTIONS), String(WARMUP)])),
+        measureWith(workDir, "python3", (k) =>
+          runPython(PY_EXECUTE, [k.connectionFile, String(EXECUTIONS), String(WARMUP)]),
+        ),
       ),
-      await row("jaffle client → jaffle Node kernel", () => measureWith(workDir, undefined, (k) => timeExecutes(k.client))),
+      await row("jaffle client → jaffle Node kernel", () =>
+        measureWith(workDir, undefined, (k) => timeExecutes(k.client)),
+      ),
       await row("jupyter_client BlockingKernelClient → jaffle Node kernel", () =>
-        measureWith(workDir, undefined, (k) => runPython(PY_EXECUTE, [k.connectionFile, String(EXECUTIONS), String(WARMUP)])),
+        measureWith(workDir, undefined, (k) =>
+          runPython(PY_EXECUTE, [k.connectionFile, String(EXECUTIONS), String(WARMUP)]),
+        ),
       ),
     ];
-    printTable(`Execute round-trip of \`1+1\`, reply and idle (${EXECUTIONS} runs after ${WARMUP} warm-up)`, "ms", execRows);
+    printTable(
+      `Execute round-trip of \`1+1\`, reply and idle (${EXECUTIONS} runs after ${WARMUP} warm-up)`,
+      "ms",
+      execRows,
+    );
 
     const startRows: Row[] = [
       await row("jaffle launcher: ipykernel", () => timeStarts(workDir, "python3")),
-      await row("jupyter_client KernelManager: ipykernel", () => runPython(PY_START, ["python3", String(STARTS)], pyEnv)),
+      await row("jupyter_client KernelManager: ipykernel", () =>
+        runPython(PY_START, ["python3", String(STARTS)], pyEnv),
+      ),
       await row("jaffle launcher: jaffle Node kernel", () => timeStarts(workDir, undefined)),
       await row("jupyter_client KernelManager: jaffle Node kernel", () =>
         runPython(PY_START, ["jaffle-node-bench", String(STARTS)], pyEnv),

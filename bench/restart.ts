@@ -88,7 +88,10 @@ interface Project {
 const nodeProject: Project = {
   populate(dir) {
     cpSync(join(packageRoot, "test", "fixtures", "apps", "node_app"), dir, { recursive: true });
-    writeFileSync(join(dir, "src", "main.ts"), 'import { ExampleApp } from "./app.js";\nawait new ExampleApp([`--port=${process.env["PORT"]}`]).start();\n');
+    writeFileSync(
+      join(dir, "src", "main.ts"),
+      'import { ExampleApp } from "./app.js";\nawait new ExampleApp([`--port=${process.env["PORT"]}`]).start();\n',
+    );
   },
   edit(dir, value) {
     writeFileSync(join(dir, "src", "message.ts"), `export const message: string = ${JSON.stringify(value)};\n`);
@@ -222,7 +225,11 @@ async function measure(subject: Subject, project: Project, firstValue: string): 
     child.stdout!.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
     child.stderr!.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
     if ((await until(port, firstValue, performance.now(), START_TIMEOUT_MS)) === undefined) {
-      return { name: subject.name, samples: null, note: `did not start: ${output.trim().split("\n").at(-1) ?? "no output"}` };
+      return {
+        name: subject.name,
+        samples: null,
+        note: `did not start: ${output.trim().split("\n").at(-1) ?? "no output"}`,
+      };
     }
     await pause(SETTLE_MS * 2);
     const samples: number[] = [];
@@ -233,7 +240,9 @@ async function measure(subject: Subject, project: Project, firstValue: string): 
       const elapsed = await until(port, value, since, TRIAL_TIMEOUT_MS);
       if (elapsed === undefined) {
         const served = await get(port);
-        process.stderr.write(`restart bench: ${subject.name}: trial ${trial} timed out, serving ${JSON.stringify(served)}; last output:\n${output}\n`);
+        process.stderr.write(
+          `restart bench: ${subject.name}: trial ${trial} timed out, serving ${JSON.stringify(served)}; last output:\n${output}\n`,
+        );
         return { name: subject.name, samples: samples.length ? samples : null, note: `trial ${trial} timed out` };
       }
       samples.push(elapsed);
@@ -255,18 +264,35 @@ export async function bench(): Promise<void> {
   const nodeSubjects: Subject[] = [
     jaffleSubject("jaffle, Node bridge (kernel loop)", (port) => nodeBridgeConfig(port, false)),
     jaffleSubject("jaffle, Node bridge (threaded)", (port) => nodeBridgeConfig(port, true)),
-    { name: "node --watch (+ tsx loader)", command: () => ({ file: process.execPath, args: ["--watch", "--import", "tsx", "src/main.ts"] }) },
+    {
+      name: "node --watch (+ tsx loader)",
+      command: () => ({ file: process.execPath, args: ["--watch", "--import", "tsx", "src/main.ts"] }),
+    },
     {
       name: "nodemon (+ tsx loader)",
-      command: () => ({ file: bin("nodemon"), args: ["--quiet", "--watch", "src", "--ext", "ts", "--exec", `${process.execPath} --import tsx src/main.ts`] }),
+      command: () => ({
+        file: bin("nodemon"),
+        args: ["--quiet", "--watch", "src", "--ext", "ts", "--exec", `${process.execPath} --import tsx src/main.ts`],
+      }),
     },
-    { name: "tsx watch", command: () => ({ file: bin("tsx"), args: ["watch", "--clear-screen=false", "src/main.ts"] }) },
+    {
+      name: "tsx watch",
+      command: () => ({ file: bin("tsx"), args: ["watch", "--clear-screen=false", "src/main.ts"] }),
+    },
     {
       // pm2-runtime: pm2 in the foreground (no daemon left behind), watching src/ as
       // `pm2 start --watch` would; its home lives in the trial directory.
       name: "pm2-runtime --watch (+ tsx loader)",
       command: (dir, port) => {
-        const app = { name: "server", script: "src/main.ts", cwd: dir, interpreter: process.execPath, node_args: "--import tsx", watch: ["src"], env: { PORT: String(port) } };
+        const app = {
+          name: "server",
+          script: "src/main.ts",
+          cwd: dir,
+          interpreter: process.execPath,
+          node_args: "--import tsx",
+          watch: ["src"],
+          env: { PORT: String(port) },
+        };
         writeFileSync(join(dir, "ecosystem.json"), JSON.stringify({ apps: [app] }));
         return { file: bin("pm2-runtime"), args: ["start", "ecosystem.json"], env: { PM2_HOME: join(dir, ".pm2") } };
       },
@@ -275,7 +301,11 @@ export async function bench(): Promise<void> {
   const nodeRows: Row[] = [];
   if (only !== "tornado") {
     for (const subject of nodeSubjects) nodeRows.push(await measure(subject, nodeProject, "first"));
-    printTable(`Restart latency, TypeScript HTTP server: file written -> new response served (${TRIALS} trials)`, "ms", nodeRows);
+    printTable(
+      `Restart latency, TypeScript HTTP server: file written -> new response served (${TRIALS} trials)`,
+      "ms",
+      nodeRows,
+    );
   }
   if (only === "node") return;
   const tornadoRows: Row[] = [];
@@ -283,12 +313,22 @@ export async function bench(): Promise<void> {
   const tornadoSubjects: Subject[] = [
     jaffleSubject("jaffle, Tornado bridge (threaded)", (port) => tornadoBridgeConfig(port, true)),
     jaffleSubject("jaffle, Tornado bridge (kernel IOLoop)", (port) => tornadoBridgeConfig(port, false)),
-    { name: "tornado.autoreload (python3 run.py)", command: () => ({ file: python, args: ["run.py"], env: { AUTORELOAD: "1" } }) },
+    {
+      name: "tornado.autoreload (python3 run.py)",
+      command: () => ({ file: python, args: ["run.py"], env: { AUTORELOAD: "1" } }),
+    },
     {
       name: "nodemon (python3 run.py)",
-      command: () => ({ file: bin("nodemon"), args: ["--quiet", "--watch", "my_module", "--ext", "py", "--exec", `${python} run.py`] }),
+      command: () => ({
+        file: bin("nodemon"),
+        args: ["--quiet", "--watch", "my_module", "--ext", "py", "--exec", `${python} run.py`],
+      }),
     },
   ];
   for (const subject of tornadoSubjects) tornadoRows.push(await measure(subject, tornadoProject, "first"));
-  printTable(`Restart latency, Tornado app (Python): file written -> new response served (${TRIALS} trials)`, "ms", tornadoRows);
+  printTable(
+    `Restart latency, Tornado app (Python): file written -> new response served (${TRIALS} trials)`,
+    "ms",
+    tornadoRows,
+  );
 }

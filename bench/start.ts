@@ -12,7 +12,17 @@
  *   last line is in the file, the same way for both.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -68,7 +78,10 @@ async function timeUntilOutput(command: string, args: string[], cwd: string, pat
   try {
     return await seen;
   } finally {
-    await exited(child).then(() => undefined, () => undefined);
+    await exited(child).then(
+      () => undefined,
+      () => undefined,
+    );
     killGroup(child);
   }
 }
@@ -77,7 +90,14 @@ async function readySamples(dir: string, kernelBlock: string, runs: number): Pro
   writeFileSync(join(dir, "jaffle.hcl"), `kernel "k" { ${kernelBlock} }\n`);
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
-    samples.push(await timeUntilOutput(process.execPath, [jaffleBin, "start", "--exit-when-ready", "--no-color"], dir, /ready in \d/));
+    samples.push(
+      await timeUntilOutput(
+        process.execPath,
+        [jaffleBin, "start", "--exit-when-ready", "--no-color"],
+        dir,
+        /ready in \d/,
+      ),
+    );
   }
   return samples;
 }
@@ -103,10 +123,15 @@ async function readiness(work: string): Promise<void> {
   ].join("\n");
   try {
     const samples: number[] = [];
-    for (let i = 0; i < READY_RUNS; i++) samples.push(await timeUntilOutput(SYSTEM_PYTHON, ["-c", jupyterClient], dir, /kernel ready/));
+    for (let i = 0; i < READY_RUNS; i++)
+      samples.push(await timeUntilOutput(SYSTEM_PYTHON, ["-c", jupyterClient], dir, /kernel ready/));
     rows.push({ name: "jupyter_client start_new_kernel (python3)", samples });
   } catch (error) {
-    rows.push({ name: "jupyter_client start_new_kernel (python3)", samples: null, note: `failed: ${(error as Error).message.split("\n")[0]}` });
+    rows.push({
+      name: "jupyter_client start_new_kernel (python3)",
+      samples: null,
+      note: `failed: ${(error as Error).message.split("\n")[0]}`,
+    });
   }
   printTable("Start to ready (spawn to the ready line)", "ms", rows);
 }
@@ -138,7 +163,10 @@ async function supportingKernel(work: string): Promise<{ block: string; label: s
 
 async function memory(work: string, kernel: { block: string; label: string }): Promise<void> {
   const dir = mkdtempSync(join(work, "memory-"));
-  writeFileSync(join(dir, "jaffle.hcl"), `kernel "k" { ${kernel.block} }\nprocess "sleeper" {\n  command = "sleep 600"\n}\n`);
+  writeFileSync(
+    join(dir, "jaffle.hcl"),
+    `kernel "k" { ${kernel.block} }\nprocess "sleeper" {\n  command = "sleep 600"\n}\n`,
+  );
   const peakRows: Row[] = [];
   const steadyRows: Row[] = [];
   const measure = async (name: string, command: string, args: string[], readyPattern: RegExp | undefined) => {
@@ -149,7 +177,8 @@ async function memory(work: string, kernel: { block: string; label: string }): P
       let output = "";
       child.stdout!.on("data", (data: Buffer) => (output += data.toString()));
       try {
-        if (readyPattern && !(await waitUntil(() => readyPattern.test(output), 120_000, 20))) throw new Error(`not ready:\n${output}`);
+        if (readyPattern && !(await waitUntil(() => readyPattern.test(output), 120_000, 20)))
+          throw new Error(`not ready:\n${output}`);
         // Let it settle into its steady state (log hub, heartbeats, timers).
         await delay(2_000);
         const resident = residentMiB(child.pid!);
@@ -165,7 +194,12 @@ async function memory(work: string, kernel: { block: string; label: string }): P
     steadyRows.push({ name, samples: steady });
   };
   try {
-    await measure(`jaffle supervisor (1 ${kernel.label} + 1 process)`, process.execPath, [jaffleBin, "start", "--no-color"], /ready in \d/);
+    await measure(
+      `jaffle supervisor (1 ${kernel.label} + 1 process)`,
+      process.execPath,
+      [jaffleBin, "start", "--no-color"],
+      /ready in \d/,
+    );
   } catch (error) {
     const note = (error as Error).message.split("\n")[0];
     peakRows.push({ name: `jaffle supervisor (1 ${kernel.label} + 1 process)`, samples: null, note });
@@ -195,7 +229,12 @@ function tail(path: string, bytes = 256): string {
  * Runs a tool whose process waits for a `go` file and then floods; returns lines per
  * second from creating `go` until the last line is in the tool's output file.
  */
-async function floodOnce(dir: string, command: string, args: string[], ready: (log: string) => boolean): Promise<number> {
+async function floodOnce(
+  dir: string,
+  command: string,
+  args: string[],
+  ready: (log: string) => boolean,
+): Promise<number> {
   const go = join(dir, "go");
   const logFile = join(dir, "out.log");
   rmSync(go, { force: true });
@@ -211,7 +250,8 @@ async function floodOnce(dir: string, command: string, args: string[], ready: (l
     const lastLine = new RegExp(`line ${FLOOD_LINES}("})?\\n`);
     const started = performance.now();
     writeFileSync(go, "");
-    if (!(await waitUntil(() => lastLine.test(tail(logFile)), 300_000, 2))) throw new Error("the last line never arrived");
+    if (!(await waitUntil(() => lastLine.test(tail(logFile)), 300_000, 2)))
+      throw new Error("the last line never arrived");
     return FLOOD_LINES / ((performance.now() - started) / 1000);
   } finally {
     killGroup(child, "SIGTERM");
@@ -245,15 +285,24 @@ ${format}`;
     }
   };
   const jaffleReady = (log: string) => /ready in \d/.test(log) && log.includes("waiting");
-  await run("jaffle (pretty, suppress_regex) to a file", process.execPath, [jaffleBin, "start", "--no-color"], jaffleReady);
+  await run(
+    "jaffle (pretty, suppress_regex) to a file",
+    process.execPath,
+    [jaffleBin, "start", "--no-color"],
+    jaffleReady,
+  );
   await run(
     "jaffle (--log-format json, suppress_regex) to a file",
     process.execPath,
     [jaffleBin, "start", "--log-format", "json"],
     (log) => log.includes('"msg":"ready in') && log.includes("waiting"),
   );
-  await run("concurrently (prefixed, no filter) to a file", concurrentlyBin, ["--names", "flood", flood], (log) => log.includes("waiting"));
-  await run("concurrently --raw (no prefix, no filter) to a file", concurrentlyBin, ["--raw", flood], (log) => log.includes("waiting"));
+  await run("concurrently (prefixed, no filter) to a file", concurrentlyBin, ["--names", "flood", flood], (log) =>
+    log.includes("waiting"),
+  );
+  await run("concurrently --raw (no prefix, no filter) to a file", concurrentlyBin, ["--raw", flood], (log) =>
+    log.includes("waiting"),
+  );
   printTable(`Log throughput (${FLOOD_LINES} lines from seq)`, "lines/s", rows, { lowerIsBetter: false });
 }
 

@@ -35,15 +35,29 @@ function fmt(value: number, unit: string): string {
  * first row's (the baseline, normally our own figure). `lowerIsBetter` only changes the
  * wording of the ratio column header.
  */
-export function printTable(title: string, unit: string, rows: Row[], options: { lowerIsBetter?: boolean } = {}): string {
+export function printTable(
+  title: string,
+  unit: string,
+  rows: Row[],
+  options: { lowerIsBetter?: boolean } = {},
+): string {
   const lowerIsBetter = options.lowerIsBetter ?? true;
   const baseline = rows.find((row) => row.samples && row.samples.length > 0);
   const base = baseline ? stats(baseline.samples!).median : NaN;
   const header = ["", "n", "median", "p90", "min", "max", `× ${baseline?.name ?? "baseline"}`];
   const body = rows.map((row) => {
-    if (!row.samples || row.samples.length === 0) return [row.name, "-", "-", "-", "-", "-", row.note ?? "not measured"];
+    if (!row.samples || row.samples.length === 0)
+      return [row.name, "-", "-", "-", "-", "-", row.note ?? "not measured"];
     const s = stats(row.samples);
-    return [row.name, String(s.n), fmt(s.median, unit), fmt(s.p90, unit), fmt(s.min, unit), fmt(s.max, unit), `${(s.median / base).toFixed(2)}×`];
+    return [
+      row.name,
+      String(s.n),
+      fmt(s.median, unit),
+      fmt(s.p90, unit),
+      fmt(s.min, unit),
+      fmt(s.max, unit),
+      `${(s.median / base).toFixed(2)}×`,
+    ];
   });
   const widths = header.map((_, col) => Math.max(...[header, ...body].map((line) => line[col]!.length)));
   const line = (cells: string[]) => "| " + cells.map((cell, col) => cell.padEnd(widths[col]!)).join(" | ") + " |";

@@ -12,7 +12,10 @@ import type { AppConstructor, AppContext, JaffleApp, WatchdogEvent } from "./api
 import { kernelLiteral, languageFamily } from "./kernel-literal.js";
 
 function checkIdentifier(name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`app "${name}": an in-kernel app's name must be an identifier, since code in the kernel refers to it`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+    throw new Error(
+      `app "${name}": an in-kernel app's name must be an identifier, since code in the kernel refers to it`,
+    );
   return name;
 }
 
@@ -31,19 +34,29 @@ function appConfData(context: AppContext): Record<string, unknown> {
 
 export function pythonCreateCode(className: string, name: string, conf: Record<string, unknown>): string {
   const dot = className.lastIndexOf(".");
-  if (dot <= 0 || dot === className.length - 1) throw new Error(`class "${className}": expected a dotted path module.ClassName`);
+  if (dot <= 0 || dot === className.length - 1)
+    throw new Error(`class "${className}": expected a dotted path module.ClassName`);
   const module = className.slice(0, dot);
   const cls = className.slice(dot + 1);
-  if (!/^[A-Za-z_][\w.]*$/.test(module) || !/^[A-Za-z_]\w*$/.test(cls)) throw new Error(`class "${className}": not a Python dotted path`);
+  if (!/^[A-Za-z_][\w.]*$/.test(module) || !/^[A-Za-z_]\w*$/.test(cls))
+    throw new Error(`class "${className}": not a Python dotted path`);
   return `from ${module} import ${cls} as __jaffle_app_class\n${name} = __jaffle_app_class(${kernelLiteral(conf, "python")})\ndel __jaffle_app_class`;
 }
 
-export function javascriptCreateCode(className: string, name: string, conf: Record<string, unknown>, projectDir: string): string {
+export function javascriptCreateCode(
+  className: string,
+  name: string,
+  conf: Record<string, unknown>,
+  projectDir: string,
+): string {
   const hash = className.lastIndexOf("#");
   const modulePart = hash >= 0 ? className.slice(0, hash) : className;
   const exportName = hash >= 0 ? className.slice(hash + 1) : "default";
   // Relative paths are the project's files; anything else is a package name.
-  const specifier = modulePart.startsWith(".") || isAbsolute(modulePart) ? pathToFileURL(resolve(projectDir, modulePart)).href : modulePart;
+  const specifier =
+    modulePart.startsWith(".") || isAbsolute(modulePart)
+      ? pathToFileURL(resolve(projectDir, modulePart)).href
+      : modulePart;
   return `globalThis[${JSON.stringify(name)}] = new ((await import(${JSON.stringify(specifier)}))[${JSON.stringify(exportName)}])(${JSON.stringify(conf)});\nundefined;`;
 }
 
@@ -63,7 +76,8 @@ export function inKernelAppClass(className: string): AppConstructor {
           ? pythonCreateCode(className, this.name, conf)
           : javascriptCreateCode(className, this.name, conf, projectDir);
       const outcome = await kernel.execute(code);
-      if (outcome.status === "error") throw new Error(`creating ${className} in kernel ${kernel.name} failed: ${outcome.ename}: ${outcome.evalue}`);
+      if (outcome.status === "error")
+        throw new Error(`creating ${className} in kernel ${kernel.name} failed: ${outcome.ename}: ${outcome.evalue}`);
       if (outcome.status === "aborted") throw new Error(`creating ${className} in kernel ${kernel.name} was aborted`);
     }
 

@@ -28,7 +28,9 @@ export function pythonLiteral(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(pythonLiteral).join(", ")}]`;
   if (typeof value === "object") {
-    const items = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${JSON.stringify(k)}: ${pythonLiteral(v)}`);
+    const items = Object.entries(value as Record<string, unknown>).map(
+      ([k, v]) => `${JSON.stringify(k)}: ${pythonLiteral(v)}`,
+    );
     return `{${items.join(", ")}}`;
   }
   throw new Error(`cannot write a ${typeof value} as a Python literal`);

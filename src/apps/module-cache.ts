@@ -28,7 +28,10 @@ export function pythonClearCacheCode(names: readonly string[]): string {
 }
 
 /** Turns JavaScript `clear_cache` names into absolute path prefixes and package markers. */
-export function javascriptCachePrefixes(names: readonly string[], projectDir: string): { paths: string[]; packages: string[] } {
+export function javascriptCachePrefixes(
+  names: readonly string[],
+  projectDir: string,
+): { paths: string[]; packages: string[] } {
   const paths: string[] = [];
   const packages: string[] = [];
   for (const name of names) {
@@ -52,5 +55,7 @@ export function javascriptClearCacheCode(names: readonly string[], projectDir: s
 }
 
 export function clearCacheCode(names: readonly string[], language: string, projectDir: string): string {
-  return languageFamily(language) === "python" ? pythonClearCacheCode(names) : javascriptClearCacheCode(names, projectDir);
+  return languageFamily(language) === "python"
+    ? pythonClearCacheCode(names)
+    : javascriptClearCacheCode(names, projectDir);
 }

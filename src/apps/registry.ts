@@ -29,7 +29,12 @@ const PLUGIN_FILE = /\.(?:[cm]?[jt]s|tsx|jsx)$/;
 
 function isPluginReference(className: string): boolean {
   const modulePart = className.split("#")[0]!;
-  return modulePart.startsWith("./") || modulePart.startsWith("../") || isAbsolute(modulePart) || PLUGIN_FILE.test(modulePart);
+  return (
+    modulePart.startsWith("./") ||
+    modulePart.startsWith("../") ||
+    isAbsolute(modulePart) ||
+    PLUGIN_FILE.test(modulePart)
+  );
 }
 
 async function loadPlugin(className: string, projectDir: string): Promise<AppConstructor> {
@@ -38,12 +43,16 @@ async function loadPlugin(className: string, projectDir: string): Promise<AppCon
   const exportName = hash >= 0 ? className.slice(hash + 1) : "default";
   const path = resolve(projectDir, modulePart);
   if (!existsSync(path)) throw new Error(`plugin module ${path} does not exist`);
-  const module = (await tsImport(pathToFileURL(path).href, pathToFileURL(projectDir + sep).href)) as Record<string, unknown>;
+  const module = (await tsImport(pathToFileURL(path).href, pathToFileURL(projectDir + sep).href)) as Record<
+    string,
+    unknown
+  >;
   let value = module[exportName];
   // A CommonJS module (a .ts file outside a "type": "module" package) arrives as `default`.
   const cjs = module["default"] as Record<string, unknown> | undefined;
   if (value === undefined && exportName !== "default") value = cjs?.[exportName];
-  if (exportName === "default" && value && typeof value === "object" && typeof cjs?.["default"] === "function") value = cjs["default"];
+  if (exportName === "default" && value && typeof value === "object" && typeof cjs?.["default"] === "function")
+    value = cjs["default"];
   if (typeof value !== "function") throw new Error(`plugin module ${path} has no class export "${exportName}"`);
   return value as AppConstructor;
 }
@@ -52,7 +61,11 @@ async function loadPlugin(className: string, projectDir: string): Promise<AppCon
  * Resolves an app block's `class`. Rejects with a one-line message naming the class for
  * a missing plugin file or export; an in-kernel class is only checked when created.
  */
-export async function resolveAppClass(className: string, projectDir: string, kernelLanguage: string): Promise<AppConstructor> {
+export async function resolveAppClass(
+  className: string,
+  projectDir: string,
+  kernelLanguage: string,
+): Promise<AppConstructor> {
   void kernelLanguage;
   const name = className.trim();
   const builtin = BUILTIN_APPS[name];
@@ -61,6 +74,9 @@ export async function resolveAppClass(className: string, projectDir: string, ker
   // bare path would mean a supervisor-side plugin.
   if (name.startsWith("kernel:")) return inKernelAppClass(name.slice("kernel:".length));
   if (isPluginReference(name)) return loadPlugin(name, projectDir);
-  if (!/^[A-Za-z_][\w.]*$/.test(name) && !name.includes("#")) throw new Error(`class "${className}": not a built-in app, a plugin path (./x.ts#Name) or a class name in the kernel's language`);
+  if (!/^[A-Za-z_][\w.]*$/.test(name) && !name.includes("#"))
+    throw new Error(
+      `class "${className}": not a built-in app, a plugin path (./x.ts#Name) or a class name in the kernel's language`,
+    );
   return inKernelAppClass(name);
 }

@@ -18,7 +18,9 @@ export interface ConfigIssue extends SourcePosition {
 
 /** `file:line:col: message`, or `source: message` for sources without lines (--var, J_VAR_x). */
 export function formatIssue(issue: ConfigIssue): string {
-  return issue.line > 0 ? `${issue.file}:${issue.line}:${issue.column}: ${issue.message}` : `${issue.file}: ${issue.message}`;
+  return issue.line > 0
+    ? `${issue.file}:${issue.line}:${issue.column}: ${issue.message}`
+    : `${issue.file}: ${issue.message}`;
 }
 
 export class ConfigError extends Error {

@@ -124,7 +124,8 @@ export function parsePipeline(source: string): Pipeline {
   const next = () => tokens[i++]!;
   const expectPunct = (text: string) => {
     const tok = next();
-    if (tok.kind !== "punct" || tok.text !== text) throw new ExpressionError(`expected "${text}", found ${describeTok(tok)}`);
+    if (tok.kind !== "punct" || tok.text !== text)
+      throw new ExpressionError(`expected "${text}", found ${describeTok(tok)}`);
   };
 
   const parseExpr = (): Expr => {
@@ -154,7 +155,8 @@ export function parsePipeline(source: string): Pipeline {
     if (name === "var" && after.kind === "punct" && after.text === ".") {
       next();
       const field = next();
-      if (field.kind !== "ident") throw new ExpressionError(`expected a variable name after "var.", found ${describeTok(field)}`);
+      if (field.kind !== "ident")
+        throw new ExpressionError(`expected a variable name after "var.", found ${describeTok(field)}`);
       return { type: "variable", name: field.text, offset: tok.offset };
     }
     if (after.kind === "punct" && after.text === "(") {
@@ -175,7 +177,9 @@ export function parsePipeline(source: string): Pipeline {
       return { type: "call", name, args, offset: tok.offset };
     }
     if (/^[A-Z_][A-Z0-9_]*$/.test(name)) return { type: "env", name, offset: tok.offset };
-    throw new ExpressionError(`unknown name ${JSON.stringify(name)} (use var.${name} for a variable, or an upper-case environment variable name)`);
+    throw new ExpressionError(
+      `unknown name ${JSON.stringify(name)} (use var.${name} for a variable, or an upper-case environment variable name)`,
+    );
   };
 
   const expr = parseExpr();
@@ -185,7 +189,8 @@ export function parsePipeline(source: string): Pipeline {
     next();
     for (;;) {
       const filter = next();
-      if (filter.kind !== "ident") throw new ExpressionError(`expected a filter name after "|", found ${describeTok(filter)}`);
+      if (filter.kind !== "ident")
+        throw new ExpressionError(`expected a filter name after "|", found ${describeTok(filter)}`);
       filters.push({ name: filter.text, offset: filter.offset });
       const comma = peek();
       if (comma.kind === "punct" && comma.text === ",") {
@@ -302,7 +307,10 @@ function evaluateExpr(expr: Expr, context: EvalContext): Value {
       return context.variable(expr.name);
     case "env": {
       const value = context.env[expr.name];
-      if (value === undefined) throw new ExpressionError(`environment variable ${expr.name} is not set (use env('${expr.name}', 'default') for a default)`);
+      if (value === undefined)
+        throw new ExpressionError(
+          `environment variable ${expr.name} is not set (use env('${expr.name}', 'default') for a default)`,
+        );
       return value;
     }
     case "call": {
@@ -311,7 +319,8 @@ function evaluateExpr(expr: Expr, context: EvalContext): Value {
         return typeof value === "string" && context.mapStringArgument ? context.mapStringArgument(value) : value;
       });
       if (expr.name === "var") {
-        if (args.length < 1 || args.length > 2 || typeof args[0] !== "string") throw new ExpressionError("var() takes a variable name and an optional default");
+        if (args.length < 1 || args.length > 2 || typeof args[0] !== "string")
+          throw new ExpressionError("var() takes a variable name and an optional default");
         return context.optionalVariable(args[0]) ?? args[1] ?? null;
       }
       const fn = context.functions[expr.name];
@@ -327,7 +336,10 @@ export function evaluatePipeline(pipeline: Pipeline, context: EvalContext): Valu
   let text = stringify(value);
   for (const filter of pipeline.filters) {
     const fn = context.filters[filter.name];
-    if (!fn) throw new ExpressionError(`unknown filter ${JSON.stringify(filter.name)} (filters: ${Object.keys(context.filters).join(", ")})`);
+    if (!fn)
+      throw new ExpressionError(
+        `unknown filter ${JSON.stringify(filter.name)} (filters: ${Object.keys(context.filters).join(", ")})`,
+      );
     text = fn(text);
   }
   return text;
@@ -341,7 +353,8 @@ export function renderTemplate(template: Template, context: EvalContext): Value 
   }
   let out = "";
   for (const part of template.parts) {
-    out += part.type === "text" ? part.text : stringify(wrap(part.pipeline, () => evaluatePipeline(part.pipeline, context)));
+    out +=
+      part.type === "text" ? part.text : stringify(wrap(part.pipeline, () => evaluatePipeline(part.pipeline, context)));
   }
   return out;
 }

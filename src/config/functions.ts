@@ -19,12 +19,15 @@ const COLOR_CODES: Record<string, number> = {
 
 /** ANSI SGR codes: 30-37 / 40-47, bright ones 90-97 / 100-107. */
 function colorCode(name: Value, background: boolean): string {
-  if (typeof name !== "string") throw new ExpressionError(`a colour name must be a string, not ${JSON.stringify(name)}`);
+  if (typeof name !== "string")
+    throw new ExpressionError(`a colour name must be a string, not ${JSON.stringify(name)}`);
   const bright = name.startsWith("bright_");
   const base = COLOR_CODES[bright ? name.slice("bright_".length) : name];
   if (base === undefined) {
     const names = Object.keys(COLOR_CODES);
-    throw new ExpressionError(`invalid colour ${JSON.stringify(name)} (colours: ${[...names, ...names.map((n) => `bright_${n}`)].join(", ")})`);
+    throw new ExpressionError(
+      `invalid colour ${JSON.stringify(name)} (colours: ${[...names, ...names.map((n) => `bright_${n}`)].join(", ")})`,
+    );
   }
   const code = (bright ? (background ? 100 : 90) : background ? 40 : 30) + base;
   return `\x1b[${code}m`;
@@ -40,7 +43,8 @@ function arity(name: string, args: Value[], min: number, max: number): void {
 }
 
 function stringArg(name: string, value: Value, what: string): string {
-  if (typeof value !== "string") throw new ExpressionError(`${name}(): ${what} must be a string, not ${JSON.stringify(value)}`);
+  if (typeof value !== "string")
+    throw new ExpressionError(`${name}(): ${what} must be a string, not ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -105,7 +109,12 @@ function execCommand(command: string, options: FunctionOptions): string {
   } catch (error) {
     const failure = error as { status?: number | null; signal?: string | null; stderr?: string; message: string };
     const detail = failure.stderr?.trim().split("\n")[0];
-    const how = failure.status != null ? `exit code ${failure.status}` : failure.signal ? `signal ${failure.signal}` : failure.message;
+    const how =
+      failure.status != null
+        ? `exit code ${failure.status}`
+        : failure.signal
+          ? `signal ${failure.signal}`
+          : failure.message;
     throw new ExpressionError(`exec(${JSON.stringify(command)}) failed (${how})${detail ? `: ${detail}` : ""}`);
   }
 }
@@ -118,7 +127,8 @@ function runJq(name: string, query: Value, data: Value, mode: "all" | "first", e
     return pythonJsonDumps(mode === "all" ? outputs : (outputs[0] ?? null));
   } catch (error) {
     const message = (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
-    if (errors === "inline") return `jq error: ${message} query: ${pythonRepr(filter)} str: ${pythonRepr(stringifyData(data))}`;
+    if (errors === "inline")
+      return `jq error: ${message} query: ${pythonRepr(filter)} str: ${pythonRepr(stringifyData(data))}`;
     throw new ExpressionError(`${name}(${JSON.stringify(filter)}): ${message}`);
   }
 }
@@ -186,8 +196,13 @@ function pythonLiteralToJson(text: string): string | undefined {
 /** `json.dumps()` as Python writes it: `", "` and `": "` separators, non-ASCII escaped. */
 export function pythonJsonDumps(value: Value): string {
   if (value === null) return "null";
-  if (typeof value === "string") return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-  if (typeof value === "number") return Number.isInteger(value) && !Object.is(value, -0) ? String(value) : pyFloat(value);
+  if (typeof value === "string")
+    return JSON.stringify(value).replace(
+      /[\u007f-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
+  if (typeof value === "number")
+    return Number.isInteger(value) && !Object.is(value, -0) ? String(value) : pyFloat(value);
   if (typeof value === "boolean") return value ? "true" : "false";
   if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(", ")}]`;
   return `{${Object.entries(value)
@@ -205,7 +220,9 @@ function pyFloat(value: number): string {
 /** Python's `repr()` of a string (for Jaffle's jq error text). */
 function pythonRepr(text: string): string {
   const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
-  return quote + text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(new RegExp(quote, "g"), `\\${quote}`) + quote;
+  return (
+    quote + text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(new RegExp(quote, "g"), `\\${quote}`) + quote
+  );
 }
 
 // ---------------------------------------------------------------- filters (Mako's names)
@@ -228,13 +245,52 @@ const LATIN1_NAMES =
   "nbsp iexcl cent pound curren yen brvbar sect uml copy ordf laquo not shy reg macr deg plusmn sup2 sup3 acute micro para middot cedil sup1 ordm raquo frac14 frac12 frac34 iquest Agrave Aacute Acirc Atilde Auml Aring AElig Ccedil Egrave Eacute Ecirc Euml Igrave Iacute Icirc Iuml ETH Ntilde Ograve Oacute Ocirc Otilde Ouml times Oslash Ugrave Uacute Ucirc Uuml Yacute THORN szlig agrave aacute acirc atilde auml aring aelig ccedil egrave eacute ecirc euml igrave iacute icirc iuml eth ntilde ograve oacute ocirc otilde ouml divide oslash ugrave uacute ucirc uuml yacute thorn yuml".split(
     " ",
   );
-const GREEK_UPPER = "Alpha Beta Gamma Delta Epsilon Zeta Eta Theta Iota Kappa Lambda Mu Nu Xi Omicron Pi Rho _ Sigma Tau Upsilon Phi Chi Psi Omega".split(" ");
+const GREEK_UPPER =
+  "Alpha Beta Gamma Delta Epsilon Zeta Eta Theta Iota Kappa Lambda Mu Nu Xi Omicron Pi Rho _ Sigma Tau Upsilon Phi Chi Psi Omega".split(
+    " ",
+  );
 const OTHER_ENTITIES: Record<number, string> = {
-  34: "quot", 38: "amp", 60: "lt", 62: "gt", 338: "OElig", 339: "oelig", 352: "Scaron", 353: "scaron", 376: "Yuml", 402: "fnof",
-  710: "circ", 732: "tilde", 962: "sigmaf", 8211: "ndash", 8212: "mdash", 8216: "lsquo", 8217: "rsquo", 8218: "sbquo",
-  8220: "ldquo", 8221: "rdquo", 8222: "bdquo", 8224: "dagger", 8225: "Dagger", 8226: "bull", 8230: "hellip", 8240: "permil",
-  8242: "prime", 8243: "Prime", 8249: "lsaquo", 8250: "rsaquo", 8364: "euro", 8482: "trade", 8592: "larr", 8593: "uarr",
-  8594: "rarr", 8595: "darr", 8596: "harr", 8734: "infin", 8800: "ne", 8804: "le", 8805: "ge",
+  34: "quot",
+  38: "amp",
+  60: "lt",
+  62: "gt",
+  338: "OElig",
+  339: "oelig",
+  352: "Scaron",
+  353: "scaron",
+  376: "Yuml",
+  402: "fnof",
+  710: "circ",
+  732: "tilde",
+  962: "sigmaf",
+  8211: "ndash",
+  8212: "mdash",
+  8216: "lsquo",
+  8217: "rsquo",
+  8218: "sbquo",
+  8220: "ldquo",
+  8221: "rdquo",
+  8222: "bdquo",
+  8224: "dagger",
+  8225: "Dagger",
+  8226: "bull",
+  8230: "hellip",
+  8240: "permil",
+  8242: "prime",
+  8243: "Prime",
+  8249: "lsaquo",
+  8250: "rsaquo",
+  8364: "euro",
+  8482: "trade",
+  8592: "larr",
+  8593: "uarr",
+  8594: "rarr",
+  8595: "darr",
+  8596: "harr",
+  8734: "infin",
+  8800: "ne",
+  8804: "le",
+  8805: "ge",
 };
 
 /** Python's html.entities.codepoint2name, for the `entity` filter. */

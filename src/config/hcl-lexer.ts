@@ -178,7 +178,8 @@ function scanHeredoc(text: string, start: number): number {
   while (lineStart <= text.length) {
     let lineEnd = text.indexOf("\n", lineStart);
     if (lineEnd < 0) lineEnd = text.length;
-    if (text.slice(lineStart, lineEnd).trim() === marker) return lineStart + text.slice(lineStart, lineEnd).indexOf(marker) + marker.length;
+    if (text.slice(lineStart, lineEnd).trim() === marker)
+      return lineStart + text.slice(lineStart, lineEnd).indexOf(marker) + marker.length;
     if (lineEnd === text.length) break;
     lineStart = lineEnd + 1;
   }

@@ -37,7 +37,15 @@ export interface SynBody {
 }
 
 export type SynItem =
-  | { type: "attribute"; key: string; keyPos: SourcePosition; quoted: boolean; value: SynValue; commaOffset?: number; commaSameLine?: boolean }
+  | {
+      type: "attribute";
+      key: string;
+      keyPos: SourcePosition;
+      quoted: boolean;
+      value: SynValue;
+      commaOffset?: number;
+      commaSameLine?: boolean;
+    }
   | {
       type: "block";
       name: string;
@@ -72,7 +80,10 @@ export function parseHclSyntax(text: string, lines: LineMap): SyntaxResult {
 }
 
 /** Parses a JSON file's structure (top-level object), with JSON string semantics. */
-export function parseJsonSyntax(text: string, lines: LineMap): { value: SynValue | undefined; issues: { offset: number; message: string }[] } {
+export function parseJsonSyntax(
+  text: string,
+  lines: LineMap,
+): { value: SynValue | undefined; issues: { offset: number; message: string }[] } {
   const parser = new Parser(text, tokenize(text), lines, true);
   let value: SynValue | undefined;
   try {
@@ -80,7 +91,8 @@ export function parseJsonSyntax(text: string, lines: LineMap): { value: SynValue
     value = parser.parseValue([]);
     parser.skipNewlines();
     const rest = parser.peek();
-    if (rest.type !== "eof") parser.issues.push({ offset: rest.start, message: `unexpected ${describe(rest)} after the JSON value` });
+    if (rest.type !== "eof")
+      parser.issues.push({ offset: rest.start, message: `unexpected ${describe(rest)} after the JSON value` });
     if (value.kind !== "object") parser.issues.push({ offset: 0, message: "a JSON configuration must be an object" });
   } catch (error) {
     if (!(error instanceof SyntaxIssue)) throw error;
@@ -127,7 +139,8 @@ class Parser {
 
   private expect(text: string): Token {
     const token = this.peek();
-    if (token.type !== "punct" || token.text !== text) throw new SyntaxIssue(`expected "${text}", found ${describe(token)}`, token.start);
+    if (token.type !== "punct" || token.text !== text)
+      throw new SyntaxIssue(`expected "${text}", found ${describe(token)}`, token.start);
     return this.next();
   }
 
@@ -192,7 +205,10 @@ class Parser {
         this.next();
         item.commaOffset = end.start;
         const following = this.peek();
-        item.commaSameLine = following.type !== "newline" && following.type !== "eof" && !(following.type === "punct" && following.text === "}");
+        item.commaSameLine =
+          following.type !== "newline" &&
+          following.type !== "eof" &&
+          !(following.type === "punct" && following.text === "}");
       }
       this.expectItemEnd();
       return item;
@@ -211,7 +227,16 @@ class Parser {
     const body = this.parseBody(false);
     this.expect("}");
     this.expectItemEnd();
-    return { type: "block", name: key, namePos: keyPos, nameEnd: keyToken.end, labels, braceOffset: brace.start, body, pos: keyPos };
+    return {
+      type: "block",
+      name: key,
+      namePos: keyPos,
+      nameEnd: keyToken.end,
+      labels,
+      braceOffset: brace.start,
+      body,
+      pos: keyPos,
+    };
   }
 
   private expectItemEnd(): void {
@@ -245,7 +270,11 @@ class Parser {
 
   private atValueEnd(): boolean {
     const token = this.peek();
-    return token.type === "newline" || token.type === "eof" || (token.type === "punct" && (token.text === "," || CLOSERS.has(token.text)));
+    return (
+      token.type === "newline" ||
+      token.type === "eof" ||
+      (token.type === "punct" && (token.text === "," || CLOSERS.has(token.text)))
+    );
   }
 
   private parsePrimary(path: JsonPath): SynValue | undefined {
@@ -264,7 +293,12 @@ class Parser {
       this.next();
       return { kind: "literal", value: Number(token.text), pos };
     }
-    if (token.type === "punct" && token.text === "-" && this.peek(1).type === "number" && this.peek(1).start === token.end) {
+    if (
+      token.type === "punct" &&
+      token.text === "-" &&
+      this.peek(1).type === "number" &&
+      this.peek(1).start === token.end
+    ) {
       this.next();
       const number = this.next();
       return { kind: "literal", value: -Number(number.text), pos };
@@ -273,10 +307,18 @@ class Parser {
       this.next();
       return { kind: "literal", value: token.text === "null" ? null : token.text === "true", pos };
     }
-    if (token.type === "punct" && token.text === "[" && !(this.peek(1).type === "ident" && this.peek(1).text === "for")) {
+    if (
+      token.type === "punct" &&
+      token.text === "[" &&
+      !(this.peek(1).type === "ident" && this.peek(1).text === "for")
+    ) {
       return this.parseList(path);
     }
-    if (token.type === "punct" && token.text === "{" && !(this.peek(1).type === "ident" && this.peek(1).text === "for")) {
+    if (
+      token.type === "punct" &&
+      token.text === "{" &&
+      !(this.peek(1).type === "ident" && this.peek(1).text === "for")
+    ) {
       return this.parseObject(path);
     }
     return undefined;
@@ -313,11 +355,16 @@ class Parser {
       if (keyToken.type !== "ident" && keyToken.type !== "string" && keyToken.type !== "number") {
         throw new SyntaxIssue(`expected an object key, found ${describe(keyToken)}`, keyToken.start);
       }
-      if (this.json && keyToken.type !== "string") throw new SyntaxIssue("JSON object keys must be strings", keyToken.start);
-      const key = keyToken.type === "string" ? (this.json ? decodeJsonString(keyToken) : decodeName(keyToken)) : keyToken.text;
+      if (this.json && keyToken.type !== "string")
+        throw new SyntaxIssue("JSON object keys must be strings", keyToken.start);
+      const key =
+        keyToken.type === "string" ? (this.json ? decodeJsonString(keyToken) : decodeName(keyToken)) : keyToken.text;
       const sep = this.next();
       if (!(sep.type === "punct" && (sep.text === "=" || sep.text === ":")) || (this.json && sep.text !== ":")) {
-        throw new SyntaxIssue(`expected ${this.json ? '":"' : '"="'} after the key ${keyToken.text}, found ${describe(sep)}`, sep.start);
+        throw new SyntaxIssue(
+          `expected ${this.json ? '":"' : '"="'} after the key ${keyToken.text}, found ${describe(sep)}`,
+          sep.start,
+        );
       }
       entries.push({ key, keyPos: this.pos(keyToken.start), value: this.parseValue([...path, key]) });
       const end = this.peek();
@@ -347,7 +394,8 @@ class Parser {
   private rejectTrailingComma(comma: Token): void {
     this.skipNewlines();
     const after = this.peek();
-    if (after.type === "punct" && (after.text === "}" || after.text === "]")) throw new SyntaxIssue("a trailing comma is not allowed in JSON", comma.start);
+    if (after.type === "punct" && (after.text === "}" || after.text === "]"))
+      throw new SyntaxIssue("a trailing comma is not allowed in JSON", comma.start);
   }
 
   /** Any other expression: its tokens up to the end of the value at this nesting depth. */
@@ -357,12 +405,17 @@ class Parser {
     for (;;) {
       const token = this.peek();
       if (token.type === "eof") break;
-      if (depth === 0 && (token.type === "newline" || (token.type === "punct" && (token.text === "," || CLOSERS.has(token.text))))) break;
+      if (
+        depth === 0 &&
+        (token.type === "newline" || (token.type === "punct" && (token.text === "," || CLOSERS.has(token.text))))
+      )
+        break;
       if (token.type === "punct" && (token.text === "(" || token.text === "[" || token.text === "{")) depth++;
       if (token.type === "punct" && CLOSERS.has(token.text)) depth--;
       last = this.next();
     }
-    if (last === first && this.peek() === first) throw new SyntaxIssue(`expected a value, found ${describe(first)}`, first.start);
+    if (last === first && this.peek() === first)
+      throw new SyntaxIssue(`expected a value, found ${describe(first)}`, first.start);
     return { kind: "expr", path, pos: this.pos(first.start), source: this.text.slice(first.start, last.end) };
   }
 
@@ -394,7 +447,11 @@ class Parser {
       chars[chars.length - 2] = "0";
     } else {
       const inner = chars.findIndex((c, index) => c === " " && index > 0 && index < chars.length - 1);
-      if (inner < 0) throw new SyntaxIssue("a multi-line string holding only line breaks cannot be read; write it with \\n", token.start);
+      if (inner < 0)
+        throw new SyntaxIssue(
+          "a multi-line string holding only line breaks cannot be read; write it with \\n",
+          token.start,
+        );
       chars[inner] = "0";
     }
     this.edits.push({ offset: token.start, text: chars.join("") });
@@ -405,7 +462,9 @@ class Parser {
    * line) and records the rewrites; computes where each expression sits in hcl2json's output.
    */
   finishBodies(body: SynBody, path: JsonPath, topLevel: boolean, forcedObject = false): void {
-    const needsObject = body.items.some((item) => item.type === "attribute" && (item.quoted || item.commaSameLine === true));
+    const needsObject = body.items.some(
+      (item) => item.type === "attribute" && (item.quoted || item.commaSameLine === true),
+    );
     body.asObject = !topLevel && (forcedObject || needsObject);
     const blockCounts = new Map<string, number>();
     for (const item of body.items) {
@@ -416,7 +475,10 @@ class Parser {
       }
       if (body.asObject) {
         if (item.labels.length > 0) {
-          this.issues.push({ offset: item.braceOffset, message: `block ${JSON.stringify(item.name)} with labels cannot be nested in a block holding quoted keys or commas` });
+          this.issues.push({
+            offset: item.braceOffset,
+            message: `block ${JSON.stringify(item.name)} with labels cannot be nested in a block holding quoted keys or commas`,
+          });
           continue;
         }
         this.rewriteBlockAsObject(item);
@@ -427,10 +489,15 @@ class Parser {
       const countKey = JSON.stringify(labelKey);
       const index = blockCounts.get(countKey) ?? 0;
       blockCounts.set(countKey, index + 1);
-      const childNeedsObject = item.body.items.some((child) => child.type === "attribute" && (child.quoted || child.commaSameLine === true));
+      const childNeedsObject = item.body.items.some(
+        (child) => child.type === "attribute" && (child.quoted || child.commaSameLine === true),
+      );
       if (childNeedsObject) {
         if (item.labels.length > 0) {
-          this.issues.push({ offset: item.braceOffset, message: `quoted keys and same-line commas are not allowed in the labelled block ${JSON.stringify(item.name)}` });
+          this.issues.push({
+            offset: item.braceOffset,
+            message: `quoted keys and same-line commas are not allowed in the labelled block ${JSON.stringify(item.name)}`,
+          });
           continue;
         }
         this.rewriteBlockAsObject(item);
@@ -445,7 +512,10 @@ class Parser {
   private rewriteBlockAsObject(item: Extract<SynItem, { type: "block" }>): void {
     const gap = this.text.slice(item.nameEnd, item.braceOffset);
     if (!/^[ \t]+$/.test(gap)) {
-      this.issues.push({ offset: item.braceOffset, message: `write a space between ${JSON.stringify(item.name)} and "{"` });
+      this.issues.push({
+        offset: item.braceOffset,
+        message: `write a space between ${JSON.stringify(item.name)} and "{"`,
+      });
       return;
     }
     this.edits.push({ offset: item.nameEnd, text: "=" });
@@ -470,7 +540,8 @@ class Parser {
 
 /** A quoted label or key: a name, never a template (HCL2 forbids `${` there, and names are not rendered). */
 function decodeName(token: Token): string {
-  if (/[$%]\{/.test(token.text.replace(/\$\$\{/g, ""))) throw new SyntaxIssue(`\${...} is not allowed in a block label or key: ${token.text}`, token.start);
+  if (/[$%]\{/.test(token.text.replace(/\$\$\{/g, "")))
+    throw new SyntaxIssue(`\${...} is not allowed in a block label or key: ${token.text}`, token.start);
   return decodeHclString(token.text);
 }
 

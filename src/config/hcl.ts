@@ -11,7 +11,14 @@
 import { parse as hcl2jsonParse } from "@cdktf/hcl2json";
 import { IssueList, type SourcePosition } from "./errors.js";
 import { LineMap, SyntaxIssue } from "./hcl-lexer.js";
-import { type Edit, type JsonPath, parseHclSyntax, parseJsonSyntax, type SynBody, type SynValue } from "./hcl-syntax.js";
+import {
+  type Edit,
+  type JsonPath,
+  parseHclSyntax,
+  parseJsonSyntax,
+  type SynBody,
+  type SynValue,
+} from "./hcl-syntax.js";
 import { mergeNodes } from "./merge.js";
 import { type ConfigNode, type MapNode, mapNode, nodeFromValue, scalarNode } from "./nodes.js";
 
@@ -57,7 +64,9 @@ export function rawHcl2Json(text: string): Promise<unknown> {
 }
 
 function isJsonFile(file: string, text: string): boolean {
-  return file.toLowerCase().endsWith(".json") || (!file.toLowerCase().endsWith(".hcl") && text.trimStart().startsWith("{"));
+  return (
+    file.toLowerCase().endsWith(".json") || (!file.toLowerCase().endsWith(".hcl") && text.trimStart().startsWith("{"))
+  );
 }
 
 function parseJson(text: string, lines: LineMap, issues: IssueList): MapNode | undefined {
@@ -97,15 +106,28 @@ export function mapParserErrors(message: string, lines: LineMap): { pos: SourceP
   const marker = new RegExp(`${PARSER_FILE_NAME.replace(/\./g, "\\.")}:(\\d+),(\\d+)(?:-\\d+)?: `, "g");
   const found: { line: number; column: number; start: number; end: number }[] = [];
   for (let match = marker.exec(message); match; match = marker.exec(message)) {
-    found.push({ line: Number(match[1]), column: Number(match[2]), start: match.index, end: match.index + match[0].length });
+    found.push({
+      line: Number(match[1]),
+      column: Number(match[2]),
+      start: match.index,
+      end: match.index + match[0].length,
+    });
   }
   return found.map((hit, index) => {
-    const stop = index + 1 < found.length ? found[index + 1]!.start : message.lastIndexOf("]") > hit.end ? message.lastIndexOf("]") : message.length;
+    const stop =
+      index + 1 < found.length
+        ? found[index + 1]!.start
+        : message.lastIndexOf("]") > hit.end
+          ? message.lastIndexOf("]")
+          : message.length;
     const text = message
       .slice(hit.end, stop)
       .trim()
       .replace(/\.$/, "")
-      .replace(new RegExp(`${PARSER_FILE_NAME.replace(/\./g, "\\.")}:(\\d+),(\\d+)(?:-\\d+)?`, "g"), (_all, line: string, column: string) => `${lines.file}:${line}:${column}`);
+      .replace(
+        new RegExp(`${PARSER_FILE_NAME.replace(/\./g, "\\.")}:(\\d+),(\\d+)(?:-\\d+)?`, "g"),
+        (_all, line: string, column: string) => `${lines.file}:${line}:${column}`,
+      );
     const pos = lines.position(lines.offset(hit.line, hit.column));
     return { pos, message: text };
   });
@@ -133,7 +155,10 @@ function bodyToNode(body: SynBody, pos: SourcePosition, parsed: unknown, issues:
 
 function setEntry(node: MapNode, key: string, keyPos: SourcePosition, value: ConfigNode): MapNode {
   const existing = node.entries.get(key);
-  node.entries.set(key, existing ? { key, keyPos: existing.keyPos, value: mergeNodes(existing.value, value) } : { key, keyPos, value });
+  node.entries.set(
+    key,
+    existing ? { key, keyPos: existing.keyPos, value: mergeNodes(existing.value, value) } : { key, keyPos, value },
+  );
   return node;
 }
 
@@ -146,7 +171,12 @@ function synToNode(value: SynValue, parsed: unknown, issues: IssueList): ConfigN
       return { kind: "list", items: value.items.map((item) => synToNode(item, parsed, issues)), pos: value.pos };
     case "object": {
       const node = mapNode(value.pos);
-      for (const entry of value.entries) node.entries.set(entry.key, { key: entry.key, keyPos: entry.keyPos, value: synToNode(entry.value, parsed, issues) });
+      for (const entry of value.entries)
+        node.entries.set(entry.key, {
+          key: entry.key,
+          keyPos: entry.keyPos,
+          value: synToNode(entry.value, parsed, issues),
+        });
       return node;
     }
     case "expr": {

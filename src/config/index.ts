@@ -46,7 +46,10 @@ export async function loadConfig(files: string[], options: LoadOptions = {}): Pr
       text = await readFile(resolve(cwd, name), "utf8");
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      issues.add({ file: name, line: 0, column: 0 }, code === "ENOENT" ? "no such configuration file" : (error as Error).message);
+      issues.add(
+        { file: name, line: 0, column: 0 },
+        code === "ENOENT" ? "no such configuration file" : (error as Error).message,
+      );
       continue;
     }
     const node = await parseConfigText(name, text, issues);
@@ -58,7 +61,8 @@ export async function loadConfig(files: string[], options: LoadOptions = {}): Pr
   const runtime = runtimeValues({ env, variablesJson: options.variablesJson, vars: options.vars }, issues);
   const variableBlocks = root.entries.get("variable");
   let variableMap: MapNode | undefined;
-  if (variableBlocks && variableBlocks.value.kind !== "map") issues.add(variableBlocks.value.pos, 'variable must be blocks: variable "name" { ... }');
+  if (variableBlocks && variableBlocks.value.kind !== "map")
+    issues.add(variableBlocks.value.pos, 'variable must be blocks: variable "name" { ... }');
   else variableMap = variableBlocks?.value as MapNode | undefined;
   const variables = resolveVariables(variableMap, runtime, issues);
   const failedVariables = new Set([...(variableMap?.entries.keys() ?? [])].filter((name) => !variables.has(name)));

@@ -5,7 +5,16 @@
  * bool. An error names the `file:line:col` of the string that holds the expression.
  */
 import type { IssueList } from "./errors.js";
-import { type EvalContext, ExpressionError, hasInterpolation, parseTemplate, renderTemplate, type Template, templateCalls, type Value } from "./expression.js";
+import {
+  type EvalContext,
+  ExpressionError,
+  hasInterpolation,
+  parseTemplate,
+  renderTemplate,
+  type Template,
+  templateCalls,
+  type Value,
+} from "./expression.js";
 import { standardFilters, standardFunctions } from "./functions.js";
 import { initJq } from "./jq.js";
 import { type ConfigNode, type MapNode, nodeFromValue, type ScalarNode } from "./nodes.js";
@@ -34,7 +43,12 @@ export interface InterpolationOptions {
  * Interpolates in place. Nodes whose expression failed are added to `unresolved`, so the
  * validator does not report them a second time.
  */
-export async function interpolate(root: MapNode, options: InterpolationOptions, issues: IssueList, unresolved: WeakSet<ConfigNode>): Promise<void> {
+export async function interpolate(
+  root: MapNode,
+  options: InterpolationOptions,
+  issues: IssueList,
+  unresolved: WeakSet<ConfigNode>,
+): Promise<void> {
   const slots: Slot[] = [];
   let needsJq = false;
   const collect = (node: ConfigNode, path: string[], replace: (node: ConfigNode) => void): void => {
@@ -59,7 +73,9 @@ export async function interpolate(root: MapNode, options: InterpolationOptions, 
       return;
     }
     if (node.kind === "list") {
-      node.items.forEach((item, index) => collect(item, [...path, String(index)], (value) => (node.items[index] = value)));
+      node.items.forEach((item, index) =>
+        collect(item, [...path, String(index)], (value) => (node.items[index] = value)),
+      );
       return;
     }
     for (const [key, entry] of node.entries) {
@@ -68,7 +84,8 @@ export async function interpolate(root: MapNode, options: InterpolationOptions, 
     }
   };
   collect(root, [], () => {});
-  if (needsJq || slots.some((slot) => templateCalls(slot.template).some((name) => JQ_FUNCTIONS.has(name)))) await initJq();
+  if (needsJq || slots.some((slot) => templateCalls(slot.template).some((name) => JQ_FUNCTIONS.has(name))))
+    await initJq();
   if (slots.length === 0) return;
 
   const context: EvalContext = {
@@ -99,5 +116,11 @@ export async function interpolate(root: MapNode, options: InterpolationOptions, 
 /** `...logger.replace_regex[i].to` is a per-line template: kept unrendered. */
 function isReplacementTarget(path: string[]): boolean {
   const n = path.length;
-  return n >= 4 && path[n - 1] === "to" && /^\d+$/.test(path[n - 2]!) && path[n - 3] === "replace_regex" && path[n - 4] === "logger";
+  return (
+    n >= 4 &&
+    path[n - 1] === "to" &&
+    /^\d+$/.test(path[n - 2]!) &&
+    path[n - 3] === "replace_regex" &&
+    path[n - 4] === "logger"
+  );
 }

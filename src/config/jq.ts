@@ -59,7 +59,8 @@ export function jqSync(filter: string, input: string): string[] {
   const { port, flag } = engine;
   Atomics.store(flag, 0, 0);
   port.postMessage({ filter, input });
-  if (Atomics.wait(flag, 0, 0, QUERY_TIMEOUT_MS) === "timed-out") throw new JqError(`jq did not answer within ${QUERY_TIMEOUT_MS / 1000} s`);
+  if (Atomics.wait(flag, 0, 0, QUERY_TIMEOUT_MS) === "timed-out")
+    throw new JqError(`jq did not answer within ${QUERY_TIMEOUT_MS / 1000} s`);
   const received = receiveMessageOnPort(port);
   if (!received) throw new JqError("jq answered without a result");
   const reply = received.message as Reply;

@@ -9,7 +9,10 @@ export function mergeNodes(base: ConfigNode, override: ConfigNode): ConfigNode {
   const merged: MapNode = { kind: "map", entries: new Map(base.entries), pos: base.pos };
   for (const [key, entry] of override.entries) {
     const existing = merged.entries.get(key);
-    merged.entries.set(key, existing ? { key, keyPos: existing.keyPos, value: mergeNodes(existing.value, entry.value) } : entry);
+    merged.entries.set(
+      key,
+      existing ? { key, keyPos: existing.keyPos, value: mergeNodes(existing.value, entry.value) } : entry,
+    );
   }
   return merged;
 }

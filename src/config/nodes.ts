@@ -47,7 +47,8 @@ export function nodeFromValue(value: unknown, pos: SourcePosition): ConfigNode {
   if (Array.isArray(value)) return { kind: "list", items: value.map((item) => nodeFromValue(item, pos)), pos };
   if (value !== null && typeof value === "object") {
     const node = mapNode(pos);
-    for (const [key, item] of Object.entries(value)) node.entries.set(key, { key, keyPos: pos, value: nodeFromValue(item, pos) });
+    for (const [key, item] of Object.entries(value))
+      node.entries.set(key, { key, keyPos: pos, value: nodeFromValue(item, pos) });
     return node;
   }
   if (value === undefined) return scalarNode(null, pos);

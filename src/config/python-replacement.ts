@@ -8,7 +8,16 @@
 /** One parsed piece of a template: literal text or a group reference. */
 export type TemplatePart = { text: string } | { group: number | string };
 
-const SIMPLE_ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", f: "\f", v: "\v", a: "\x07", b: "\b", "\\": "\\" };
+const SIMPLE_ESCAPES: Record<string, string> = {
+  n: "\n",
+  t: "\t",
+  r: "\r",
+  f: "\f",
+  v: "\v",
+  a: "\x07",
+  b: "\b",
+  "\\": "\\",
+};
 
 export class ReplacementSyntaxError extends Error {}
 
@@ -94,7 +103,8 @@ export function expandParts(parts: TemplatePart[], match: MatchGroups): string {
       if (part.group >= match.groups.length) throw new ReplacementSyntaxError(`invalid group reference ${part.group}`);
       out += match.groups[part.group] ?? "";
     } else {
-      if (!(part.group in match.named)) throw new ReplacementSyntaxError(`unknown group name ${JSON.stringify(part.group)}`);
+      if (!(part.group in match.named))
+        throw new ReplacementSyntaxError(`unknown group name ${JSON.stringify(part.group)}`);
       out += match.named[part.group] ?? "";
     }
   }
@@ -112,5 +122,7 @@ export function expandReplacement(template: string, match: MatchGroups): string 
  * back-references `(?P=name)`.
  */
 export function pythonRegexSource(source: string): string {
-  return source.replace(/\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/g, "(?<$1>").replace(/\(\?P=([A-Za-z_][A-Za-z0-9_]*)\)/g, "\\k<$1>");
+  return source
+    .replace(/\(\?P<([A-Za-z_][A-Za-z0-9_]*)>/g, "(?<$1>")
+    .replace(/\(\?P=([A-Za-z_][A-Za-z0-9_]*)\)/g, "\\k<$1>");
 }

@@ -9,10 +9,27 @@
  * `jqf`) must have been loaded once with `await initExpressionEngine()` before.
  */
 import { ConfigError } from "./errors.js";
-import { type EvalContext, ExpressionError, parseTemplate, stringify, type Template, type TemplatePart as ExprPart, type Value, evaluatePipeline } from "./expression.js";
+import {
+  type EvalContext,
+  ExpressionError,
+  parseTemplate,
+  stringify,
+  type Template,
+  type TemplatePart as ExprPart,
+  type Value,
+  evaluatePipeline,
+} from "./expression.js";
 import { standardFilters, standardFunctions } from "./functions.js";
 import { initJq } from "./jq.js";
-import { expandParts, type MatchGroups, matchGroups, parseReplacement, pythonRegexSource, ReplacementSyntaxError, type TemplatePart } from "./python-replacement.js";
+import {
+  expandParts,
+  type MatchGroups,
+  matchGroups,
+  parseReplacement,
+  pythonRegexSource,
+  ReplacementSyntaxError,
+  type TemplatePart,
+} from "./python-replacement.js";
 import type { ReplaceRule, VariableValue } from "./types.js";
 
 export { expandReplacement, parseReplacement, pythonRegexSource } from "./python-replacement.js";
@@ -51,7 +68,8 @@ export function checkReplacementTemplate(to: string): string | undefined {
     compileTemplate(to);
     return undefined;
   } catch (error) {
-    if (error instanceof ExpressionError || error instanceof ReplacementSyntaxError) return `invalid replacement ${JSON.stringify(to)}: ${error.message}`;
+    if (error instanceof ExpressionError || error instanceof ReplacementSyntaxError)
+      return `invalid replacement ${JSON.stringify(to)}: ${error.message}`;
     throw error;
   }
 }
@@ -60,7 +78,9 @@ type CompiledPart = { type: "text"; parts: TemplatePart[] } | Extract<ExprPart, 
 
 function compileTemplate(to: string): { parts: CompiledPart[]; template: Template } {
   const template = parseTemplate(to);
-  const parts = template.parts.map((part): CompiledPart => (part.type === "text" ? { type: "text", parts: parseReplacement(part.text) } : part));
+  const parts = template.parts.map((part): CompiledPart =>
+    part.type === "text" ? { type: "text", parts: parseReplacement(part.text) } : part,
+  );
   return { parts, template };
 }
 
@@ -86,7 +106,8 @@ export function compileReplaceRule(rule: ReplaceRule, options: ReplaceOptions = 
   try {
     compiled = compileTemplate(rule.to);
   } catch (error) {
-    if (error instanceof ExpressionError || error instanceof ReplacementSyntaxError) throw ruleError(rule, `invalid replacement: ${error.message}`);
+    if (error instanceof ExpressionError || error instanceof ReplacementSyntaxError)
+      throw ruleError(rule, `invalid replacement: ${error.message}`);
     throw error;
   }
   const hasExpressions = compiled.parts.some((part) => part.type === "expr");
@@ -100,7 +121,11 @@ export function compileReplaceRule(rule: ReplaceRule, options: ReplaceOptions = 
     },
     optionalVariable: (name) => (Object.hasOwn(variables, name) ? (variables[name] as Value) : undefined),
     env: options.env ?? process.env,
-    functions: standardFunctions({ env: options.env ?? process.env, cwd: options.cwd ?? process.cwd(), jqErrors: "inline" }),
+    functions: standardFunctions({
+      env: options.env ?? process.env,
+      cwd: options.cwd ?? process.cwd(),
+      jqErrors: "inline",
+    }),
     filters: standardFilters,
   };
 
@@ -129,7 +154,9 @@ export function compileReplaceRule(rule: ReplaceRule, options: ReplaceOptions = 
       const groupsArg = args.at(-1);
       const hasNamed = typeof groupsArg === "object" && groupsArg !== null;
       const captureCount = args.length - (hasNamed ? 3 : 2);
-      const match = Object.assign(args.slice(0, captureCount) as string[], { groups: hasNamed ? (groupsArg as Record<string, string>) : undefined });
+      const match = Object.assign(args.slice(0, captureCount) as string[], {
+        groups: hasNamed ? (groupsArg as Record<string, string>) : undefined,
+      });
       try {
         return render(matchGroups(match as unknown as RegExpExecArray), match[0]!);
       } catch {
@@ -149,5 +176,12 @@ function safeExpand(text: string, groups: MatchGroups): string {
 }
 
 function ruleError(rule: ReplaceRule, message: string): ConfigError {
-  return new ConfigError([{ file: "replace_regex", line: 0, column: 0, message: `rule ${JSON.stringify(rule.from)} → ${JSON.stringify(rule.to)}: ${message}` }]);
+  return new ConfigError([
+    {
+      file: "replace_regex",
+      line: 0,
+      column: 0,
+      message: `rule ${JSON.stringify(rule.from)} → ${JSON.stringify(rule.to)}: ${message}`,
+    },
+  ]);
 }

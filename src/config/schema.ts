@@ -6,7 +6,13 @@
 import { LEVELS } from "../log/logger.js";
 
 export type Schema =
-  | { kind: "string"; enum?: readonly string[]; /** compiled as a regular expression */ regex?: boolean; /** http(s) URL */ url?: boolean; caseInsensitive?: boolean }
+  | {
+      kind: "string";
+      enum?: readonly string[];
+      /** compiled as a regular expression */ regex?: boolean;
+      /** http(s) URL */ url?: boolean;
+      caseInsensitive?: boolean;
+    }
   | { kind: "bool" }
   | { kind: "number"; integer?: boolean; min?: number; max?: number }
   | { kind: "list"; items: Schema }
@@ -50,7 +56,12 @@ export const loggerSchema = object({
   level: { schema: str({ enum: LEVELS, caseInsensitive: true }) },
   suppress_regex: { schema: list(str({ regex: true })), default: emptyList },
   replace_regex: {
-    schema: list(object({ from: { schema: str({ regex: true }), required: true }, to: { schema: { kind: "replacement" }, required: true } })),
+    schema: list(
+      object({
+        from: { schema: str({ regex: true }), required: true },
+        to: { schema: { kind: "replacement" }, required: true },
+      }),
+    ),
     default: emptyList,
   },
   name: { schema: str() },
@@ -117,7 +128,11 @@ export const rootSchema = object({
 // ---------------------------------------------------------------- built-in apps
 
 export const WATCHDOG_CLASSES = ["jaffle.app.watchdog.WatchdogApp", "WatchdogApp"] as const;
-export const SERVER_BRIDGE_CLASSES = ["jaffle.app.tornado.TornadoBridgeApp", "TornadoBridgeApp", "ServerBridgeApp"] as const;
+export const SERVER_BRIDGE_CLASSES = [
+  "jaffle.app.tornado.TornadoBridgeApp",
+  "TornadoBridgeApp",
+  "ServerBridgeApp",
+] as const;
 
 const nonNegative: Schema = { kind: "number", min: 0 };
 

@@ -27,7 +27,10 @@ export class Validator {
 
   /** Validates the whole configuration (without its `variable` blocks, resolved elsewhere). */
   validateRoot(root: MapNode): Record<string, unknown> {
-    const result = this.validateObject(root, rootSchema, "the configuration", "top-level block") as Record<string, unknown>;
+    const result = this.validateObject(root, rootSchema, "the configuration", "top-level block") as Record<
+      string,
+      unknown
+    >;
     this.checkReferences(result);
     return result;
   }
@@ -96,7 +99,9 @@ export class Validator {
           this.typeError(node, "a list", where);
           return undefined;
         }
-        return node.items.map((item, index) => this.validate(item, schema.items, `${where}[${index}]`)).filter((item) => item !== undefined);
+        return node.items
+          .map((item, index) => this.validate(item, schema.items, `${where}[${index}]`))
+          .filter((item) => item !== undefined);
       }
       case "env": {
         if (node.kind !== "map") {
@@ -106,7 +111,10 @@ export class Validator {
         const env: Record<string, string> = {};
         for (const [key, entry] of node.entries) {
           const value = entry.value;
-          if (value.kind === "scalar" && (typeof value.value === "string" || typeof value.value === "number" || typeof value.value === "boolean")) {
+          if (
+            value.kind === "scalar" &&
+            (typeof value.value === "string" || typeof value.value === "number" || typeof value.value === "boolean")
+          ) {
             env[key] = String(value.value);
           } else if (!this.unresolved.has(value)) {
             this.error(value.pos, `${where}.${key}: expected a string, found ${describeNode(value)}`);
@@ -134,14 +142,20 @@ export class Validator {
     }
   }
 
-  private validateObject(node: ConfigNode, schema: ObjectSchema, where: string, keyWord: string): Record<string, unknown> | undefined {
+  private validateObject(
+    node: ConfigNode,
+    schema: ObjectSchema,
+    where: string,
+    keyWord: string,
+  ): Record<string, unknown> | undefined {
     if (node.kind !== "map") {
       this.typeError(node, "a block or object", where);
       return undefined;
     }
     const out: Record<string, unknown> = {};
     const aliasOf = new Map<string, string>();
-    for (const [name, field] of Object.entries(schema.fields)) for (const alias of field.aliases ?? []) aliasOf.set(alias, name);
+    for (const [name, field] of Object.entries(schema.fields))
+      for (const alias of field.aliases ?? []) aliasOf.set(alias, name);
     const seen = new Map<string, string>();
     for (const [key, entry] of node.entries) {
       const name = schema.fields[key] ? key : aliasOf.get(key);
@@ -192,7 +206,8 @@ export class Validator {
     if (typeof value === "string") this.references.push({ kind, name: value, pos: node.pos, where });
     if (Array.isArray(value) && node.kind === "list") {
       value.forEach((name, index) => {
-        if (typeof name === "string") this.references.push({ kind, name, pos: node.items[index]?.pos ?? node.pos, where });
+        if (typeof name === "string")
+          this.references.push({ kind, name, pos: node.items[index]?.pos ?? node.pos, where });
       });
     }
   }

@@ -31,19 +31,26 @@ const CLI_POSITION = (source: string): SourcePosition => ({ file: source, line: 
 export function runtimeValues(sources: VariableSources, issues: IssueList): Map<string, RuntimeValue> {
   const values = new Map<string, RuntimeValue>();
   for (const [key, value] of Object.entries(sources.env)) {
-    if (key.startsWith("J_VAR_") && key.length > 6 && value !== undefined) values.set(key.slice(6), { value, source: key });
+    if (key.startsWith("J_VAR_") && key.length > 6 && value !== undefined)
+      values.set(key.slice(6), { value, source: key });
   }
   if (sources.variablesJson !== undefined && sources.variablesJson.trim() !== "") {
     let parsed: unknown;
     try {
       parsed = JSON.parse(sources.variablesJson);
     } catch (error) {
-      issues.add(CLI_POSITION("--variables"), `not valid JSON (${(error as Error).message}); write --variables='["name=value"]'`);
+      issues.add(
+        CLI_POSITION("--variables"),
+        `not valid JSON (${(error as Error).message}); write --variables='["name=value"]'`,
+      );
     }
     if (Array.isArray(parsed)) {
       for (const item of parsed) {
         if (typeof item !== "string" || !item.includes("=")) {
-          issues.add(CLI_POSITION("--variables"), `invalid variable assignment ${JSON.stringify(item)}; write "name=value"`);
+          issues.add(
+            CLI_POSITION("--variables"),
+            `invalid variable assignment ${JSON.stringify(item)}; write "name=value"`,
+          );
           continue;
         }
         const eq = item.indexOf("=");
@@ -58,16 +65,26 @@ export function runtimeValues(sources: VariableSources, issues: IssueList): Map<
   for (const assignment of sources.vars ?? []) {
     const eq = assignment.indexOf("=");
     if (eq <= 0) {
-      issues.add(CLI_POSITION("--var"), `invalid variable assignment ${JSON.stringify(assignment)}; write --var name=value`);
+      issues.add(
+        CLI_POSITION("--var"),
+        `invalid variable assignment ${JSON.stringify(assignment)}; write --var name=value`,
+      );
       continue;
     }
-    values.set(assignment.slice(0, eq), { value: assignment.slice(eq + 1), source: `--var ${assignment.slice(0, eq)}` });
+    values.set(assignment.slice(0, eq), {
+      value: assignment.slice(eq + 1),
+      source: `--var ${assignment.slice(0, eq)}`,
+    });
   }
   return values;
 }
 
 /** Resolves every `variable` block; problems name the block, the default or the source at fault. */
-export function resolveVariables(blocks: MapNode | undefined, runtime: Map<string, RuntimeValue>, issues: IssueList): Map<string, VariableConfig> {
+export function resolveVariables(
+  blocks: MapNode | undefined,
+  runtime: Map<string, RuntimeValue>,
+  issues: IssueList,
+): Map<string, VariableConfig> {
   const resolved = new Map<string, VariableConfig>();
   if (!blocks) return resolved;
   for (const [name, entry] of blocks.entries) {
@@ -77,7 +94,8 @@ export function resolveVariables(blocks: MapNode | undefined, runtime: Map<strin
       continue;
     }
     for (const [key, field] of block.entries) {
-      if (!VARIABLE_KEYS.has(key)) issues.add(field.keyPos, `unknown option "${key}" in variable "${name}" (options: type, default, description)`);
+      if (!VARIABLE_KEYS.has(key))
+        issues.add(field.keyPos, `unknown option "${key}" in variable "${name}" (options: type, default, description)`);
     }
     const typeNode = block.entries.get("type")?.value;
     const defaultNode = block.entries.get("default")?.value;
@@ -89,7 +107,11 @@ export function resolveVariables(blocks: MapNode | undefined, runtime: Map<strin
     if (typeNode) {
       const value = typeNode.kind === "scalar" ? typeNode.value : undefined;
       if (typeof value === "string" && (VARIABLE_TYPES as string[]).includes(value)) type = value as VariableType;
-      else issues.add(typeNode.pos, `variable "${name}": invalid type ${typeNode.kind === "scalar" ? JSON.stringify(value) : describeNode(typeNode)} (types: ${VARIABLE_TYPES.join(", ")})`);
+      else
+        issues.add(
+          typeNode.pos,
+          `variable "${name}": invalid type ${typeNode.kind === "scalar" ? JSON.stringify(value) : describeNode(typeNode)} (types: ${VARIABLE_TYPES.join(", ")})`,
+        );
       if (!type) continue;
     }
     const defaultValue = defaultNode ? plainValue(defaultNode) : undefined;
@@ -109,7 +131,10 @@ export function resolveVariables(blocks: MapNode | undefined, runtime: Map<strin
     }
     if (value === undefined) {
       if (!given && !(defaultNode && defaultValue !== null)) {
-        issues.add(entry.keyPos, `variable "${name}" has no value: give it a default, set J_VAR_${name}, or pass --var ${name}=VALUE`);
+        issues.add(
+          entry.keyPos,
+          `variable "${name}" has no value: give it a default, set J_VAR_${name}, or pass --var ${name}=VALUE`,
+        );
       }
       continue;
     }
@@ -156,7 +181,8 @@ function checkValue(type: VariableType, value: unknown): Checked {
       if (Array.isArray(value)) return { ok: true, value };
       break;
     case "dict":
-      if (value !== null && typeof value === "object" && !Array.isArray(value)) return { ok: true, value: value as Record<string, unknown> };
+      if (value !== null && typeof value === "object" && !Array.isArray(value))
+        return { ok: true, value: value as Record<string, unknown> };
       break;
   }
   return { ok: false, message: `${show(value)} is not a ${type}` };

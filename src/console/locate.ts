@@ -44,7 +44,9 @@ export function locateKernel(name: string, runtimeDir: string): KernelLocation {
   if (!existsSync(connectionFile)) {
     const available = kernelsIn(dir);
     if (available.length === 0) {
-      throw new UserError(`no kernels are running in ${runtimeDir} (start them with \`jaffle start\`, or pass --existing FILE)`);
+      throw new UserError(
+        `no kernels are running in ${runtimeDir} (start them with \`jaffle start\`, or pass --existing FILE)`,
+      );
     }
     throw new UserError(`no kernel named "${name}" in ${runtimeDir}; running kernels: ${available.join(", ")}`);
   }

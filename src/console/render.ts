@@ -53,7 +53,10 @@ export class OutputRenderer {
     } else if (isMessageType(msg, "display_data") || isMessageType(msg, "update_display_data")) {
       this.sink.stdout(withNewline(plainText(msg.content.data)));
     } else if (isMessageType(msg, "error")) {
-      const traceback = msg.content.traceback.length > 0 ? msg.content.traceback.join("\n") : `${msg.content.ename}: ${msg.content.evalue}`;
+      const traceback =
+        msg.content.traceback.length > 0
+          ? msg.content.traceback.join("\n")
+          : `${msg.content.ename}: ${msg.content.evalue}`;
       this.sink.stderr(withNewline(this.errorText(traceback)));
     }
   }

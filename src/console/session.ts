@@ -84,7 +84,8 @@ export class ConsoleSession {
       });
       const count = reply.content.execution_count;
       if (typeof count === "number") this.executionCount = count + 1;
-      if (reply.content.status === "abort" || reply.content.status === "aborted") this.sink.stderr("(execution aborted)\n");
+      if (reply.content.status === "abort" || reply.content.status === "aborted")
+        this.sink.stderr("(execution aborted)\n");
     } catch (error) {
       if (this.deadReason === undefined) this.sink.stderr(`jaffle console: ${(error as Error).message}\n`);
     } finally {
@@ -130,7 +131,9 @@ export class ConsoleSession {
   private cellLines: string[] = [];
 
   private prompt(): string {
-    return this.cellLines.length === 0 ? `In [${this.executionCount}]: ` : `${" ".repeat(String(this.executionCount).length + 3)}...: `;
+    return this.cellLines.length === 0
+      ? `In [${this.executionCount}]: `
+      : `${" ".repeat(String(this.executionCount).length + 3)}...: `;
   }
 
   private async kernelHistory(): Promise<string[]> {
@@ -176,7 +179,9 @@ export class ConsoleSession {
     const history = await this.kernelHistory();
     await this.syncExecutionCount();
     const info = this.client.info;
-    this.sink.stdout(`${info.banner.trim() || info.implementation}\n\njaffle console: Ctrl-C interrupts, Ctrl-D leaves (the kernel keeps running).\n\n`);
+    this.sink.stdout(
+      `${info.banner.trim() || info.implementation}\n\njaffle console: Ctrl-C interrupts, Ctrl-D leaves (the kernel keeps running).\n\n`,
+    );
     const rl = createInterface({
       input: this.io.input,
       output: this.io.output,
@@ -195,7 +200,9 @@ export class ConsoleSession {
     const closed = new Promise<void>((resolve) => rl.once("close", () => resolve()));
     rl.on("SIGINT", () => {
       if (this.running) {
-        void this.client.interrupt().catch((error: unknown) => this.sink.stderr(`interrupt failed: ${(error as Error).message}\n`));
+        void this.client
+          .interrupt()
+          .catch((error: unknown) => this.sink.stderr(`interrupt failed: ${(error as Error).message}\n`));
         return;
       }
       // At the prompt: drop the line (and any unfinished cell) and start again.

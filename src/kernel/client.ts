@@ -213,7 +213,11 @@ export class KernelClient extends EventEmitter<ClientEvents> {
       const requested = this.request("shell", "kernel_info_request", {}, remaining());
       requested.catch(() => undefined);
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([seen, aborted, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(wait, remaining()))))]);
+      await Promise.race([
+        seen,
+        aborted,
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(wait, remaining())))),
+      ]);
       clearTimeout(timer);
       wait = Math.min(wait * 2, 1000);
     }
@@ -258,7 +262,11 @@ export class KernelClient extends EventEmitter<ClientEvents> {
     return { msgId: msg.header.msg_id, reply: reply as JupyterMessage<"execute_reply">, outputs };
   }
 
-  async complete(code: string, cursorPos: number = code.length, timeoutMs?: number): Promise<JupyterMessage<"complete_reply">> {
+  async complete(
+    code: string,
+    cursorPos: number = code.length,
+    timeoutMs?: number,
+  ): Promise<JupyterMessage<"complete_reply">> {
     return this.request("shell", "complete_request", { code, cursor_pos: cursorPos }, timeoutMs);
   }
 
@@ -268,7 +276,12 @@ export class KernelClient extends EventEmitter<ClientEvents> {
     detailLevel: 0 | 1 = 0,
     timeoutMs?: number,
   ): Promise<JupyterMessage<"inspect_reply">> {
-    return this.request("shell", "inspect_request", { code, cursor_pos: cursorPos, detail_level: detailLevel }, timeoutMs);
+    return this.request(
+      "shell",
+      "inspect_request",
+      { code, cursor_pos: cursorPos, detail_level: detailLevel },
+      timeoutMs,
+    );
   }
 
   async isComplete(code: string, timeoutMs?: number): Promise<JupyterMessage<"is_complete_reply">> {
@@ -283,7 +296,12 @@ export class KernelClient extends EventEmitter<ClientEvents> {
   }
 
   async commInfo(targetName?: string, timeoutMs?: number): Promise<JupyterMessage<"comm_info_reply">> {
-    return this.request("shell", "comm_info_request", targetName === undefined ? {} : { target_name: targetName }, timeoutMs);
+    return this.request(
+      "shell",
+      "comm_info_request",
+      targetName === undefined ? {} : { target_name: targetName },
+      timeoutMs,
+    );
   }
 
   /**
@@ -299,7 +317,8 @@ export class KernelClient extends EventEmitter<ClientEvents> {
     }
     const reply = await this.request("control", "interrupt_request", {}, timeoutMs);
     // ipykernel 6 answers with empty content; only an explicit error is a failure.
-    if (reply.content.status === "error") throw new Error(`interrupt failed: ${reply.content.ename}: ${reply.content.evalue}`);
+    if (reply.content.status === "error")
+      throw new Error(`interrupt failed: ${reply.content.ename}: ${reply.content.evalue}`);
   }
 
   /**
@@ -480,14 +499,20 @@ export class KernelClient extends EventEmitter<ClientEvents> {
 
   private answerInput(msg: JupyterMessage<"input_request">, pending: PendingRequest | undefined): void {
     const respond = (value: string) => {
-      const reply = createMessage("input_reply", { value }, { session: this.session, username: this.username, parent: msg });
+      const reply = createMessage(
+        "input_reply",
+        { value },
+        { session: this.session, username: this.username, parent: msg },
+      );
       this.queues.stdin.send(encodeMessage(reply, this.signer)).catch((error: unknown) => {
         this.logger.warning(`could not answer input_request: ${(error as Error).message}`);
       });
     };
     if (!pending?.onInput) {
       // The kernel blocks until it gets an answer; an empty line lets it carry on.
-      this.logger.warning(`kernel asked for input (${JSON.stringify(msg.content.prompt)}) and nobody can answer; sent ""`);
+      this.logger.warning(
+        `kernel asked for input (${JSON.stringify(msg.content.prompt)}) and nobody can answer; sent ""`,
+      );
       respond("");
       return;
     }

@@ -128,7 +128,9 @@ export async function allocatePorts(n: number): Promise<number[]> {
     );
   } finally {
     await Promise.all(
-      servers.map((server) => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()))),
+      servers.map(
+        (server) => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())),
+      ),
     );
   }
 }

@@ -45,7 +45,12 @@ export function readKernelSpec(resourceDir: string, name: string): KernelSpec {
     throw new Error(`${file}: argv must be a non-empty list of strings`);
   }
   const env = obj.env ?? {};
-  if (env === null || typeof env !== "object" || Array.isArray(env) || !Object.values(env).every((v) => typeof v === "string")) {
+  if (
+    env === null ||
+    typeof env !== "object" ||
+    Array.isArray(env) ||
+    !Object.values(env).every((v) => typeof v === "string")
+  ) {
     throw new Error(`${file}: env must be an object of strings`);
   }
   const interruptMode = obj.interrupt_mode ?? "signal";
@@ -59,7 +64,8 @@ export function readKernelSpec(resourceDir: string, name: string): KernelSpec {
     language: typeof obj.language === "string" ? obj.language : "",
     interrupt_mode: interruptMode,
     env: env as Record<string, string>,
-    metadata: obj.metadata !== null && typeof obj.metadata === "object" ? (obj.metadata as Record<string, unknown>) : {},
+    metadata:
+      obj.metadata !== null && typeof obj.metadata === "object" ? (obj.metadata as Record<string, unknown>) : {},
     resource_dir: resourceDir,
   };
 }

@@ -287,6 +287,8 @@ export async function launchKernel(options: LaunchKernelOptions): Promise<Runnin
       : `did not answer kernel_info within ${startupTimeoutMs} ms (${(error as Error).message})`;
     throw new Error(`kernel ${name} (${spec.name}: ${command}) ${why}; its stderr:\n${stderrTail}`, { cause: error });
   }
-  logger.info(`kernel ready: ${client.info.implementation} ${client.info.implementation_version} (${spec.display_name})`);
+  logger.info(
+    `kernel ready: ${client.info.implementation} ${client.info.implementation_version} (${spec.display_name})`,
+  );
   return new RunningKernel(name, spec, connectionFile, pid, client, child, exited, logger, tracker);
 }

@@ -114,10 +114,7 @@ export interface IsCompleteRequestContent {
   code: string;
 }
 export type IsCompleteReplyContent =
-  | { status: "complete" }
-  | { status: "incomplete"; indent?: string }
-  | { status: "invalid" }
-  | { status: "unknown" };
+  { status: "complete" } | { status: "incomplete"; indent?: string } | { status: "invalid" } | { status: "unknown" };
 
 export type HistoryRequestContent =
   | {
@@ -150,8 +147,7 @@ export interface CommInfoRequestContent {
   target_name?: string;
 }
 export type CommInfoReplyContent =
-  | { status: "ok"; comms: { [commId: string]: { target_name: string } } }
-  | ReplyErrorContent;
+  { status: "ok"; comms: { [commId: string]: { target_name: string } } } | ReplyErrorContent;
 
 export interface ShutdownRequestContent {
   restart: boolean;

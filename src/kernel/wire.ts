@@ -105,7 +105,9 @@ export function decodeMessage(frames: Buffer[], signer: MessageSigner): JupyterM
   const at = frames.findIndex((frame) => frame.equals(DELIMITER_BUFFER));
   if (at < 0) throw new MalformedMessageError(`no ${DELIMITER} delimiter in ${frames.length} frames`);
   if (frames.length < at + 6) {
-    throw new MalformedMessageError(`expected signature and 4 JSON frames after ${DELIMITER}, got ${frames.length - at - 1}`);
+    throw new MalformedMessageError(
+      `expected signature and 4 JSON frames after ${DELIMITER}, got ${frames.length - at - 1}`,
+    );
   }
   const signature = frames[at + 1]!.toString("utf8");
   const body = frames.slice(at + 2, at + 6);

@@ -8,8 +8,9 @@
  * Any ECMA-48 escape: CSI (`ESC [ ... final`), OSC (`ESC ] ... BEL|ST`), the C1 CSI
  * byte, and two-byte `ESC x` sequences (charset selection, keypad modes).
  */
-// eslint-disable-next-line no-control-regex
-const ANY_ESCAPE = /\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[ -/]*[0-~]/g;
+const ANY_ESCAPE =
+  // eslint-disable-next-line no-control-regex
+  /\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[ -/]*[0-~]/g;
 
 /** Removes every ANSI escape sequence from `text`. */
 export function stripAnsi(text: string): string {

@@ -164,4 +164,3 @@ function trimFinalLineBreak(message: string): string {
   if (message.endsWith("\n")) return message.slice(0, message.endsWith("\r\n") ? -2 : -1);
   return message;
 }
-

@@ -22,14 +22,21 @@ export function levelIndex(level: Level): number {
  * rules use src/config/replace.ts (Python regex and replacement syntax, `${...}` in
  * `to`), which needs initExpressionEngine() to have been awaited once before.
  */
-export function compileRules(config: LoggerConfig | undefined, where: string, replaceOptions: ReplaceOptions = {}): CompiledRules {
+export function compileRules(
+  config: LoggerConfig | undefined,
+  where: string,
+  replaceOptions: ReplaceOptions = {},
+): CompiledRules {
   const threshold = config?.level === undefined ? -1 : levelIndex(config.level);
   const suppress = (config?.suppress_regex ?? []).map((source, i) => {
     try {
       // Python `re` syntax, as Jaffle configs write it: (?P<name>...), (?i), ...
       return compileRegex(source);
     } catch (error) {
-      throw new Error(`${where}: suppress_regex[${i}] ${JSON.stringify(source)} is not a valid regular expression: ${(error as Error).message}`, { cause: error });
+      throw new Error(
+        `${where}: suppress_regex[${i}] ${JSON.stringify(source)} is not a valid regular expression: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   });
   const replace = (config?.replace_regex ?? []).map((rule) => {

@@ -95,7 +95,9 @@ function spawnWithPipes(spec: ChildSpec, executable: string, args: string[]): Pr
   child.stderr!.on("data", (chunk: Buffer) => stderrLines.push(chunk));
 
   return new Promise((resolveSpawn, rejectSpawn) => {
-    child.once("error", (error) => rejectSpawn(new Error(`cannot run ${JSON.stringify(spec.argv[0])}: ${error.message}`)));
+    child.once("error", (error) =>
+      rejectSpawn(new Error(`cannot run ${JSON.stringify(spec.argv[0])}: ${error.message}`)),
+    );
     child.once("spawn", () => {
       const pid = child.pid!;
       spec.tracker.track(pid, spec.label);
@@ -135,7 +137,9 @@ async function spawnWithPty(spec: ChildSpec, executable: string, args: string[])
       env,
     });
   } catch (error) {
-    throw new Error(`cannot run ${JSON.stringify(spec.argv[0])} in a pseudo-terminal: ${(error as Error).message}`, { cause: error });
+    throw new Error(`cannot run ${JSON.stringify(spec.argv[0])} in a pseudo-terminal: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   // node-pty makes the child a session (and so group) leader.
   const pid = terminal.pid;
@@ -165,7 +169,11 @@ async function spawnWithPty(spec: ChildSpec, executable: string, args: string[])
         await new Promise((r) => setImmediate(r));
         dataSubscription.dispose();
         lines.end();
-        resolve(reported !== undefined ? statusFromShell(reported) : { code: signal ? null : exitCode, signal: signal ? (signalNames.get(signal) ?? null) : null });
+        resolve(
+          reported !== undefined
+            ? statusFromShell(reported)
+            : { code: signal ? null : exitCode, signal: signal ? (signalNames.get(signal) ?? null) : null },
+        );
       })();
     });
   });

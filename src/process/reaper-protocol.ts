@@ -8,7 +8,8 @@
  */
 export const READY_LINE = "ready";
 
-export type ReaperCommand = { kind: "track"; pgid: number; label: string } | { kind: "untrack"; pgid: number } | { kind: "close" };
+export type ReaperCommand =
+  { kind: "track"; pgid: number; label: string } | { kind: "untrack"; pgid: number } | { kind: "close" };
 
 export function encodeCommand(command: ReaperCommand): string {
   switch (command.kind) {

@@ -4,7 +4,17 @@
  * second `jaffle start` while the first runs, and clears what a dead one left behind
  * (Jaffle made the user run `jaffle stop` first; we just log it and go on).
  */
-import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 import { UserError } from "../cli/errors.js";
 import { isJaffleRunning } from "./pid.js";
@@ -16,9 +26,7 @@ export const LOCK_FILE = "supervisor.pid";
 
 /** What a previous supervisor left in a runtime directory. */
 export type PreviousRun =
-  | { kind: "none" }
-  | { kind: "running"; pid: number }
-  | { kind: "stale"; pid: number | undefined };
+  { kind: "none" } | { kind: "running"; pid: number } | { kind: "stale"; pid: number | undefined };
 
 export function resolveRuntimeDir(projectDir: string, runtimeDir: string | undefined): string {
   return resolve(projectDir, runtimeDir ?? DEFAULT_RUNTIME_DIR);
@@ -112,7 +120,9 @@ export function acquireRuntimeDir(dir: string): RuntimeDir {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     // Another start won the race between our check and our create.
     const pid = readLockPid(dir);
-    throw new UserError(`jaffle is already running in this directory${pid ? ` (pid ${pid})` : ""}; stop it with "jaffle stop"`);
+    throw new UserError(
+      `jaffle is already running in this directory${pid ? ` (pid ${pid})` : ""}; stop it with "jaffle stop"`,
+    );
   }
   writeSync(fd, `${process.pid}\n`);
   closeSync(fd);

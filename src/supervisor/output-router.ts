@@ -10,7 +10,6 @@ import { stripAnsi } from "../log/ansi.js";
 import type { Logger } from "../log/logger.js";
 import { parentMsgId, type JupyterMessage } from "../kernel/messages.js";
 
-
 /** `text` split into lines, without the final newline's empty tail. */
 function lines(text: string): string[] {
   const parts = text.replace(/\r\n/g, "\n").split("\n");

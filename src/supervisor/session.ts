@@ -40,7 +40,10 @@ export interface SessionOptions {
 
 /** True when some logger block has replace rules (they need the expression engine). */
 function usesReplaceRules(config: JaffleConfig): boolean {
-  const blocks = [config.logger, ...[config.app, config.process, config.job].flatMap((map) => Object.values(map).map((b) => b.logger))];
+  const blocks = [
+    config.logger,
+    ...[config.app, config.process, config.job].flatMap((map) => Object.values(map).map((b) => b.logger)),
+  ];
   return blocks.some((logger) => (logger?.replace_regex?.length ?? 0) > 0);
 }
 
@@ -83,7 +86,9 @@ export async function runSession(options: SessionOptions): Promise<number> {
     try {
       if (runtime.previous.kind === "stale") {
         const who = runtime.previous.pid ? ` (pid ${runtime.previous.pid})` : "";
-        logger.warning(`removed the stale runtime files of a jaffle that is no longer running${who} from ${runtime.path}`);
+        logger.warning(
+          `removed the stale runtime files of a jaffle that is no longer running${who} from ${runtime.path}`,
+        );
       }
       let reaper: Reaper;
       try {
@@ -151,7 +156,9 @@ async function supervise(
     shutdown: (reason) => requestShutdown(reason),
     force: (reason) => {
       const killed = supervisor.killAll();
-      logger.warning(`${reason} during shutdown: killed ${killed.length > 0 ? killed.join(", ") : "nothing (all gone)"}`);
+      logger.warning(
+        `${reason} during shutdown: killed ${killed.length > 0 ? killed.join(", ") : "nothing (all gone)"}`,
+      );
       exitCode = 1;
       forced();
     },

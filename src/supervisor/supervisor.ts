@@ -348,7 +348,9 @@ export class Supervisor {
     );
     const stopProcesses = Promise.all(
       [...this.#processes.values()].map((managed) =>
-        managed.stop(PROCESS_STOP_TIMEOUT_MS).catch((error: unknown) => logger.warning(`stopping ${managed.name}: ${errorText(error)}`)),
+        managed
+          .stop(PROCESS_STOP_TIMEOUT_MS)
+          .catch((error: unknown) => logger.warning(`stopping ${managed.name}: ${errorText(error)}`)),
       ),
     );
     const stopJobs = Promise.all([...this.#jobs.values()].map((job) => job.stop()));

@@ -32,7 +32,11 @@ test("debounce delivers the last event of a burst, once, after the quiet period"
 test("throttle ignores events for a while after one was handled", async () => {
   let clock = 0;
   const got: number[] = [];
-  const gate = new EventGate<number>({ throttleMs: 500, debounceMs: 0 }, (e) => got.push(e), () => clock);
+  const gate = new EventGate<number>(
+    { throttleMs: 500, debounceMs: 0 },
+    (e) => got.push(e),
+    () => clock,
+  );
   gate.push(1);
   clock = 100;
   gate.push(2);

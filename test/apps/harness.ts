@@ -41,7 +41,10 @@ export function defer(t: TestContext, cleanup: () => unknown): void {
 }
 
 /** A real kernel (`kernelName` absent: the built-in Node kernel) behind a KernelHost; shut down when the test ends. */
-export async function startKernel(t: TestContext, options: { cwd: string; kernelName?: string; name?: string }): Promise<{ host: KernelHost; logger: RecordingLogger }> {
+export async function startKernel(
+  t: TestContext,
+  options: { cwd: string; kernelName?: string; name?: string },
+): Promise<{ host: KernelHost; logger: RecordingLogger }> {
   const name = options.name ?? "kernel";
   const logger = recordingLogger(name);
   const runtimeDir = join(options.cwd, ".jaffle");
@@ -63,8 +66,18 @@ export async function startKernel(t: TestContext, options: { cwd: string; kernel
 function runCommand(command: string, cwd: string, logger: Logger): Promise<JobOutcome> {
   return new Promise((resolve) => {
     const child = spawn("/bin/sh", ["-c", command], { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    child.stdout.setEncoding("utf8").on("data", (d: string) => d.split("\n").filter(Boolean).forEach((l) => logger.info(l)));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => d.split("\n").filter(Boolean).forEach((l) => logger.warning(l)));
+    child.stdout.setEncoding("utf8").on("data", (d: string) =>
+      d
+        .split("\n")
+        .filter(Boolean)
+        .forEach((l) => logger.info(l)),
+    );
+    child.stderr.setEncoding("utf8").on("data", (d: string) =>
+      d
+        .split("\n")
+        .filter(Boolean)
+        .forEach((l) => logger.warning(l)),
+    );
     child.on("error", () => resolve({ exitCode: null, signal: null, ok: false }));
     child.on("exit", (code, signal) => resolve({ exitCode: code, signal, ok: code === 0 }));
   });
@@ -81,8 +94,17 @@ export interface ContextOptions {
   apps?: Record<string, JaffleApp>;
 }
 
-export function appContext(t: TestContext, o: ContextOptions): AppContext & { logger: RecordingLogger; jobLogger: RecordingLogger } {
-  const config: AppConfig = { class: o.className, kernel: o.kernel.name, logger: { suppress_regex: [], replace_regex: [] }, options: o.options, disabled: false };
+export function appContext(
+  t: TestContext,
+  o: ContextOptions,
+): AppContext & { logger: RecordingLogger; jobLogger: RecordingLogger } {
+  const config: AppConfig = {
+    class: o.className,
+    kernel: o.kernel.name,
+    logger: { suppress_regex: [], replace_regex: [] },
+    options: o.options,
+    disabled: false,
+  };
   const controller = new AbortController();
   t.after(() => controller.abort());
   const jobLogger = recordingLogger("jobs");

@@ -6,7 +6,7 @@ import { systemPython } from "../helpers/index.js";
 
 const tricky = {
   event_type: "moved",
-  src_path: "dir with space/it's \"quoted\"\\back\nline é ✓ \u2028",
+  src_path: 'dir with space/it\'s "quoted"\\back\nline é ✓ \u2028',
   dest_path: "b.py",
   is_directory: false,
   nested: [1, 2.5, null, true, { a: [] }],

@@ -28,83 +28,114 @@ function project(t: TestContext): string {
 }
 
 function bridge(t: TestContext, dir: string, port: number, threaded: boolean): BridgeHandle {
-  const handle = createBridge({ name: "web", appClass: "./src/app.ts#ExampleApp", argv: [`--port=${port}`], projectDir: dir, threaded });
+  const handle = createBridge({
+    name: "web",
+    appClass: "./src/app.ts#ExampleApp",
+    argv: [`--port=${port}`],
+    projectDir: dir,
+    threaded,
+  });
   t.after(() => handle.stop());
   return handle;
 }
 
-const setMessage = (dir: string, text: string) => writeFileSync(join(dir, "src", "message.ts"), `export const message: string = ${JSON.stringify(text)};\n`);
+const setMessage = (dir: string, text: string) =>
+  writeFileSync(join(dir, "src", "message.ts"), `export const message: string = ${JSON.stringify(text)};\n`);
 
 for (const threaded of [false, true]) {
   const mode = threaded ? "threaded" : "non-threaded";
 
-  test(`${mode}: restart serves the edited ES module, keep-alive connections included`, { timeout: 60_000 }, async (t) => {
-    const dir = project(t);
-    const port = await freePort();
-    const web = bridge(t, dir, port, threaded);
-    assert.equal(await web.start(), undefined);
-    const agent = new Agent({ keepAlive: true });
-    t.after(() => agent.destroy());
-    assert.equal(await fetchText(port, agent), "hello v1");
-    for (let i = 2; i <= 4; i++) {
-      setMessage(dir, `hello v${i}`);
+  test(
+    `${mode}: restart serves the edited ES module, keep-alive connections included`,
+    { timeout: 60_000 },
+    async (t) => {
+      const dir = project(t);
+      const port = await freePort();
+      const web = bridge(t, dir, port, threaded);
+      assert.equal(await web.start(), undefined);
+      const agent = new Agent({ keepAlive: true });
+      t.after(() => agent.destroy());
+      assert.equal(await fetchText(port, agent), "hello v1");
+      for (let i = 2; i <= 4; i++) {
+        setMessage(dir, `hello v${i}`);
+        assert.equal(await web.restart(), undefined);
+        assert.equal(await fetchText(port, agent), `hello v${i}`);
+      }
+      if (!threaded) {
+        assert.ok(web.app, "the live app instance is published");
+        assert.equal(typeof (web.server as { listen?: unknown }).listen, "function", "the live server is published");
+      } else {
+        assert.ok(web.worker, "the worker is published");
+      }
+      assert.deepEqual(web.addresses, [`127.0.0.1:${port}`]);
+    },
+  );
+
+  test(
+    `${mode}: a broken save logs its error, keeps the process alive, and the next save recovers`,
+    { timeout: 60_000 },
+    async (t) => {
+      const dir = project(t);
+      const port = await freePort();
+      const web = bridge(t, dir, port, threaded);
+      assert.equal(await web.start(), undefined);
+      writeFileSync(join(dir, "src", "message.ts"), "export const message: string = ;\n");
+      assert.equal(await web.restart(), false);
+      assert.match(web.lastError ?? "", /message\.ts/);
+      assert.equal(web.running, false);
+      await assert.rejects(fetchText(port), "the old server is gone, not serving stale code");
+      setMessage(dir, "recovered");
       assert.equal(await web.restart(), undefined);
-      assert.equal(await fetchText(port, agent), `hello v${i}`);
-    }
-    if (!threaded) {
-      assert.ok(web.app, "the live app instance is published");
-      assert.equal(typeof (web.server as { listen?: unknown }).listen, "function", "the live server is published");
-    } else {
-      assert.ok(web.worker, "the worker is published");
-    }
-    assert.deepEqual(web.addresses, [`127.0.0.1:${port}`]);
-  });
+      assert.equal(await fetchText(port), "recovered");
+    },
+  );
 
-  test(`${mode}: a broken save logs its error, keeps the process alive, and the next save recovers`, { timeout: 60_000 }, async (t) => {
-    const dir = project(t);
-    const port = await freePort();
-    const web = bridge(t, dir, port, threaded);
-    assert.equal(await web.start(), undefined);
-    writeFileSync(join(dir, "src", "message.ts"), "export const message: string = ;\n");
-    assert.equal(await web.restart(), false);
-    assert.match(web.lastError ?? "", /message\.ts/);
-    assert.equal(web.running, false);
-    await assert.rejects(fetchText(port), "the old server is gone, not serving stale code");
-    setMessage(dir, "recovered");
-    assert.equal(await web.restart(), undefined);
-    assert.equal(await fetchText(port), "recovered");
-  });
-
-  test(`${mode}: a port in use fails the start; the next restart succeeds once it is free`, { timeout: 60_000 }, async (t) => {
-    const dir = project(t);
-    const blocker = createServer().listen(0, "127.0.0.1");
-    await new Promise((resolve) => blocker.once("listening", resolve));
-    const { port } = blocker.address() as AddressInfo;
-    const web = bridge(t, dir, port, threaded);
-    assert.equal(await web.start(), false);
-    assert.match(web.lastError ?? "", /EADDRINUSE/);
-    await new Promise((resolve) => blocker.close(resolve));
-    assert.equal(await web.restart(), undefined);
-    assert.equal(await fetchText(port), "hello v1");
-  });
+  test(
+    `${mode}: a port in use fails the start; the next restart succeeds once it is free`,
+    { timeout: 60_000 },
+    async (t) => {
+      const dir = project(t);
+      const blocker = createServer().listen(0, "127.0.0.1");
+      await new Promise((resolve) => blocker.once("listening", resolve));
+      const { port } = blocker.address() as AddressInfo;
+      const web = bridge(t, dir, port, threaded);
+      assert.equal(await web.start(), false);
+      assert.match(web.lastError ?? "", /EADDRINUSE/);
+      await new Promise((resolve) => blocker.close(resolve));
+      assert.equal(await web.restart(), undefined);
+      assert.equal(await fetchText(port), "hello v1");
+    },
+  );
 }
 
 test("a constructor exception is reported with its stack", { timeout: 60_000 }, async (t) => {
   const dir = project(t);
-  writeFileSync(join(dir, "src", "bad.ts"), "export class Bad { constructor() { throw new Error('no config'); } start() {} }\n");
+  writeFileSync(
+    join(dir, "src", "bad.ts"),
+    "export class Bad { constructor() { throw new Error('no config'); } start() {} }\n",
+  );
   const web = createBridge({ name: "bad", appClass: "./src/bad.ts#Bad", argv: [], projectDir: dir, threaded: false });
   assert.equal(await web.start(), false);
   assert.match(web.lastError ?? "", /Error: no config\n\s+at new Bad/);
-  const missing = createBridge({ name: "missing", appClass: "./src/app.ts#Nope", argv: [], projectDir: dir, threaded: false });
+  const missing = createBridge({
+    name: "missing",
+    appClass: "./src/app.ts#Nope",
+    argv: [],
+    projectDir: dir,
+    threaded: false,
+  });
   assert.equal(await missing.start(), false);
   assert.match(missing.lastError ?? "", /no class export "Nope"/);
 });
 
-test("a stop() that waits for server.close() is not held up by idle keep-alive connections", { timeout: 30_000 }, async (t) => {
-  const dir = project(t);
-  writeFileSync(
-    join(dir, "src", "waiting.ts"),
-    `import { createServer, type Server } from "node:http";
+test(
+  "a stop() that waits for server.close() is not held up by idle keep-alive connections",
+  { timeout: 30_000 },
+  async (t) => {
+    const dir = project(t);
+    writeFileSync(
+      join(dir, "src", "waiting.ts"),
+      `import { createServer, type Server } from "node:http";
 import { message } from "./message.js";
 export class WaitingApp {
   server: Server | undefined;
@@ -120,15 +151,22 @@ export class WaitingApp {
   }
 }
 `,
-  );
-  const port = await freePort();
-  const web = createBridge({ name: "waiting", appClass: "./src/waiting.ts#WaitingApp", argv: [String(port)], projectDir: dir, threaded: false });
-  t.after(() => web.stop());
-  assert.equal(await web.start(), undefined);
-  const agent = new Agent({ keepAlive: true });
-  t.after(() => agent.destroy());
-  assert.equal(await fetchText(port, agent), "hello v1");
-  setMessage(dir, "after restart");
-  assert.equal(await web.restart(), undefined);
-  assert.equal(await fetchText(port, agent), "after restart");
-});
+    );
+    const port = await freePort();
+    const web = createBridge({
+      name: "waiting",
+      appClass: "./src/waiting.ts#WaitingApp",
+      argv: [String(port)],
+      projectDir: dir,
+      threaded: false,
+    });
+    t.after(() => web.stop());
+    assert.equal(await web.start(), undefined);
+    const agent = new Agent({ keepAlive: true });
+    t.after(() => agent.destroy());
+    assert.equal(await fetchText(port, agent), "hello v1");
+    setMessage(dir, "after restart");
+    assert.equal(await web.restart(), undefined);
+    assert.equal(await fetchText(port, agent), "after restart");
+  },
+);

@@ -27,7 +27,13 @@ async function tornadoApp(t: TestContext, threaded: boolean) {
   const context = appContext(t, {
     name: "tornado_app",
     className: "jaffle.app.tornado.TornadoBridgeApp",
-    options: { app_class: "my_module.app.ExampleApp", argv: [`--port=${port}`], threaded, clear_cache: ["my_module"], ready_url: `http://127.0.0.1:${port}/` },
+    options: {
+      app_class: "my_module.app.ExampleApp",
+      argv: [`--port=${port}`],
+      threaded,
+      clear_cache: ["my_module"],
+      ready_url: `http://127.0.0.1:${port}/`,
+    },
     kernel,
     projectDir: dir,
     logger,
@@ -38,65 +44,90 @@ async function tornadoApp(t: TestContext, threaded: boolean) {
   const outcome = await kernel.execute("tornado_app.start()");
   assert.equal(outcome.status, "ok");
   await app.waitUntilReady(30_000);
-  const setGreeting = (text: string) => writeFileSync(join(dir, "my_module", "greeting.py"), `GREETING = ${JSON.stringify(text)}\n`);
+  const setGreeting = (text: string) =>
+    writeFileSync(join(dir, "my_module", "greeting.py"), `GREETING = ${JSON.stringify(text)}\n`);
   return { app, kernel, logger, port, dir, setGreeting };
 }
 
 for (const threaded of [true, false]) {
   const mode = threaded ? "threaded" : "shared IOLoop";
 
-  test(`Tornado bridge (${mode}): serves, restarts with the edited module, recovers from a broken save`, { timeout: 120_000 }, async (t) => {
-    const { app, logger, port, dir, setGreeting } = await tornadoApp(t, threaded);
-    assert.equal(await fetchText(port), "Hello from Tornado");
-    setGreeting("second version");
-    await app.handleWatchdogEvent({ event_type: "modified", src_path: "my_module/greeting.py", is_directory: false });
-    assert.equal(await fetchText(port), "second version");
-    writeFileSync(join(dir, "my_module", "greeting.py"), "GREETING = \n");
-    await assert.rejects(app.handleWatchdogEvent({ event_type: "modified", src_path: "my_module/greeting.py", is_directory: false }), /restart failed/);
-    await logger.waitFor("SyntaxError", "the traceback of the broken save");
-    setGreeting("recovered");
-    await app.handleWatchdogEvent({ event_type: "modified", src_path: "my_module/greeting.py", is_directory: false });
-    assert.equal(await fetchText(port), "recovered");
-    await logger.waitFor(/tornado\.access: 200 GET \//, "Tornado's access log among the app's lines");
-  });
+  test(
+    `Tornado bridge (${mode}): serves, restarts with the edited module, recovers from a broken save`,
+    { timeout: 120_000 },
+    async (t) => {
+      const { app, logger, port, dir, setGreeting } = await tornadoApp(t, threaded);
+      assert.equal(await fetchText(port), "Hello from Tornado");
+      setGreeting("second version");
+      await app.handleWatchdogEvent({ event_type: "modified", src_path: "my_module/greeting.py", is_directory: false });
+      assert.equal(await fetchText(port), "second version");
+      writeFileSync(join(dir, "my_module", "greeting.py"), "GREETING = \n");
+      await assert.rejects(
+        app.handleWatchdogEvent({ event_type: "modified", src_path: "my_module/greeting.py", is_directory: false }),
+        /restart failed/,
+      );
+      await logger.waitFor("SyntaxError", "the traceback of the broken save");
+      setGreeting("recovered");
+      await app.handleWatchdogEvent({ event_type: "modified", src_path: "my_module/greeting.py", is_directory: false });
+      assert.equal(await fetchText(port), "recovered");
+      await logger.waitFor(/tornado\.access: 200 GET \//, "Tornado's access log among the app's lines");
+    },
+  );
 }
 
-test("Tornado bridge (threaded): code in the kernel can request the app while it serves", { timeout: 120_000 }, async (t) => {
-  const { kernel, port } = await tornadoApp(t, true);
-  const outcome = await kernel.execute(`import urllib.request\nurllib.request.urlopen("http://127.0.0.1:${port}/", timeout=10).read().decode().strip()`);
-  assert.equal(outcome.status, "ok");
-  assert.equal(outcome.status === "ok" ? outcome.result : undefined, "'Hello from Tornado'");
-  const live = await kernel.execute("type(tornado_app.app).__name__, tornado_app.running");
-  assert.equal(live.status === "ok" ? live.result : undefined, "('ExampleApp', True)");
-});
+test(
+  "Tornado bridge (threaded): code in the kernel can request the app while it serves",
+  { timeout: 120_000 },
+  async (t) => {
+    const { kernel, port } = await tornadoApp(t, true);
+    const outcome = await kernel.execute(
+      `import urllib.request\nurllib.request.urlopen("http://127.0.0.1:${port}/", timeout=10).read().decode().strip()`,
+    );
+    assert.equal(outcome.status, "ok");
+    assert.equal(outcome.status === "ok" ? outcome.result : undefined, "'Hello from Tornado'");
+    const live = await kernel.execute("type(tornado_app.app).__name__, tornado_app.running");
+    assert.equal(live.status === "ok" ? live.result : undefined, "('ExampleApp', True)");
+  },
+);
 
-test("notebook_server example: the kernel waits on the live app while the server keeps accepting", { timeout: 120_000 }, async (t) => {
-  const dir = tempDir(t);
-  cpSync(join(repoRoot, "examples", "notebook_server", "background_server"), join(dir, "background_server"), { recursive: true });
-  const port = await freePort();
-  const { host } = await startKernel(t, { cwd: dir, kernelName: "python3", name: "py_kernel" });
-  const logger = recordingLogger("server");
-  const kernel = new KernelView(host, host.generation, logger);
-  const app = new ServerBridgeApp(
-    appContext(t, {
-      name: "server",
-      className: "jaffle.app.tornado.TornadoBridgeApp",
-      options: { app_class: "background_server.app.InteractiveApp", argv: [`--port=${port}`], threaded: true, ready_url: `http://127.0.0.1:${port}/` },
-      kernel,
-      projectDir: dir,
-      logger,
-    }),
-  );
-  await app.setup();
-  defer(t, () => app.stop());
-  assert.equal((await kernel.execute("server.start()")).status, "ok");
-  await app.waitUntilReady();
-  // The kernel blocks in await_results while this test POSTs from outside.
-  const waiting = kernel.execute("server.app.await_results(2, timeout=60)");
-  for (const value of ["a", "b"]) {
-    const response = await fetch(`http://127.0.0.1:${port}/results`, { method: "POST", body: value });
-    assert.equal(response.status, 201);
-  }
-  const outcome = await waiting;
-  assert.equal(outcome.status === "ok" ? outcome.result : outcome.status, "['a', 'b']");
-});
+test(
+  "notebook_server example: the kernel waits on the live app while the server keeps accepting",
+  { timeout: 120_000 },
+  async (t) => {
+    const dir = tempDir(t);
+    cpSync(join(repoRoot, "examples", "notebook_server", "background_server"), join(dir, "background_server"), {
+      recursive: true,
+    });
+    const port = await freePort();
+    const { host } = await startKernel(t, { cwd: dir, kernelName: "python3", name: "py_kernel" });
+    const logger = recordingLogger("server");
+    const kernel = new KernelView(host, host.generation, logger);
+    const app = new ServerBridgeApp(
+      appContext(t, {
+        name: "server",
+        className: "jaffle.app.tornado.TornadoBridgeApp",
+        options: {
+          app_class: "background_server.app.InteractiveApp",
+          argv: [`--port=${port}`],
+          threaded: true,
+          ready_url: `http://127.0.0.1:${port}/`,
+        },
+        kernel,
+        projectDir: dir,
+        logger,
+      }),
+    );
+    await app.setup();
+    defer(t, () => app.stop());
+    assert.equal((await kernel.execute("server.start()")).status, "ok");
+    await app.waitUntilReady();
+    // The kernel blocks in await_results while this test POSTs from outside.
+    const waiting = kernel.execute("server.app.await_results(2, timeout=60)");
+    for (const value of ["a", "b"]) {
+      const response = await fetch(`http://127.0.0.1:${port}/results`, { method: "POST", body: value });
+      assert.equal(response.status, 201);
+    }
+    const outcome = await waiting;
+    assert.equal(outcome.status === "ok" ? outcome.result : outcome.status, "['a', 'b']");
+  },
+);

@@ -21,7 +21,12 @@ class RecordingApp implements JaffleApp {
   }
 }
 
-async function watchdog(t: TestContext, dir: string, handlers: Record<string, unknown>[], extra: { apps?: Record<string, JaffleApp>; jobs?: Record<string, string> } = {}) {
+async function watchdog(
+  t: TestContext,
+  dir: string,
+  handlers: Record<string, unknown>[],
+  extra: { apps?: Record<string, JaffleApp>; jobs?: Record<string, string> } = {},
+) {
   const { host } = await startKernel(t, { cwd: dir, kernelName: "python3", name: "py_kernel" });
   const logger = recordingLogger("watchdog");
   const context = appContext(t, {
@@ -46,50 +51,59 @@ test("routedAppName recognises only the exact routing form", () => {
   assert.equal(routedAppName("print({event})"), undefined);
 });
 
-test("code blocks run in the kernel with {event}, routed blocks reach the app, failures do not stop the rest", { timeout: 120_000 }, async (t) => {
-  const dir = tempDir(t);
-  mkdirSync(join(dir, "pkg"));
-  writeFileSync(join(dir, "pkg", "mod.py"), "X = 1\n");
-  const target = new RecordingApp();
-  const { logger, jobLogger } = await watchdog(
-    t,
-    dir,
-    [
-      {
-        patterns: ["*.py"],
-        ignore_directories: true,
-        code_blocks: [
-          "raise ValueError('first block fails')",
-          "print('EVENT', {event}['event_type'], {event}['src_path'])",
-          "web.handle_watchdog_event({event})",
-        ],
-        jobs: ["failing", "echo"],
-        clear_cache: ["pkg"],
-      },
-    ],
-    { apps: { web: target }, jobs: { failing: "exit 3", echo: "echo job-ran" } },
-  );
-  writeFileSync(join(dir, "pkg", "mod.py"), "X = 2\n");
-  await logger.waitFor("EVENT modified pkg/mod.py");
-  await waitFor(() => target.events.length > 0, "the routed event");
-  assert.deepEqual(target.events[0], { event_type: "modified", src_path: "pkg/mod.py", is_directory: false });
-  await jobLogger.waitFor("job-ran");
-  await logger.waitFor(/job "failing" failed: exit code 3/);
-  assert.match(logger.text(), /info: modified pkg\/mod\.py/, "the triggering file is logged");
-  assert.match(logger.text(), /error: code block .*first block fails|error: code block .*ValueError/);
-  // Not matching *.py: no event.
-  writeFileSync(join(dir, "notes.txt"), "x");
-  writeFileSync(join(dir, "pkg", "mod.py"), "X = 3\n");
-  await waitFor(() => target.events.length === 2, "the second event");
-  assert.ok(target.events.every((e) => e.src_path === "pkg/mod.py"));
-});
+test(
+  "code blocks run in the kernel with {event}, routed blocks reach the app, failures do not stop the rest",
+  { timeout: 120_000 },
+  async (t) => {
+    const dir = tempDir(t);
+    mkdirSync(join(dir, "pkg"));
+    writeFileSync(join(dir, "pkg", "mod.py"), "X = 1\n");
+    const target = new RecordingApp();
+    const { logger, jobLogger } = await watchdog(
+      t,
+      dir,
+      [
+        {
+          patterns: ["*.py"],
+          ignore_directories: true,
+          code_blocks: [
+            "raise ValueError('first block fails')",
+            "print('EVENT', {event}['event_type'], {event}['src_path'])",
+            "web.handle_watchdog_event({event})",
+          ],
+          jobs: ["failing", "echo"],
+          clear_cache: ["pkg"],
+        },
+      ],
+      { apps: { web: target }, jobs: { failing: "exit 3", echo: "echo job-ran" } },
+    );
+    writeFileSync(join(dir, "pkg", "mod.py"), "X = 2\n");
+    await logger.waitFor("EVENT modified pkg/mod.py");
+    await waitFor(() => target.events.length > 0, "the routed event");
+    assert.deepEqual(target.events[0], { event_type: "modified", src_path: "pkg/mod.py", is_directory: false });
+    await jobLogger.waitFor("job-ran");
+    await logger.waitFor(/job "failing" failed: exit code 3/);
+    assert.match(logger.text(), /info: modified pkg\/mod\.py/, "the triggering file is logged");
+    assert.match(logger.text(), /error: code block .*first block fails|error: code block .*ValueError/);
+    // Not matching *.py: no event.
+    writeFileSync(join(dir, "notes.txt"), "x");
+    writeFileSync(join(dir, "pkg", "mod.py"), "X = 3\n");
+    await waitFor(() => target.events.length === 2, "the second event");
+    assert.ok(target.events.every((e) => e.src_path === "pkg/mod.py"));
+  },
+);
 
 test("default ignores, an atomic save is one modification, a rename is a move", { timeout: 120_000 }, async (t) => {
   const dir = tempDir(t);
   for (const sub of [".git", "node_modules", "__pycache__", ".jaffle"]) mkdirSync(join(dir, sub), { recursive: true });
   writeFileSync(join(dir, "app.py"), "A = 1\n");
   const target = new RecordingApp();
-  await watchdog(t, dir, [{ patterns: ["*"], ignore_directories: true, code_blocks: ["web.handle_watchdog_event({event})"] }], { apps: { web: target } });
+  await watchdog(
+    t,
+    dir,
+    [{ patterns: ["*"], ignore_directories: true, code_blocks: ["web.handle_watchdog_event({event})"] }],
+    { apps: { web: target } },
+  );
   for (const sub of [".git", "node_modules", "__pycache__", ".jaffle"]) writeFileSync(join(dir, sub, "x.py"), "1");
   writeFileSync(join(dir, ".#app.py"), "lock");
   writeFileSync(join(dir, "app.py.swp"), "swap");
@@ -105,14 +119,24 @@ test("default ignores, an atomic save is one modification, a rename is a move", 
   assert.deepEqual(others, [{ event_type: "modified", src_path: "app.py", is_directory: false }]);
   renameSync(join(dir, "marker.txt"), join(dir, "moved.txt"));
   await waitFor(() => target.events.some((e) => e.event_type === "moved"), "the move");
-  assert.deepEqual(target.events.at(-1), { event_type: "moved", src_path: "marker.txt", dest_path: "moved.txt", is_directory: false });
+  assert.deepEqual(target.events.at(-1), {
+    event_type: "moved",
+    src_path: "marker.txt",
+    dest_path: "moved.txt",
+    is_directory: false,
+  });
 });
 
 test("debounce turns a burst of saves into one handled event", { timeout: 120_000 }, async (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, "a.py"), "0");
   const target = new RecordingApp();
-  const { logger } = await watchdog(t, dir, [{ patterns: ["*.py"], debounce: 0.4, code_blocks: ["web.handleWatchdogEvent({event})"] }], { apps: { web: target } });
+  const { logger } = await watchdog(
+    t,
+    dir,
+    [{ patterns: ["*.py"], debounce: 0.4, code_blocks: ["web.handleWatchdogEvent({event})"] }],
+    { apps: { web: target } },
+  );
   for (let i = 1; i <= 5; i++) {
     writeFileSync(join(dir, "a.py"), String(i));
     await new Promise((resolve) => setTimeout(resolve, 30));
@@ -123,53 +147,65 @@ test("debounce turns a burst of saves into one handled event", { timeout: 120_00
   assert.match(logger.text(), /modified a\.py \(last of \d+ events\)/);
 });
 
-test("a write right after the file was read is still seen (chokidar's atime check drops it)", { timeout: 60_000 }, async (t) => {
-  const dir = tempDir(t);
-  const file = join(dir, "g.ts");
-  writeFileSync(file, "0");
-  const events: RawEvent[] = [];
-  const watcher = watchDirectory(dir, { onEvent: (e) => events.push(e), onError: (e) => assert.fail(e) });
-  t.after(() => watcher.close());
-  await watcher.ready;
-  for (let i = 1; i <= 3; i++) {
-    writeFileSync(file, `broken ${i};`);
-    await waitFor(() => events.length === 2 * i - 1, `event for write ${2 * i - 1}`);
-    readFileSync(file); // what a reloading server does right after the event
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    writeFileSync(file, `fixed ${i}`);
-    await waitFor(() => events.length === 2 * i, `event for write ${2 * i}`);
-  }
-  assert.ok(events.every((e) => e.type === "modified" && e.path === file));
-});
+test(
+  "a write right after the file was read is still seen (chokidar's atime check drops it)",
+  { timeout: 60_000 },
+  async (t) => {
+    const dir = tempDir(t);
+    const file = join(dir, "g.ts");
+    writeFileSync(file, "0");
+    const events: RawEvent[] = [];
+    const watcher = watchDirectory(dir, { onEvent: (e) => events.push(e), onError: (e) => assert.fail(e) });
+    t.after(() => watcher.close());
+    await watcher.ready;
+    for (let i = 1; i <= 3; i++) {
+      writeFileSync(file, `broken ${i};`);
+      await waitFor(() => events.length === 2 * i - 1, `event for write ${2 * i - 1}`);
+      readFileSync(file); // what a reloading server does right after the event
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      writeFileSync(file, `fixed ${i}`);
+      await waitFor(() => events.length === 2 * i, `event for write ${2 * i}`);
+    }
+    assert.ok(events.every((e) => e.type === "modified" && e.path === file));
+  },
+);
 
-test("in the built-in Node kernel, {event} is a JavaScript object literal and clear_cache evicts require.cache", { timeout: 120_000 }, async (t) => {
-  const dir = tempDir(t);
-  writeFileSync(join(dir, "counter.cjs"), "module.exports = { loadedAt: Math.random() };\n");
-  const { host } = await startKernel(t, { cwd: dir, name: "node_kernel" });
-  const logger = recordingLogger("watchdog");
-  const kernel = new KernelView(host, host.generation, logger);
-  const first = await kernel.execute(`globalThis.req = process.getBuiltinModule("node:module").createRequire(${JSON.stringify(dir + "/")}); globalThis.before = req("./counter.cjs").loadedAt; "ok"`);
-  assert.equal(first.status, "ok");
-  const app = new WatchdogApp(
-    appContext(t, {
-      name: "watchdog",
-      className: "WatchdogApp",
-      options: {
-        handlers: [
-          {
-            patterns: ["*.txt"],
-            clear_cache: ["./counter.cjs"],
-            code_blocks: ['console.log("EV", {event}.event_type, {event}.src_path, {event}.is_directory, req("./counter.cjs").loadedAt !== before)'],
-          },
-        ],
-      },
-      kernel,
-      projectDir: dir,
-      logger,
-    }),
-  );
-  await app.setup();
-  defer(t, () => app.stop());
-  writeFileSync(join(dir, "note.txt"), "x");
-  await logger.waitFor("EV created note.txt false true");
-});
+test(
+  "in the built-in Node kernel, {event} is a JavaScript object literal and clear_cache evicts require.cache",
+  { timeout: 120_000 },
+  async (t) => {
+    const dir = tempDir(t);
+    writeFileSync(join(dir, "counter.cjs"), "module.exports = { loadedAt: Math.random() };\n");
+    const { host } = await startKernel(t, { cwd: dir, name: "node_kernel" });
+    const logger = recordingLogger("watchdog");
+    const kernel = new KernelView(host, host.generation, logger);
+    const first = await kernel.execute(
+      `globalThis.req = process.getBuiltinModule("node:module").createRequire(${JSON.stringify(dir + "/")}); globalThis.before = req("./counter.cjs").loadedAt; "ok"`,
+    );
+    assert.equal(first.status, "ok");
+    const app = new WatchdogApp(
+      appContext(t, {
+        name: "watchdog",
+        className: "WatchdogApp",
+        options: {
+          handlers: [
+            {
+              patterns: ["*.txt"],
+              clear_cache: ["./counter.cjs"],
+              code_blocks: [
+                'console.log("EV", {event}.event_type, {event}.src_path, {event}.is_directory, req("./counter.cjs").loadedAt !== before)',
+              ],
+            },
+          ],
+        },
+        kernel,
+        projectDir: dir,
+        logger,
+      }),
+    );
+    await app.setup();
+    defer(t, () => app.stop());
+    writeFileSync(join(dir, "note.txt"), "x");
+    await logger.waitFor("EV created note.txt false true");
+  },
+);

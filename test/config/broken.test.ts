@@ -54,10 +54,14 @@ const expected: Record<string, string[]> = {
     'missing-required.hcl:16:1: process "p": missing required option "command"',
     'missing-required.hcl:20:1: job "j": missing required option "command"',
   ],
-  "syntax.hcl": ["syntax.hcl:4:13: Invalid expression; Expected the start of an expression, but found an invalid expression token"],
+  "syntax.hcl": [
+    "syntax.hcl:4:13: Invalid expression; Expected the start of an expression, but found an invalid expression token",
+  ],
   "unterminated.hcl": ["unterminated.hcl:4:13: unterminated string"],
   "unterminated-expression.hcl": ["unterminated-expression.hcl:4:13: unterminated string inside ${...}"],
-  "comma-labels.hcl": ['comma-labels.hcl:8:17: block "sub" with labels cannot be nested in a block holding quoted keys or commas'],
+  "comma-labels.hcl": [
+    'comma-labels.hcl:8:17: block "sub" with labels cannot be nested in a block holding quoted keys or commas',
+  ],
   "interpolation.hcl": [
     'interpolation.hcl:8:13: in ${var.host}: undefined variable "host" (no variable block declares it)',
     "interpolation.hcl:10:15: in ${fg('purple')}: invalid colour \"purple\" (colours: black, red, green, yellow, blue, magenta, cyan, white, bright_black, bright_red, bright_green, bright_yellow, bright_blue, bright_magenta, bright_cyan, bright_white)",

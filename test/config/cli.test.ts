@@ -25,7 +25,12 @@ test("the seed's TornadoBridgeApp example loads unchanged, with the kernel block
         kernel: "py_kernel",
         start: "tornado_app.start()",
         logger: { level: "info", ...noLogger },
-        options: { app_class: "my_module.app.ExampleApp", argv: ["--port=9999"], threaded: true, clear_cache: ["my_module"] },
+        options: {
+          app_class: "my_module.app.ExampleApp",
+          argv: ["--port=9999"],
+          threaded: true,
+          clear_cache: ["my_module"],
+        },
         disabled: false,
       },
     },
@@ -67,22 +72,38 @@ test("the seed's WatchdogApp example loads unchanged; `functions` is read as cod
 });
 
 test("a Jaffle-style (HCL1) configuration loads, with variables from the command line", async () => {
-  const result = await runJaffle(["config", "hcl1-style.hcl", "--var", "threaded=true", "--var", "log_level=debug"], { cwd: configDir, env: { J_VAR_disable_frontend: "1" } });
+  const result = await runJaffle(["config", "hcl1-style.hcl", "--var", "threaded=true", "--var", "log_level=debug"], {
+    cwd: configDir,
+    env: { J_VAR_disable_frontend: "1" },
+  });
   assert.equal(result.stderr, "");
   assert.equal(result.code, 0);
   const config = JSON.parse(result.stdout);
   assert.deepEqual(Object.keys(config.app), ["watchdog", "web", "pytest"]);
   assert.equal(config.app.watchdog.logger.level, "debug");
-  assert.deepEqual(config.app.watchdog.options.handlers[0].code_blocks, ["web.handle_watchdog_event({event})", "pytest.handle_watchdog_event({event})"]);
+  assert.deepEqual(config.app.watchdog.options.handlers[0].code_blocks, [
+    "web.handle_watchdog_event({event})",
+    "pytest.handle_watchdog_event({event})",
+  ]);
   assert.deepEqual(config.app.web.logger.replace_regex, [
     { from: "^([12]\\d{2}) ", to: "\\033[32m\\1\\033[0m " },
     { from: "^([45]\\d{2}) ", to: "\\033[31m\\1\\033[0m " },
   ]);
-  assert.deepEqual(config.app.web.options, { app_class: "my_app.server.App", argv: ["--port=9999", "--host=127.0.0.1"], clear_cache: [], threaded: true });
-  assert.deepEqual(config.app.pytest.options, { args: ["-s", "-v", "--color=yes"], auto_test_map: { "my_app/**/*.py": "my_app/tests/{}/test_{}.py" } });
+  assert.deepEqual(config.app.web.options, {
+    app_class: "my_app.server.App",
+    argv: ["--port=9999", "--host=127.0.0.1"],
+    clear_cache: [],
+    threaded: true,
+  });
+  assert.deepEqual(config.app.pytest.options, {
+    args: ["-s", "-v", "--color=yes"],
+    auto_test_map: { "my_app/**/*.py": "my_app/tests/{}/test_{}.py" },
+  });
   assert.equal(config.process.frontend.disabled, true);
   assert.deepEqual(config.process.frontend.logger.suppress_regex, ["^\\s*$", "yarn run"]);
-  assert.deepEqual(config.logger.replace_regex, [{ from: "^  clear: (.*)", to: "  clear: ${fg('blue')}\\1${reset()}" }]);
+  assert.deepEqual(config.logger.replace_regex, [
+    { from: "^  clear: (.*)", to: "  clear: ${fg('blue')}\\1${reset()}" },
+  ]);
   assert.equal(config.job.notes.command, "printf 'line one\nline two\n'");
 });
 
@@ -117,7 +138,10 @@ test("jaffle.hcl is the default file; --variables, repeatable --var and J_VAR_* 
     join(dir, "jaffle.hcl"),
     'variable "port" { default = 1 }\nvariable "host" {}\nvariable "debug" { default = false }\nvariable "tag" {}\nprocess "web" {\n  command = "serve ${var.host}:${var.port} ${var.tag}"\n  disabled = "${var.debug}"\n}\n',
   );
-  const result = await runJaffle(["config", "--variables", '["port=2", "host=example"]', "--var", "port=3", "--var", "debug=1"], { cwd: dir, env: { J_VAR_tag: "v9" } });
+  const result = await runJaffle(
+    ["config", "--variables", '["port=2", "host=example"]', "--var", "port=3", "--var", "debug=1"],
+    { cwd: dir, env: { J_VAR_tag: "v9" } },
+  );
   assert.equal(result.stderr, "");
   assert.equal(result.code, 0);
   const config = JSON.parse(result.stdout);
@@ -127,7 +151,10 @@ test("jaffle.hcl is the default file; --variables, repeatable --var and J_VAR_* 
 
   const missing = await runJaffle(["config"], { cwd: dir, env: { J_VAR_tag: "" } });
   assert.equal(missing.code, 1);
-  assert.equal(missing.stderr, 'jaffle.hcl:2:10: variable "host" has no value: give it a default, set J_VAR_host, or pass --var host=VALUE\n');
+  assert.equal(
+    missing.stderr,
+    'jaffle.hcl:2:10: variable "host" has no value: give it a default, set J_VAR_host, or pass --var host=VALUE\n',
+  );
 });
 
 test("a missing file is named", async (t) => {

@@ -12,7 +12,9 @@ test("jq is loaded only when needed, and then by loadConfig for replace rules", 
   t.after(() => stopJq());
   await load(t, { "a.hcl": 'logger {\n  replace_regex = [{ from = "x", to = "y" }]\n}\n' });
   assert.equal(jqReady(), false, "no jq for a configuration that does not use it");
-  const config = await load(t, { "a.hcl": "logger {\n  replace_regex = [{ from = \"^(.*)$\", to = \"${jqf('.a', '\\\\1')}\" }]\n}\n" });
+  const config = await load(t, {
+    "a.hcl": "logger {\n  replace_regex = [{ from = \"^(.*)$\", to = \"${jqf('.a', '\\\\1')}\" }]\n}\n",
+  });
   assert.equal(jqReady(), true);
   const rule = compileReplaceRule(config.logger.replace_regex[0]!);
   assert.equal(rule('{"a": [1]}'), "[1]");

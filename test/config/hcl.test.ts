@@ -4,7 +4,8 @@ import { KERNEL, load, loadErrors } from "./support.js";
 
 test("a comma after a block attribute is accepted (HCL1), on its own line or between attributes", async (t) => {
   const config = await load(t, {
-    "a.hcl": 'logger {\n  level = "info",\n}\nprocess "p" {\n  command = "true",\n  logger { level = "debug", name = "renamed" }\n}\n',
+    "a.hcl":
+      'logger {\n  level = "info",\n}\nprocess "p" {\n  command = "true",\n  logger { level = "debug", name = "renamed" }\n}\n',
   });
   assert.equal(config.logger.level, "info");
   assert.equal(config.process.p!.command, "true");
@@ -35,7 +36,7 @@ test("Jaffle-style strings: single quotes, filters and nested quotes in ${...}, 
           "  env {",
           '    NESTED  = "${env("X_HOME")}"',
           '    ESCAPED = "${env(\\"X_HOME\\")}"',
-          '    PIPE    = "${\'a b\' | u}"',
+          "    PIPE    = \"${'a b' | u}\"",
           '    LINES   = "first',
           'second"',
           '    TABS    = "a\\tb\\nc\\\\d\\"e"',
@@ -52,7 +53,13 @@ test("Jaffle-style strings: single quotes, filters and nested quotes in ${...}, 
   );
   const p = config.process.p!;
   assert.equal(p.command, "serve --ip=127.0.0.1");
-  assert.deepEqual(p.env, { NESTED: "/home/x", ESCAPED: "/home/x", PIPE: "a+b", LINES: "first\nsecond", TABS: 'a\tb\nc\\d"e' });
+  assert.deepEqual(p.env, {
+    NESTED: "/home/x",
+    ESCAPED: "/home/x",
+    PIPE: "a+b",
+    LINES: "first\nsecond",
+    TABS: 'a\tb\nc\\d"e',
+  });
   // `\\s` is an escaped backslash; `\d` is not an HCL escape and stays as written.
   assert.deepEqual(p.logger.suppress_regex, ["^\\s*$", "\\d+ ms"]);
   assert.deepEqual(p.logger.replace_regex, [{ from: "^([12]\\d{2}) ", to: "\\033[32m\\1\\033[0m " }]);
@@ -80,7 +87,8 @@ test("blocks become maps keyed by label in file order; lists of objects stay lis
 
 test("a repeated block merges into the first; keys of a body keep their order", async (t) => {
   const config = await load(t, {
-    "a.hcl": 'process "p" {\n  command = "one"\n  env { B = "1" }\n}\nprocess "p" {\n  env { A = "2" }\n  tty = true\n}\n',
+    "a.hcl":
+      'process "p" {\n  command = "one"\n  env { B = "1" }\n}\nprocess "p" {\n  env { A = "2" }\n  tty = true\n}\n',
   });
   assert.equal(config.process.p!.command, "one");
   assert.equal(config.process.p!.tty, true);
@@ -103,7 +111,7 @@ test("HCL2 syntax loads too: expressions, heredocs, comments", async (t) => {
         "      echo two",
         "  EOT",
         "  disabled = var.off",
-        "  env = { DIR = var.dir, LIST = \"${var.dir}/x\" }",
+        '  env = { DIR = var.dir, LIST = "${var.dir}/x" }',
         "}",
         "",
       ].join("\n"),
@@ -117,7 +125,8 @@ test("HCL2 syntax loads too: expressions, heredocs, comments", async (t) => {
 
 test("JSON configuration files load to the same configuration as HCL", async (t) => {
   const hcl = await load(t, {
-    "a.hcl": 'kernel "k" { kernel_name = "python3" }\nprocess "p" {\n  command = "run ${var.x}"\n  env { A = "1" }\n}\nvariable "x" { default = 3 }\n',
+    "a.hcl":
+      'kernel "k" { kernel_name = "python3" }\nprocess "p" {\n  command = "run ${var.x}"\n  env { A = "1" }\n}\nvariable "x" { default = 3 }\n',
   });
   const json = await load(t, {
     "a.json": JSON.stringify({
@@ -134,7 +143,9 @@ test("positions after rewritten strings are the file's own", async (t) => {
   const errors = await loadErrors(t, {
     "a.hcl": 'process "p" {\n  command = "multi\nline ${\'x\'}",\n  unknown_option = 1\n}\n',
   });
-  assert.deepEqual(errors, ['a.hcl:4:3: unknown option "unknown_option" in process "p" (known: command, tty, env, cwd, logger, disabled, restart, max_restarts, restart_window, ready)']);
+  assert.deepEqual(errors, [
+    'a.hcl:4:3: unknown option "unknown_option" in process "p" (known: command, tty, env, cwd, logger, disabled, restart, max_restarts, restart_window, ready)',
+  ]);
 });
 
 test("multi-line strings inside lists and heredocs keep the positions of what follows", async (t) => {
@@ -147,14 +158,19 @@ test("multi-line strings inside lists and heredocs keep the positions of what fo
   assert.deepEqual(handlers[0]!.code_blocks, ["first\nsecond x", "third"]);
 
   const errors = await loadErrors(t, {
-    "b.hcl": "process \"p\" {\n  command = <<EOT\n${'x'} \\033\nEOT\n  env = { A = \"\\d ${'y'}\" }\n  tty = = true\n}\n",
+    "b.hcl":
+      "process \"p\" {\n  command = <<EOT\n${'x'} \\033\nEOT\n  env = { A = \"\\d ${'y'}\" }\n  tty = = true\n}\n",
   });
-  assert.deepEqual(errors, ["b.hcl:6:9: Invalid expression; Expected the start of an expression, but found an invalid expression token"]);
+  assert.deepEqual(errors, [
+    "b.hcl:6:9: Invalid expression; Expected the start of an expression, but found an invalid expression token",
+  ]);
 });
 
 test("a JSON configuration must be an object of blocks", async (t) => {
   assert.deepEqual(await loadErrors(t, { "a.json": "[1, 2]" }), ["a.json:1:1: a JSON configuration must be an object"]);
-  assert.deepEqual(await loadErrors(t, { "a.json": '{"process": {"p": {"command": 1}}}' }), ['a.json:1:31: process "p" command: expected a string, found the number 1']);
+  assert.deepEqual(await loadErrors(t, { "a.json": '{"process": {"p": {"command": 1}}}' }), [
+    'a.json:1:31: process "p" command: expected a string, found the number 1',
+  ]);
 });
 
 test("an attribute defined twice in one body is reported by the HCL parser at the second one", async (t) => {

@@ -3,9 +3,17 @@ import assert from "node:assert/strict";
 import { KERNEL, load, loadErrors } from "./support.js";
 
 /** Loads one process whose env holds `values` (as HCL source text) and returns the env. */
-async function evaluate(t: Parameters<typeof load>[0], values: Record<string, string>, env: NodeJS.ProcessEnv = {}): Promise<Record<string, string>> {
+async function evaluate(
+  t: Parameters<typeof load>[0],
+  values: Record<string, string>,
+  env: NodeJS.ProcessEnv = {},
+): Promise<Record<string, string>> {
   const lines = Object.entries(values).map(([name, source]) => `    ${name} = ${source}`);
-  const config = await load(t, { "a.hcl": KERNEL + `process "p" {\n  command = "x"\n  env {\n${lines.join("\n")}\n  }\n}\n` }, { env });
+  const config = await load(
+    t,
+    { "a.hcl": KERNEL + `process "p" {\n  command = "x"\n  env {\n${lines.join("\n")}\n  }\n}\n` },
+    { env },
+  );
   return config.process.p!.env;
 }
 
@@ -25,16 +33,32 @@ test("literals, variables, environment names and $${ escapes", async (t) => {
     },
     { X_DIR: "/opt/x" },
   );
-  assert.deepEqual(env, { SINGLE: "single", DOUBLE: "double", NUMBER: "n=42", BOOL: "true/false", UPPER: "/opt/x/etc", LITERAL: "${var.not_interpolated}", MIXED: "a${b}c" });
+  assert.deepEqual(env, {
+    SINGLE: "single",
+    DOUBLE: "double",
+    NUMBER: "n=42",
+    BOOL: "true/false",
+    UPPER: "/opt/x/etc",
+    LITERAL: "${var.not_interpolated}",
+    MIXED: "a${b}c",
+  });
 });
 
 test("env() with and without a default", async (t) => {
-  const env = await evaluate(t, { SET: `"\${env('X_SET')}"`, DEFAULT: `"\${env('X_UNSET', 'fallback')}"`, EMPTY: `"[\${env('X_UNSET')}]"` }, { X_SET: "yes" });
+  const env = await evaluate(
+    t,
+    { SET: `"\${env('X_SET')}"`, DEFAULT: `"\${env('X_UNSET', 'fallback')}"`, EMPTY: `"[\${env('X_UNSET')}]"` },
+    { X_SET: "yes" },
+  );
   assert.deepEqual(env, { SET: "yes", DEFAULT: "fallback", EMPTY: "[]" });
 });
 
 test("exec() returns standard output and runs through /bin/sh in the config's directory", async (t) => {
-  const env = await evaluate(t, { RAW: `"\${exec('printf \\"%s|%s\\" a b')}"`, TRIMMED: `"\${exec('echo hi; echo there >&2') | trim}"`, PIPE: `"\${exec('echo abc | tr a-c x-z') | trim}"` });
+  const env = await evaluate(t, {
+    RAW: `"\${exec('printf \\"%s|%s\\" a b')}"`,
+    TRIMMED: `"\${exec('echo hi; echo there >&2') | trim}"`,
+    PIPE: `"\${exec('echo abc | tr a-c x-z') | trim}"`,
+  });
   assert.deepEqual(env, { RAW: "a|b", TRIMMED: "hi", PIPE: "xyz" });
 });
 
@@ -59,18 +83,22 @@ test("fg(), bg() and reset() give ANSI colour codes for every colour", async (t)
 });
 
 test("jq_all/jq and jq_first/jqf run real jq over JSON or Python-style data", async (t) => {
-  const env = await evaluate(
-    t,
-    {
-      ALL: `"\${jq_all('.[].a', '[{"a": 1}, {"a": "x"}]')}"`,
-      JQ: `"\${jq('.items[]', var_data)}"`.replace("var_data", "'{\"items\": [true, null]}'"),
-      FIRST: `"\${jq_first('.[]', '[3, 4]')}"`,
-      JQF: `"\${jqf('.Host', '{\\'Host\\': \\'example.com\\', \\'ok\\': True}')}"`,
-      NONE: `"\${jqf('.[]', '[]')}"`,
-      NESTED: `"\${jqf('.a', '{"a": {"b": [1, 2]}}')}"`,
-    },
-  );
-  assert.deepEqual(env, { ALL: '[1, "x"]', JQ: "[true, null]", FIRST: "3", JQF: '"example.com"', NONE: "null", NESTED: '{"b": [1, 2]}' });
+  const env = await evaluate(t, {
+    ALL: `"\${jq_all('.[].a', '[{"a": 1}, {"a": "x"}]')}"`,
+    JQ: `"\${jq('.items[]', var_data)}"`.replace("var_data", "'{\"items\": [true, null]}'"),
+    FIRST: `"\${jq_first('.[]', '[3, 4]')}"`,
+    JQF: `"\${jqf('.Host', '{\\'Host\\': \\'example.com\\', \\'ok\\': True}')}"`,
+    NONE: `"\${jqf('.[]', '[]')}"`,
+    NESTED: `"\${jqf('.a', '{"a": {"b": [1, 2]}}')}"`,
+  });
+  assert.deepEqual(env, {
+    ALL: '[1, "x"]',
+    JQ: "[true, null]",
+    FIRST: "3",
+    JQF: '"example.com"',
+    NONE: "null",
+    NESTED: '{"b": [1, 2]}',
+  });
 });
 
 test("filters u, h, x, trim and entity, alone and chained left to right", async (t) => {
@@ -112,7 +140,9 @@ test("labels are names, not templates", async (t) => {
 
 test("the language is not JavaScript: no eval, no property access beyond var.", async (t) => {
   const errors = await loadErrors(t, {
-    "a.hcl": KERNEL + 'process "p" {\n  command = "${process.exit(1)}"\n  cwd     = "${constructor}"\n  tty     = "${1 + 1}"\n}\n',
+    "a.hcl":
+      KERNEL +
+      'process "p" {\n  command = "${process.exit(1)}"\n  cwd     = "${constructor}"\n  tty     = "${1 + 1}"\n}\n',
   });
   assert.deepEqual(errors, [
     'a.hcl:3:13: in ${process.exit(1)}: unknown name "process" (use var.process for a variable, or an upper-case environment variable name)',
@@ -123,16 +153,23 @@ test("the language is not JavaScript: no eval, no property access beyond var.", 
 
 test("a failing jq query or exec names the string that holds it", async (t) => {
   const errors = await loadErrors(t, {
-    "a.hcl": KERNEL + "process \"p\" {\n  command = \"x ${jqf('.[', '1')}\"\n  cwd = \"${exec('echo oops >&2; exit 2')}\"\n}\n",
+    "a.hcl":
+      KERNEL +
+      "process \"p\" {\n  command = \"x ${jqf('.[', '1')}\"\n  cwd = \"${exec('echo oops >&2; exit 2')}\"\n}\n",
   });
   assert.equal(errors.length, 2);
   assert.match(errors[0]!, /^a\.hcl:3:13: in \$\{jqf\('\.\[', '1'\)\}: jqf\("\.\["\): jq: error: syntax error/);
-  assert.equal(errors[1], "a.hcl:4:9: in ${exec('echo oops >&2; exit 2')}: exec(\"echo oops >&2; exit 2\") failed (exit code 2): oops");
+  assert.equal(
+    errors[1],
+    "a.hcl:4:9: in ${exec('echo oops >&2; exit 2')}: exec(\"echo oops >&2; exit 2\") failed (exit code 2): oops",
+  );
 });
 
 test("var('name', default) reads a variable or falls back", async (t) => {
   const env = await evaluate(t, { KNOWN: `"\${var('x_known', 'd')}"`, UNKNOWN: `"\${var('nope', 'd')}"` });
   assert.deepEqual(env, { KNOWN: "d", UNKNOWN: "d" });
-  const config = await load(t, { "a.hcl": 'variable "x" { default = "v" }\nprocess "p" { command = "${var(\'x\', \'d\')}" }\n' });
+  const config = await load(t, {
+    "a.hcl": 'variable "x" { default = "v" }\nprocess "p" { command = "${var(\'x\', \'d\')}" }\n',
+  });
   assert.equal(config.process.p!.command, "v");
 });

@@ -49,7 +49,10 @@ test("every match in a line is replaced; Python named groups and inline flags wo
 });
 
 test("a `to` template is rendered per match: \\1 in function arguments is the captured text", () => {
-  const rule = compileReplaceRule({ from: "^request: (.*)$", to: "example: ${fg('yellow')}${jqf('.Host', '\\1')}${reset()}" });
+  const rule = compileReplaceRule({
+    from: "^request: (.*)$",
+    to: "example: ${fg('yellow')}${jqf('.Host', '\\1')}${reset()}",
+  });
   assert.equal(rule(`request: {'Host': 'example.com', 'Port': 80}`), `example: ${ESC}[33m"example.com"${ESC}[0m`);
   assert.equal(rule(`request: {"Host": "a.test"}`), `example: ${ESC}[33m"a.test"${ESC}[0m`);
   const clear = compileReplaceRule({ from: "^  clear: (.*)", to: "  clear: ${fg('blue')}\\1${reset()}" });
@@ -81,8 +84,18 @@ test("the per-line call is synchronous and keeps working over many lines", () =>
 });
 
 test("a bad regular expression or template is a ConfigError naming the rule", () => {
-  assert.throws(() => compileReplaceRule({ from: "(", to: "x" }), (error: unknown) => error instanceof ConfigError && /rule "\(" → "x": invalid regular expression/.test(error.message));
-  assert.throws(() => compileReplaceRule({ from: "a", to: "${fg(}" }), (error: unknown) => error instanceof ConfigError && /invalid replacement/.test(error.message));
-  assert.throws(() => compileReplaceRule({ from: "a", to: "\\q" }), (error: unknown) => error instanceof ConfigError && /bad escape \\q/.test(error.message));
+  assert.throws(
+    () => compileReplaceRule({ from: "(", to: "x" }),
+    (error: unknown) =>
+      error instanceof ConfigError && /rule "\(" → "x": invalid regular expression/.test(error.message),
+  );
+  assert.throws(
+    () => compileReplaceRule({ from: "a", to: "${fg(}" }),
+    (error: unknown) => error instanceof ConfigError && /invalid replacement/.test(error.message),
+  );
+  assert.throws(
+    () => compileReplaceRule({ from: "a", to: "\\q" }),
+    (error: unknown) => error instanceof ConfigError && /bad escape \\q/.test(error.message),
+  );
   assert.throws(() => compileRegex("(?x)a"), /not supported/);
 });

@@ -143,7 +143,13 @@ test("every block and option loads, with aliases normalised and environment valu
     class: "ServerBridgeApp",
     kernel: "node",
     start: "web.start()",
-    options: { app_class: "./server.ts#Server", argv: ["--port=3000"], threaded: true, clear_cache: ["./src"], ready_url: "http://127.0.0.1:3000/" },
+    options: {
+      app_class: "./server.ts#Server",
+      argv: ["--port=3000"],
+      threaded: true,
+      clear_cache: ["./src"],
+      ready_url: "http://127.0.0.1:3000/",
+    },
     ready: { url: "http://127.0.0.1:3000/health", port: 3000, log_regex: "listening", timeout: 30 },
     logger: noLogger,
     disabled: false,
@@ -161,8 +167,18 @@ test("every block and option loads, with aliases normalised and environment valu
     logger: { level: "warning", suppress_regex: [], replace_regex: [] },
     ready: { port: 4000 },
   });
-  assert.deepEqual(config.job.build, { command: "npm run build", cwd: "web", tty: true, env: { CI: "1" }, logger: { name: "builder", suppress_regex: [], replace_regex: [] } });
-  assert.deepEqual(config.logger, { level: "info", suppress_regex: ["noise"], replace_regex: [{ from: "(?P<word>w+)", to: "\\g<word>" }] });
+  assert.deepEqual(config.job.build, {
+    command: "npm run build",
+    cwd: "web",
+    tty: true,
+    env: { CI: "1" },
+    logger: { name: "builder", suppress_regex: [], replace_regex: [] },
+  });
+  assert.deepEqual(config.logger, {
+    level: "info",
+    suppress_regex: ["noise"],
+    replace_regex: [{ from: "(?P<word>w+)", to: "\\g<word>" }],
+  });
   assert.deepEqual(config.variable, {});
 });
 
@@ -173,13 +189,34 @@ test("defaults fill every field of the resolved configuration", async (t) => {
   });
   assert.deepEqual(config.app.w!.options, {
     handlers: [
-      { watch_path: ".", patterns: ["*"], ignore_patterns: [], ignore_directories: false, case_sensitive: false, throttle: 0, debounce: 0, code_blocks: [], jobs: [], apps: [], clear_cache: [] },
+      {
+        watch_path: ".",
+        patterns: ["*"],
+        ignore_patterns: [],
+        ignore_directories: false,
+        case_sensitive: false,
+        throttle: 0,
+        debounce: 0,
+        code_blocks: [],
+        jobs: [],
+        apps: [],
+        clear_cache: [],
+      },
     ],
   });
   assert.deepEqual(config.app.w!.logger, noLogger);
   assert.equal(config.app.w!.disabled, false);
   assert.deepEqual(config.app.b!.options, { app_class: "m.App", argv: [], threaded: false });
-  assert.deepEqual(config.process.p, { command: "x", tty: false, env: {}, logger: noLogger, disabled: false, restart: "never", max_restarts: 5, restart_window: 10 });
+  assert.deepEqual(config.process.p, {
+    command: "x",
+    tty: false,
+    env: {},
+    logger: noLogger,
+    disabled: false,
+    restart: "never",
+    max_restarts: 5,
+    restart_window: 10,
+  });
   assert.deepEqual(config.job.j, { command: "y", env: {}, tty: false, logger: noLogger });
   assert.deepEqual(config.logger, noLogger);
   assert.deepEqual(Object.keys(config), ["variable", "kernel", "app", "process", "job", "logger"]);
@@ -192,7 +229,10 @@ test("an empty configuration is valid and has every top-level key", async (t) =>
 
 test("alias and name of one option together are an error", async (t) => {
   const errors = await loadErrors(t, {
-    "jaffle.hcl": 'kernel "k" {}\napp "w" {\n  class = "WatchdogApp"\n  kernel = "k"\n  options {\n    handlers = [{ functions = ["a"], code_blocks = ["b"] }]\n  }\n}\n',
+    "jaffle.hcl":
+      'kernel "k" {}\napp "w" {\n  class = "WatchdogApp"\n  kernel = "k"\n  options {\n    handlers = [{ functions = ["a"], code_blocks = ["b"] }]\n  }\n}\n',
   });
-  assert.deepEqual(errors, ['jaffle.hcl:6:38: app "w" options handlers[0]: "code_blocks" and "functions" are the same option; give only one']);
+  assert.deepEqual(errors, [
+    'jaffle.hcl:6:38: app "w" options handlers[0]: "code_blocks" and "functions" are the same option; give only one',
+  ]);
 });

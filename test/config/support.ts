@@ -17,13 +17,21 @@ export function writeFiles(t: TestContext, files: Record<string, string>): strin
 }
 
 /** Loads `files` (in the order given) from a temp dir; `env` defaults to an empty environment. */
-export async function load(t: TestContext, files: Record<string, string>, options: LoadOptions = {}): Promise<JaffleConfig> {
+export async function load(
+  t: TestContext,
+  files: Record<string, string>,
+  options: LoadOptions = {},
+): Promise<JaffleConfig> {
   const cwd = writeFiles(t, files);
   return loadConfig(Object.keys(files), { env: {}, ...options, cwd });
 }
 
 /** Loads files that must fail; returns the `file:line:col: message` lines. */
-export async function loadErrors(t: TestContext, files: Record<string, string>, options: LoadOptions = {}): Promise<string[]> {
+export async function loadErrors(
+  t: TestContext,
+  files: Record<string, string>,
+  options: LoadOptions = {},
+): Promise<string[]> {
   try {
     await load(t, files, options);
   } catch (error) {

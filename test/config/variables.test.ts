@@ -19,9 +19,21 @@ variable "td" { type = "dict" }
 `;
 
 test("types are inferred from defaults, else str; typed variables take text values", async (t) => {
-  const config = await load(t, { "a.hcl": TYPED }, {
-    env: { J_VAR_untyped: "u", J_VAR_ts: "42", J_VAR_tb: "1", J_VAR_ti: "-7", J_VAR_tf: "2.25", J_VAR_tl: '[1, "x"]', J_VAR_td: '{"a": {"b": 2}}' },
-  });
+  const config = await load(
+    t,
+    { "a.hcl": TYPED },
+    {
+      env: {
+        J_VAR_untyped: "u",
+        J_VAR_ts: "42",
+        J_VAR_tb: "1",
+        J_VAR_ti: "-7",
+        J_VAR_tf: "2.25",
+        J_VAR_tl: '[1, "x"]',
+        J_VAR_td: '{"a": {"b": 2}}',
+      },
+    },
+  );
   assert.deepEqual(config.variable, {
     s: { type: "str", default: "text", value: "text" },
     b: { type: "bool", default: true, value: true },
@@ -40,30 +52,47 @@ test("types are inferred from defaults, else str; typed variables take text valu
 });
 
 test('bools accept "true", "1", "false" and "0"', async (t) => {
-  for (const [text, value] of [["true", true], ["1", true], ["false", false], ["0", false]] as const) {
+  for (const [text, value] of [
+    ["true", true],
+    ["1", true],
+    ["false", false],
+    ["0", false],
+  ] as const) {
     const config = await load(t, { "a.hcl": 'variable "x" { default = false }' }, { vars: [`x=${text}`] });
     assert.equal(config.variable.x!.value, value, text);
   }
 });
 
 test("sources in rising precedence: default, J_VAR_*, --variables, --var", async (t) => {
-  const files = { "a.hcl": 'variable "a" { default = "def" }\nvariable "b" { default = "def" }\nvariable "c" { default = "def" }\nvariable "d" { default = "def" }\n' };
+  const files = {
+    "a.hcl":
+      'variable "a" { default = "def" }\nvariable "b" { default = "def" }\nvariable "c" { default = "def" }\nvariable "d" { default = "def" }\n',
+  };
   const config = await load(t, files, {
     env: { J_VAR_b: "env", J_VAR_c: "env", J_VAR_d: "env" },
     variablesJson: '["c=list", "d=list"]',
     vars: ["d=var"],
   });
-  assert.deepEqual(
-    Object.fromEntries(Object.entries(config.variable).map(([name, v]) => [name, v.value])),
-    { a: "def", b: "env", c: "list", d: "var" },
-  );
+  assert.deepEqual(Object.fromEntries(Object.entries(config.variable).map(([name, v]) => [name, v.value])), {
+    a: "def",
+    b: "env",
+    c: "list",
+    d: "var",
+  });
 });
 
 test("--variables also takes a JSON object with typed values; values may hold '='", async (t) => {
-  const config = await load(t, { "a.hcl": 'variable "n" { type = "int" }\nvariable "flag" { type = "bool" }\nvariable "q" {}\n' }, {
-    variablesJson: '{"n": 5, "flag": false, "q": "a=b"}',
-  });
-  assert.deepEqual([config.variable.n!.value, config.variable.flag!.value, config.variable.q!.value], [5, false, "a=b"]);
+  const config = await load(
+    t,
+    { "a.hcl": 'variable "n" { type = "int" }\nvariable "flag" { type = "bool" }\nvariable "q" {}\n' },
+    {
+      variablesJson: '{"n": 5, "flag": false, "q": "a=b"}',
+    },
+  );
+  assert.deepEqual(
+    [config.variable.n!.value, config.variable.flag!.value, config.variable.q!.value],
+    [5, false, "a=b"],
+  );
   const listForm = await load(t, { "a.hcl": 'variable "q" {}\n' }, { variablesJson: '["q=a=b"]' });
   assert.equal(listForm.variable.q!.value, "a=b");
 });
@@ -92,7 +121,10 @@ test("variables of earlier files are visible to later files, which may override 
 test("a missing value and values that do not fit the type are errors naming the variable and source", async (t) => {
   const errors = await loadErrors(
     t,
-    { "a.hcl": 'variable "need" {}\nvariable "flag" { type = "bool" }\nvariable "n" { default = 1 }\nvariable "l" { type = "list" }\nvariable "d" { type = "dict" }\nvariable "f" { type = "float" }\n' },
+    {
+      "a.hcl":
+        'variable "need" {}\nvariable "flag" { type = "bool" }\nvariable "n" { default = 1 }\nvariable "l" { type = "list" }\nvariable "d" { type = "dict" }\nvariable "f" { type = "float" }\n',
+    },
     { env: { J_VAR_flag: "yes" }, vars: ["n=1.5", "l={}", "d=[1]", "f=abc", "novalue"], variablesJson: "[1]" },
   );
   assert.deepEqual(errors, [
@@ -114,6 +146,10 @@ test("--variables that is not JSON is a clear error", async (t) => {
 });
 
 test("a variable without a value is reported once, not again where it is used", async (t) => {
-  const errors = await loadErrors(t, { "a.hcl": 'variable "x" { type = "int" }\nprocess "p" { command = "run ${var.x}" }\n' });
-  assert.deepEqual(errors, ['a.hcl:1:10: variable "x" has no value: give it a default, set J_VAR_x, or pass --var x=VALUE']);
+  const errors = await loadErrors(t, {
+    "a.hcl": 'variable "x" { type = "int" }\nprocess "p" { command = "run ${var.x}" }\n',
+  });
+  assert.deepEqual(errors, [
+    'a.hcl:1:10: variable "x" has no value: give it a default, set J_VAR_x, or pass --var x=VALUE',
+  ]);
 });

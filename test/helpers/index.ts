@@ -119,7 +119,8 @@ export function startJaffle(
       await Promise.race([
         waitFor(matches, `${String(pattern)} in ${stream}; got:\n${stream === "stdout" ? out : err}`, timeoutMs),
         exited.then(() => {
-          if (!matches()) throw new Error(`jaffle exited before printing ${String(pattern)}:\nstdout:\n${out}\nstderr:\n${err}`);
+          if (!matches())
+            throw new Error(`jaffle exited before printing ${String(pattern)}:\nstdout:\n${out}\nstderr:\n${err}`);
         }),
       ]);
     },
@@ -173,8 +174,13 @@ export function recordingLogger(name = "test", echo = Boolean(process.env["JAFFL
     at: (level) => lines.filter((line) => line.level === level).map((line) => line.message),
     text,
     waitFor: async (pattern, what, timeoutMs = 60_000) => {
-      const matches = (message: string) => (typeof pattern === "string" ? message.includes(pattern) : pattern.test(message));
-      await waitFor(() => lines.some((line) => matches(line.message)), what ?? `${String(pattern)} in the log of ${name}:\n${text()}`, timeoutMs);
+      const matches = (message: string) =>
+        typeof pattern === "string" ? message.includes(pattern) : pattern.test(message);
+      await waitFor(
+        () => lines.some((line) => matches(line.message)),
+        what ?? `${String(pattern)} in the log of ${name}:\n${text()}`,
+        timeoutMs,
+      );
     },
   };
 }

@@ -9,17 +9,23 @@ import { test } from "node:test";
 import type { JupyterMessage } from "../../src/kernel/messages.js";
 import { recordingLogger, startTestKernel, tempDir } from "../helpers/index.js";
 
-test("a burst of 300 executes: every reply arrives, each with its stream and result in order", { timeout: 180_000 }, async (t) => {
-  const dir = tempDir(t);
-  const kernel = await startTestKernel(t, { runtimeDir: dir, name: "node", logger: recordingLogger("node") });
+test(
+  "a burst of 300 executes: every reply arrives, each with its stream and result in order",
+  { timeout: 180_000 },
+  async (t) => {
+    const dir = tempDir(t);
+    const kernel = await startTestKernel(t, { runtimeDir: dir, name: "node", logger: recordingLogger("node") });
 
-  for (let i = 0; i < 300; i++) {
-    const { reply, outputs } = await kernel.client.execute(`console.log("line ${i}"); ${i} * 2`, { timeoutMs: 30_000 });
-    assert.equal(reply.content.status, "ok", `execute ${i}`);
-    const kinds = outputs.map((message: JupyterMessage) => message.header.msg_type);
-    assert.deepEqual(kinds, ["stream", "execute_result"], `outputs of execute ${i}`);
-    const [stream, result] = outputs as [JupyterMessage<"stream">, JupyterMessage<"execute_result">];
-    assert.equal(stream.content.text, `line ${i}\n`);
-    assert.equal(result.content.data["text/plain"], String(i * 2));
-  }
-});
+    for (let i = 0; i < 300; i++) {
+      const { reply, outputs } = await kernel.client.execute(`console.log("line ${i}"); ${i} * 2`, {
+        timeoutMs: 30_000,
+      });
+      assert.equal(reply.content.status, "ok", `execute ${i}`);
+      const kinds = outputs.map((message: JupyterMessage) => message.header.msg_type);
+      assert.deepEqual(kinds, ["stream", "execute_result"], `outputs of execute ${i}`);
+      const [stream, result] = outputs as [JupyterMessage<"stream">, JupyterMessage<"execute_result">];
+      assert.equal(stream.content.text, `line ${i}\n`);
+      assert.equal(result.content.data["text/plain"], String(i * 2));
+    }
+  },
+);

@@ -75,7 +75,9 @@ describe("KernelClient driving ipykernel", () => {
     assert.equal(result.content.data["text/plain"], "42");
     assert.equal(types(outputs).at(-1), "execute_result");
     assert.deepEqual(
-      seen.filter((m) => m.header.msg_type === "status").map((m) => (m as JupyterMessage<"status">).content.execution_state),
+      seen
+        .filter((m) => m.header.msg_type === "status")
+        .map((m) => (m as JupyterMessage<"status">).content.execution_state),
       ["busy", "idle"],
     );
     assert.equal(types(seen)[0], "status");
@@ -85,7 +87,10 @@ describe("KernelClient driving ipykernel", () => {
 
   test("execute: an exception is an error reply plus an error output with a traceback", async () => {
     // stopOnError: false, so ipykernel does not abort the next test's request after this error.
-    const { reply, outputs } = await client.execute("def f():\n    return 1/0\nf()", { timeoutMs: 60_000, stopOnError: false });
+    const { reply, outputs } = await client.execute("def f():\n    return 1/0\nf()", {
+      timeoutMs: 60_000,
+      stopOnError: false,
+    });
     assert.equal(reply.content.status, "error");
     const error = outputs.find((m) => isMessageType(m, "error")) as JupyterMessage<"error">;
     assert.equal(error.content.ename, "ZeroDivisionError");
@@ -94,9 +99,12 @@ describe("KernelClient driving ipykernel", () => {
   });
 
   test("execute: display_data with rich MIME types", async () => {
-    const { outputs } = await client.execute("from IPython.display import display, HTML\ndisplay(HTML('<b>bold</b>'))", {
-      timeoutMs: 60_000,
-    });
+    const { outputs } = await client.execute(
+      "from IPython.display import display, HTML\ndisplay(HTML('<b>bold</b>'))",
+      {
+        timeoutMs: 60_000,
+      },
+    );
     const display = outputs.find((m) => isMessageType(m, "display_data")) as JupyterMessage<"display_data">;
     assert.equal(display.content.data["text/html"], "<b>bold</b>");
   });
@@ -130,7 +138,10 @@ describe("KernelClient driving ipykernel", () => {
     const completion = await client.complete("os.pa", 5, 30_000);
     assert.equal(completion.content.status, "ok");
     if (completion.content.status !== "ok") return;
-    assert.ok(completion.content.matches.includes("os.path") || completion.content.matches.includes("path"), completion.content.matches.join(","));
+    assert.ok(
+      completion.content.matches.includes("os.path") || completion.content.matches.includes("path"),
+      completion.content.matches.join(","),
+    );
     const mine = await client.complete("alpha_b", 7, 30_000);
     assert.ok(mine.content.status === "ok" && mine.content.matches.includes("alpha_beta_gamma"));
 
@@ -200,7 +211,10 @@ describe("KernelClient driving ipykernel", () => {
       const replyParent = JSON.parse(first[first.findIndex((f) => f.toString() === "<IDS|MSG>") + 3]!.toString());
       assert.equal(replyHeader.msg_type, "kernel_info_reply");
       assert.equal(replyParent.msg_id, honest.header.msg_id);
-      await waitFor(() => logger.at("warning").some((line) => /Invalid Message|Invalid Signature/i.test(line)), "ipykernel's log line");
+      await waitFor(
+        () => logger.at("warning").some((line) => /Invalid Message|Invalid Signature/i.test(line)),
+        "ipykernel's log line",
+      );
       const check = await client.execute("print('ok')", { timeoutMs: 60_000 });
       assert.ok(!check.outputs.some((m) => isMessageType(m, "stream") && m.content.text.includes("pwned")));
     } finally {

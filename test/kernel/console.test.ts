@@ -11,7 +11,11 @@ import { spawn as spawnPty } from "node-pty";
 import type { RunningKernel } from "../../src/kernel/launcher.js";
 import { isAlive, jaffleBin, runJaffle, startJaffle, startTestKernel, tempDir, waitFor } from "../helpers/index.js";
 
-async function startKernel(t: TestContext, kernelName: string | undefined, name = "k"): Promise<{ kernel: RunningKernel; dir: string }> {
+async function startKernel(
+  t: TestContext,
+  kernelName: string | undefined,
+  name = "k",
+): Promise<{ kernel: RunningKernel; dir: string }> {
   const dir = tempDir(t, "jaffle-console-");
   const kernel = await startTestKernel(t, { runtimeDir: join(dir, ".jaffle"), cwd: dir, kernelName, name });
   return { kernel, dir };
@@ -34,7 +38,10 @@ const PYTHON_CELLS = [
 describe("jaffle console with piped input", () => {
   test("runs Python statement by statement against ipykernel; an error does not stop it", async (t) => {
     const { kernel, dir } = await startKernel(t, "python3");
-    const result = await runJaffle(["console", "--existing", kernel.connectionFile], { cwd: dir, stdin: PYTHON_CELLS + "\n" });
+    const result = await runJaffle(["console", "--existing", kernel.connectionFile], {
+      cwd: dir,
+      stdin: PYTHON_CELLS + "\n",
+    });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, "42\nloop 0\nloop 1\nloop 2\nstill here 42\n");
     assert.match(result.stderr, /ZeroDivisionError/);
@@ -108,7 +115,9 @@ describe("jaffle console with piped input", () => {
     attached.child.kill("SIGINT");
     const { code } = await Promise.race([
       attached.exited,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`console still running:\n${attached.stderr()}`)), 30_000).unref()),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`console still running:\n${attached.stderr()}`)), 30_000).unref(),
+      ),
     ]);
     assert.equal(code, 0, attached.stderr());
     assert.ok(Date.now() - started < 25_000, "interrupted promptly");
@@ -148,7 +157,11 @@ describe("jaffle console in a terminal", () => {
     let mark = 0;
     /** Waits for `pattern` in what the terminal printed since the last match. */
     const expect = async (pattern: RegExp) => {
-      await waitFor(() => pattern.test(screen.slice(mark)), `${pattern} on the terminal (console exit code: ${exitCode ?? "still running"}); got:\n${JSON.stringify(screen.slice(mark))}`, 60_000);
+      await waitFor(
+        () => pattern.test(screen.slice(mark)),
+        `${pattern} on the terminal (console exit code: ${exitCode ?? "still running"}); got:\n${JSON.stringify(screen.slice(mark))}`,
+        60_000,
+      );
       const match = pattern.exec(screen.slice(mark))!;
       mark += match.index + match[0].length;
     };

@@ -105,7 +105,11 @@ describe("kernelspec discovery", () => {
       interrupt_mode: "message",
       env: { GREETING: "hello ${WHO}", KEEP: "${NOT_SET_ANYWHERE}" },
     });
-    writeSpec(root, "python3", { argv: ["/bin/true", "{connection_file}"], display_name: "Shadow", language: "python" });
+    writeSpec(root, "python3", {
+      argv: ["/bin/true", "{connection_file}"],
+      display_name: "Shadow",
+      language: "python",
+    });
     const env = { JUPYTER_PATH: root, HOME: tempDir(t) };
     const specs = findKernelSpecs(env);
     assert.ok(specs.has("echo-1"), [...specs.keys()].join(","));
@@ -158,18 +162,37 @@ describe("kernelEnvironment", () => {
       APP_TWO: "2",
       NODE_OPTIONS: "--trace-warnings",
     };
-    const python = { name: "python3", argv: ["x"], display_name: "P", language: "python", env: { FROM_SPEC: "${HOME}/s" } };
+    const python = {
+      name: "python3",
+      argv: ["x"],
+      display_name: "P",
+      language: "python",
+      env: { FROM_SPEC: "${HOME}/s" },
+    };
     const env = kernelEnvironment(python, ["MY_TOKEN", "APP_*"], { EXTRA: "e", APP_TWO: "override" }, source);
-    assert.deepEqual(
-      Object.keys(env).sort(),
-      ["APP_ONE", "APP_TWO", "EXTRA", "FROM_SPEC", "HOME", "JPY_PARENT_PID", "LC_ALL", "MY_TOKEN", "PATH", "PYDEVD_DISABLE_FILE_VALIDATION"],
-    );
+    assert.deepEqual(Object.keys(env).sort(), [
+      "APP_ONE",
+      "APP_TWO",
+      "EXTRA",
+      "FROM_SPEC",
+      "HOME",
+      "JPY_PARENT_PID",
+      "LC_ALL",
+      "MY_TOKEN",
+      "PATH",
+      "PYDEVD_DISABLE_FILE_VALIDATION",
+    ]);
     // Python kernels only: it silences ipykernel's debugger warnings at start-up.
     assert.equal(env.PYDEVD_DISABLE_FILE_VALIDATION, "1");
     assert.equal(env.APP_TWO, "override");
     assert.equal(env.FROM_SPEC, "/h/s");
     assert.equal(env.JPY_PARENT_PID, String(process.pid));
-    const node = kernelEnvironment({ ...python, name: BUILTIN_KERNEL_NAME, language: "javascript", env: {} }, [], {}, source);
+    const node = kernelEnvironment(
+      { ...python, name: BUILTIN_KERNEL_NAME, language: "javascript", env: {} },
+      [],
+      {},
+      source,
+    );
     assert.equal(node.NODE_OPTIONS, "--trace-warnings");
     assert.equal(node.AWS_SECRET_ACCESS_KEY, undefined);
     assert.equal(node.PYDEVD_DISABLE_FILE_VALIDATION, undefined);
@@ -199,7 +222,10 @@ describe("launchKernel with ipykernel", () => {
     const listening = listeningSockets();
     for (const port of [info.shell_port, info.iopub_port, info.stdin_port, info.control_port, info.hb_port]) {
       assert.ok(listening.has(`0100007F:${port}`), `port ${port} listens on 127.0.0.1`);
-      assert.ok(![...listening].some((s) => s.endsWith(`:${port}`) && !s.startsWith("0100007F")), `port ${port} only on 127.0.0.1`);
+      assert.ok(
+        ![...listening].some((s) => s.endsWith(`:${port}`) && !s.startsWith("0100007F")),
+        `port ${port} only on 127.0.0.1`,
+      );
     }
     assert.deepEqual(events, [`track ${kernel.pid} kernel py`]);
     assert.equal(kernel.language, "python");
@@ -222,7 +248,11 @@ describe("launchKernel with ipykernel", () => {
     assert.ok(groupGone(pid));
     assert.equal(existsSync(kernel.connectionFile), false);
     assert.deepEqual(events, [`track ${pid} kernel py`, `untrack ${pid}`]);
-    assert.ok((options.logger as ReturnType<typeof recordingLogger>).at("info").some((line) => /kernel ready: ipython/.test(line)));
+    assert.ok(
+      (options.logger as ReturnType<typeof recordingLogger>)
+        .at("info")
+        .some((line) => /kernel ready: ipython/.test(line)),
+    );
   });
 
   test("a SIGKILLed kernel: `exit` and `dead` events, pending requests fail, nothing left behind", async (t) => {
@@ -235,7 +265,9 @@ describe("launchKernel with ipykernel", () => {
       "import subprocess\np = subprocess.Popen(['sleep', '300'])\nprint(p.pid)",
       { timeoutMs: 60_000 },
     );
-    const childPid = Number((outputs.find((m) => isMessageType(m, "stream")) as JupyterMessage<"stream">).content.text.trim());
+    const childPid = Number(
+      (outputs.find((m) => isMessageType(m, "stream")) as JupyterMessage<"stream">).content.text.trim(),
+    );
     assert.ok(isAlive(childPid));
 
     const exit = new Promise((resolve) => kernel.once("exit", resolve));
@@ -283,12 +315,18 @@ describe("launchKernel failures", () => {
     writeSpec(root, "mute", { argv: ["/bin/sleep", "300"], display_name: "Mute", language: "sh" });
     withJupyterPath(t, root);
     const { tracker, events } = recordingTracker();
-    await assert.rejects(launchKernel(pythonOptions(t, { kernelName: "mute", tracker, startupTimeoutMs: 1500 })), /did not answer kernel_info within 1500 ms/);
+    await assert.rejects(
+      launchKernel(pythonOptions(t, { kernelName: "mute", tracker, startupTimeoutMs: 1500 })),
+      /did not answer kernel_info within 1500 ms/,
+    );
     const pid = Number(events[0]!.split(" ")[1]);
     assert.equal(isAlive(pid), false);
   });
 
   test("an unknown kernel name fails before anything starts", async (t) => {
-    await assert.rejects(launchKernel(pythonOptions(t, { kernelName: "no-such-kernel" })), /no kernel named "no-such-kernel"; installed kernels: .*python3/);
+    await assert.rejects(
+      launchKernel(pythonOptions(t, { kernelName: "no-such-kernel" })),
+      /no kernel named "no-such-kernel"; installed kernels: .*python3/,
+    );
   });
 });

@@ -32,7 +32,10 @@ test("top-level declarations can be declared again in later cells, sync or async
   assert.deepEqual(await value("const { p, q: [r = 3] = [] } = { p: 1 }; [p, r]"), [1, 3]);
   assert.equal(await value("class K { v() { return 1 } }; new K().v()"), 1);
   assert.equal(await value("class K { v() { return 2 } }\nnew K().v()"), 2);
-  assert.equal(await value("await null; const a = 'async'; function twice(s) { return s + s }; twice(a)"), "asyncasync");
+  assert.equal(
+    await value("await null; const a = 'async'; function twice(s) { return s + s }; twice(a)"),
+    "asyncasync",
+  );
   assert.equal(await value("twice('x')"), "xx");
   assert.equal(await value("var kept = 1"), undefined);
   assert.equal(await value("await null; var kept; kept"), 1);
@@ -43,7 +46,10 @@ test("static imports become dynamic ones, resolved from the working directory", 
   assert.equal(await value("import * as os from 'node:os'; typeof os.cpus"), "function");
   assert.equal(await value("import assertDefault from 'node:assert'; typeof assertDefault"), "function");
   const transformed = transformCell("import x, { 'a-b' as y } from 'm' with { type: 'json' }");
-  assert.match(transformed.code, /void \(\{ default: x, 'a-b': y \} = await import\('m', \{ with: \{ type: 'json' \} \}\)\);/);
+  assert.match(
+    transformed.code,
+    /void \(\{ default: x, 'a-b': y \} = await import\('m', \{ with: \{ type: 'json' \} \}\)\);/,
+  );
   assert.ok(transformed.isAsync);
 });
 
@@ -51,7 +57,11 @@ test("errors carry tracebacks in the cell's own lines and columns", async () => 
   const sync = await run("let z = 1;\nfunction inner() { throw new TypeError('t') }\ninner()");
   assert.equal(sync.status, "error");
   if (sync.status !== "error") return;
-  assert.deepEqual(sync.error.traceback, ["TypeError: t", `    at inner (<cell ${cells}>:2:26)`, `    at <cell ${cells}>:3:1`]);
+  assert.deepEqual(sync.error.traceback, [
+    "TypeError: t",
+    `    at inner (<cell ${cells}>:2:26)`,
+    `    at <cell ${cells}>:3:1`,
+  ]);
 
   // The async wrapper and the `return` of the last expression are not the user's columns.
   const wrapped = await run("await null; let w = 1; null.boom");
@@ -67,7 +77,11 @@ test("errors carry tracebacks in the cell's own lines and columns", async () => 
   assert.deepEqual(syntax.error.traceback.slice(0, 3), [`<cell ${cells}>:2`, "let = ;", "      ^"]);
 
   const thrown = await run("throw 'plain'");
-  assert.deepEqual(thrown.status === "error" && thrown.error, { ename: "Uncaught", evalue: "'plain'", traceback: ["Uncaught 'plain'"] });
+  assert.deepEqual(thrown.status === "error" && thrown.error, {
+    ename: "Uncaught",
+    evalue: "'plain'",
+    traceback: ["Uncaught 'plain'"],
+  });
   assert.match(JSON.stringify(await run("export const e = 1")), /'export' is not allowed in a cell/);
 });
 
@@ -90,10 +104,18 @@ test("is_complete: complete, incomplete with an indent, invalid", () => {
 
 test("complete: globals and keywords, properties through the prototype chain, code-point cursors", async () => {
   await value("const completionTarget = { alphaBeta: 1, alphaGamma: 2 }");
-  assert.deepEqual(complete("completionTarget.alpha", 22), { matches: ["alphaBeta", "alphaGamma"], cursor_start: 17, cursor_end: 22 });
+  assert.deepEqual(complete("completionTarget.alpha", 22), {
+    matches: ["alphaBeta", "alphaGamma"],
+    cursor_start: 17,
+    cursor_end: 22,
+  });
   assert.ok(complete("completionTarget.", 17).matches.includes("hasOwnProperty"));
   assert.deepEqual(complete("retur", 5).matches, ["return"]);
-  assert.deepEqual(complete("'😀' + completionT", 17), { matches: ["completionTarget"], cursor_start: 6, cursor_end: 17 });
+  assert.deepEqual(complete("'😀' + completionT", 17), {
+    matches: ["completionTarget"],
+    cursor_start: 6,
+    cursor_end: 17,
+  });
   // Members of call results are not evaluated.
   assert.deepEqual(complete("makeThing().x", 13).matches, []);
 });
@@ -102,7 +124,10 @@ test("inspect: signature and source of functions, type and value of the rest", a
   await value("async function fetchThing(url, { retries = 3 } = {}) { return url }");
   const fn = inspectAt("fetchThing", 4, 0);
   assert.equal(fn.found, true);
-  assert.match(fn.data["text/plain"]!, /^Signature: fetchThing\(url, \{ retries = 3 \} = \{\}\)\nType:\s+async function\n/);
+  assert.match(
+    fn.data["text/plain"]!,
+    /^Signature: fetchThing\(url, \{ retries = 3 \} = \{\}\)\nType:\s+async function\n/,
+  );
   assert.match(inspectAt("fetchThing(", 11, 0).data["text/plain"]!, /Signature: fetchThing/);
   assert.match(inspectAt("Math.PI", 6, 0).data["text/plain"]!, /Type:\s+number\nValue:\s+3\.14159/);
   assert.deepEqual(inspectAt("nothingHere", 3, 0), { found: false, data: {} });
@@ -116,7 +141,11 @@ test("rich output: Jupyter.display, IJavascript's _toHtml/_toPng, and failures r
   assert.equal(both.data["text/markdown"], "**md**");
   assert.equal(both.data["image/png"], "AQID");
   assert.ok(typeof both.data["text/plain"] === "string");
-  const broken = richOutput({ _toHtml: () => { throw new Error("no html") } });
+  const broken = richOutput({
+    _toHtml: () => {
+      throw new Error("no html");
+    },
+  });
   assert.deepEqual(Object.keys(broken.data), ["text/plain"]);
   assert.deepEqual(broken.failures, ["_toHtml() threw Error: no html"]);
 });

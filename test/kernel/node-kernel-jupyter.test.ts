@@ -13,13 +13,30 @@ const hasKernelTest = spawnSync(systemPython, ["-c", "import jupyter_kernel_test
 
 test(
   "jupyter_kernel_test, the official conformance suite, passes",
-  { skip: hasKernelTest ? false : "python3-jupyter-kernel-test is not installed (apt-get install python3-jupyter-kernel-test)" },
+  {
+    skip: hasKernelTest
+      ? false
+      : "python3-jupyter-kernel-test is not installed (apt-get install python3-jupyter-kernel-test)",
+  },
   async (t) => {
     const jupyterPath = await installNodeKernel(t);
-    const run = await runPython(t, [join(nodeKernelFixtures, "conformance.py")], { jupyterPath, cwd: nodeKernelProject });
+    const run = await runPython(t, [join(nodeKernelFixtures, "conformance.py")], {
+      jupyterPath,
+      cwd: nodeKernelProject,
+    });
     assert.equal(run.code, 0, run.stderr);
     // unittest reports on stderr: every test that is not skipped must say "ok".
-    for (const name of ["kernel_info", "execute_stdout", "execute_stderr", "completion", "is_complete", "error", "execute_result", "history", "inspect"]) {
+    for (const name of [
+      "kernel_info",
+      "execute_stdout",
+      "execute_stderr",
+      "completion",
+      "is_complete",
+      "error",
+      "execute_result",
+      "history",
+      "inspect",
+    ]) {
       assert.match(run.stderr, new RegExp(`test_${name} .* \\.\\.\\. ok`), `test_${name} did not pass:\n${run.stderr}`);
     }
     assert.match(run.stderr, /\nOK \(skipped=\d+\)\n/);
@@ -31,7 +48,15 @@ test("jupyter console --kernel jaffle-node runs piped code and prints outputs an
   const run = await runPython(t, ["-m", "jupyter_console", "--kernel", "jaffle-node", "--simple-prompt"], {
     jupyterPath,
     cwd: nodeKernelProject,
-    stdin: ['const a = 20', "a * 2 + 2", 'console.log("printed " + a)', 'throw new Error("bad")', "import { greet } from './greet.ts'", "greet('console')", ""].join("\n"),
+    stdin: [
+      "const a = 20",
+      "a * 2 + 2",
+      'console.log("printed " + a)',
+      'throw new Error("bad")',
+      "import { greet } from './greet.ts'",
+      "greet('console')",
+      "",
+    ].join("\n"),
   });
   assert.equal(run.code, 0, `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
   assert.match(run.stdout, /Out\[2\]: 42/);

@@ -18,7 +18,9 @@ test("the kernel exits once the process that launched it is killed", { timeout: 
     process.stdout.write("kernel pid " + kernel.pid + "\\n");
     setInterval(() => {}, 1000);
   `;
-  const parent = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  const parent = spawn(process.execPath, ["--input-type=module", "-e", script], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let out = "";
   parent.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
   const pid = Number((await waitFor(() => /kernel pid (\d+)/.exec(out), "the kernel's pid", 90_000))[1]);

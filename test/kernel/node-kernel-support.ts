@@ -20,7 +20,9 @@ export async function installNodeKernel(t: TestContext): Promise<string> {
   const installed = await runJaffle(["kernel", "install", "--prefix", prefix], { cwd: prefix });
   assert.equal(installed.code, 0, installed.stderr);
   const dataDir = join(prefix, "share", "jupyter");
-  const spec = JSON.parse(readFileSync(join(dataDir, "kernels", "jaffle-node", "kernel.json"), "utf8")) as { argv: string[] };
+  const spec = JSON.parse(readFileSync(join(dataDir, "kernels", "jaffle-node", "kernel.json"), "utf8")) as {
+    argv: string[];
+  };
   assert.equal(spec.argv[0], process.execPath);
   return dataDir;
 }
@@ -85,11 +87,20 @@ export interface ExecuteRecord {
 }
 
 /** Runs one scenario of drive.py; returns its JSON report after checking the kernel is gone. */
-export async function driveScenario<T>(t: TestContext, scenario: string): Promise<T & { pid: number; alive_after_shutdown: boolean }> {
+export async function driveScenario<T>(
+  t: TestContext,
+  scenario: string,
+): Promise<T & { pid: number; alive_after_shutdown: boolean }> {
   const jupyterPath = await installNodeKernel(t);
-  const run = await runPython(t, [join(nodeKernelFixtures, "drive.py"), scenario], { jupyterPath, cwd: nodeKernelProject });
+  const run = await runPython(t, [join(nodeKernelFixtures, "drive.py"), scenario], {
+    jupyterPath,
+    cwd: nodeKernelProject,
+  });
   assert.equal(run.code, 0, `drive.py ${scenario} failed:\n${run.stderr}`);
-  const report = JSON.parse(run.stdout.trim().split("\n").at(-1)!) as T & { pid: number; alive_after_shutdown: boolean };
+  const report = JSON.parse(run.stdout.trim().split("\n").at(-1)!) as T & {
+    pid: number;
+    alive_after_shutdown: boolean;
+  };
   // shutdown_request must end the kernel process itself, not leave it to a signal.
   assert.equal(report.alive_after_shutdown, false);
   await waitFor(() => !isAlive(report.pid), `kernel pid ${report.pid} to exit after shutdown`);
@@ -103,5 +114,7 @@ export function resultText(record: ExecuteRecord): string | undefined {
 }
 
 export function outputTypes(record: ExecuteRecord): string[] {
-  return record.iopub.map((m) => (m.msg_type === "status" ? `status:${String(m.content.execution_state)}` : m.msg_type));
+  return record.iopub.map((m) =>
+    m.msg_type === "status" ? `status:${String(m.content.execution_state)}` : m.msg_type,
+  );
 }

@@ -42,7 +42,10 @@ test("a message with a wrong signature gets no reply and is logged; the next goo
   const reply = decodeMessage(await shell.receive(), signer);
   assert.equal(reply.header.msg_type, "kernel_info_reply");
   assert.equal((reply.parent_header as { msg_id: string }).msg_id, genuine.header.msg_id);
-  await waitFor(() => /invalid message signature on a kernel_info_request/.test(kernel.stderr()), "the drop to be logged");
+  await waitFor(
+    () => /invalid message signature on a kernel_info_request/.test(kernel.stderr()),
+    "the drop to be logged",
+  );
 });
 
 test("SIGTERM ends the kernel cleanly (exit code 0), also while the heartbeat thread runs", async (t) => {
@@ -55,7 +58,9 @@ test("SIGTERM ends the kernel cleanly (exit code 0), also while the heartbeat th
 
 test("entry.js starts the same kernel without the CLI and reports a bad connection file in one line", async () => {
   const entry = join(repoRoot, "dist", "src", "kernel", "node", "entry.js");
-  const child = spawn(process.execPath, [entry, join(repoRoot, "no-such-connection.json")], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [entry, join(repoRoot, "no-such-connection.json")], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
   const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
@@ -68,7 +73,11 @@ test("a cell that calls process.exit(3) ends the kernel with code 3, not a nativ
   const shell = new Dealer({ linger: 0 });
   t.after(() => shell.close());
   shell.connect(endpoint(info, "shell"));
-  const request = createMessage("execute_request", { code: "process.exit(3)", silent: false }, { session: "wire-test" });
+  const request = createMessage(
+    "execute_request",
+    { code: "process.exit(3)", silent: false },
+    { session: "wire-test" },
+  );
   await shell.send(encodeMessage(request, new MessageSigner(info.key)));
   assert.deepEqual(await kernel.exited, { code: 3, signal: null });
 });

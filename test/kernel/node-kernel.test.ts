@@ -51,12 +51,26 @@ test("jupyter_client session: results, streams, errors, notebook state, TS modul
   assert.equal(info.implementation, "jaffle-node");
   assert.deepEqual(
     { ...(info.language_info as Record<string, unknown>), pygments_lexer: undefined, codemirror_mode: undefined },
-    { name: "javascript", version: process.versions.node, mimetype: "application/javascript", file_extension: ".js", pygments_lexer: undefined, codemirror_mode: undefined },
+    {
+      name: "javascript",
+      version: process.versions.node,
+      mimetype: "application/javascript",
+      file_extension: ".js",
+      pygments_lexer: undefined,
+      codemirror_mode: undefined,
+    },
   );
 
   // ipykernel's order, with the streams (in the order written) before the result.
   const streams = cell("streams");
-  assert.deepEqual(outputTypes(streams), ["status:busy", "execute_input", "stream", "stream", "execute_result", "status:idle"]);
+  assert.deepEqual(outputTypes(streams), [
+    "status:busy",
+    "execute_input",
+    "stream",
+    "stream",
+    "execute_result",
+    "status:idle",
+  ]);
   const [out, err] = streams.iopub.filter((m) => m.msg_type === "stream").map((m) => m.content);
   assert.deepEqual(out, { name: "stdout", text: "one\ntwo\n" });
   assert.deepEqual(err, { name: "stderr", text: "three\n" });
@@ -80,7 +94,11 @@ test("jupyter_client session: results, streams, errors, notebook state, TS modul
   assert.equal(error.reply.ename, "RangeError");
   assert.equal(error.reply.evalue, "out of range");
   const published = error.iopub.find((m) => m.msg_type === "error")!.content;
-  assert.deepEqual(published.traceback, ["RangeError: out of range", "    at fail (<cell 10>:1:25)", "    at <cell 10>:2:1"]);
+  assert.deepEqual(published.traceback, [
+    "RangeError: out of range",
+    "    at fail (<cell 10>:1:25)",
+    "    at <cell 10>:2:1",
+  ]);
   assert.deepEqual(outputTypes(error), ["status:busy", "execute_input", "error", "status:idle"]);
   assert.equal(resultText(cell("after_error")), "'still alive'");
 
@@ -92,7 +110,10 @@ test("jupyter_client session: results, streams, errors, notebook state, TS modul
   const rich = cell("rich").iopub.find((m) => m.msg_type === "execute_result")!.content.data as Record<string, string>;
   assert.equal(rich["text/html"], "<b>rich</b>");
   assert.ok(rich["text/plain"]);
-  const html = cell("to_html").iopub.find((m) => m.msg_type === "execute_result")!.content.data as Record<string, string>;
+  const html = cell("to_html").iopub.find((m) => m.msg_type === "execute_result")!.content.data as Record<
+    string,
+    string
+  >;
   assert.equal(html["text/html"], "<i>ijs</i>");
 
   const expressions = cell("user_expressions").reply.user_expressions as Record<string, Record<string, unknown>>;
@@ -100,8 +121,20 @@ test("jupyter_client session: results, streams, errors, notebook state, TS modul
   assert.equal(expressions.bad!.status, "error");
   assert.equal(expressions.bad!.ename, "ReferenceError");
 
-  assert.deepEqual(r.complete_global, { status: "ok", matches: ["console"], cursor_start: 0, cursor_end: 5, metadata: {} });
-  assert.deepEqual(r.complete_member, { status: "ok", matches: ["alpha"], cursor_start: 4, cursor_end: 6, metadata: {} });
+  assert.deepEqual(r.complete_global, {
+    status: "ok",
+    matches: ["console"],
+    cursor_start: 0,
+    cursor_end: 5,
+    metadata: {},
+  });
+  assert.deepEqual(r.complete_member, {
+    status: "ok",
+    matches: ["alpha"],
+    cursor_start: 4,
+    cursor_end: 6,
+    metadata: {},
+  });
   assert.deepEqual((r.complete_keyword as { matches: string[] }).matches, ["return"]);
 
   const inspect = r.inspect as { found: boolean; data: Record<string, string> };

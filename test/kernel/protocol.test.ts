@@ -16,7 +16,13 @@ import {
   writeConnectionFile,
   type ConnectionInfo,
 } from "../../src/kernel/connection.js";
-import { createMessage, isMessageType, parentMsgId, PROTOCOL_VERSION, type JupyterMessage } from "../../src/kernel/messages.js";
+import {
+  createMessage,
+  isMessageType,
+  parentMsgId,
+  PROTOCOL_VERSION,
+  type JupyterMessage,
+} from "../../src/kernel/messages.js";
 import { SendQueue } from "../../src/kernel/send-queue.js";
 import {
   decodeMessage,
@@ -67,19 +73,27 @@ describe("encodeMessage / decodeMessage", () => {
     assert.equal(request.header.session, "s1");
     assert.ok(!Number.isNaN(Date.parse(request.header.date)));
     assert.deepEqual(request.parent_header, {});
-    const reply = createMessage("execute_reply", { status: "ok", execution_count: 1 }, { session: "k", parent: request });
+    const reply = createMessage(
+      "execute_reply",
+      { status: "ok", execution_count: 1 },
+      { session: "k", parent: request },
+    );
     assert.equal(parentMsgId(reply), request.header.msg_id);
     assert.deepEqual(reply.parent_header, request.header);
   });
 
   test("round-trips identities, the four JSON parts and binary buffers", () => {
-    const msg = createMessage("display_data", { data: { "text/plain": "x" }, metadata: {} }, {
-      session: "s",
-      identities: [Buffer.from("peer-1"), Buffer.from("peer-2")],
-      buffers: [Buffer.from([0, 1, 2, 255])],
-      metadata: { m: 1 },
-      parent: request,
-    });
+    const msg = createMessage(
+      "display_data",
+      { data: { "text/plain": "x" }, metadata: {} },
+      {
+        session: "s",
+        identities: [Buffer.from("peer-1"), Buffer.from("peer-2")],
+        buffers: [Buffer.from([0, 1, 2, 255])],
+        metadata: { m: 1 },
+        parent: request,
+      },
+    );
     const wire = encodeMessage(msg, signer);
     assert.equal(wire[2]!.toString(), DELIMITER);
     assert.equal(wire[3]!.toString(), signer.sign(wire.slice(4, 8)));
@@ -103,11 +117,14 @@ describe("encodeMessage / decodeMessage", () => {
 
   test("a wrong signature is an InvalidSignatureError naming the claimed type", () => {
     const wire = encodeMessage(request, new MessageSigner("not-the-key"));
-    assert.throws(() => decodeMessage(wire, signer), (error: unknown) => {
-      assert.ok(error instanceof InvalidSignatureError);
-      assert.equal(error.msgType, "execute_request");
-      return true;
-    });
+    assert.throws(
+      () => decodeMessage(wire, signer),
+      (error: unknown) => {
+        assert.ok(error instanceof InvalidSignatureError);
+        assert.equal(error.msgType, "execute_request");
+        return true;
+      },
+    );
     const tampered = encodeMessage(request, signer);
     tampered[5] = Buffer.from('{"a":1}');
     assert.throws(() => decodeMessage(tampered, signer), InvalidSignatureError);
@@ -117,9 +134,18 @@ describe("encodeMessage / decodeMessage", () => {
     assert.throws(() => decodeMessage(frames("a", "b"), signer), /no <IDS\|MSG> delimiter/);
     assert.throws(() => decodeMessage(frames(DELIMITER, "sig", "{}"), signer), MalformedMessageError);
     const unsigned = new MessageSigner("");
-    assert.throws(() => decodeMessage(frames(DELIMITER, "", "not json", "{}", "{}", "{}"), unsigned), /header is not JSON/);
-    assert.throws(() => decodeMessage(frames(DELIMITER, "", "[]", "{}", "{}", "{}"), unsigned), /header is not a JSON object/);
-    assert.throws(() => decodeMessage(frames(DELIMITER, "", '{"msg_id":"x"}', "{}", "{}", "{}"), unsigned), /lacks msg_id or msg_type/);
+    assert.throws(
+      () => decodeMessage(frames(DELIMITER, "", "not json", "{}", "{}", "{}"), unsigned),
+      /header is not JSON/,
+    );
+    assert.throws(
+      () => decodeMessage(frames(DELIMITER, "", "[]", "{}", "{}", "{}"), unsigned),
+      /header is not a JSON object/,
+    );
+    assert.throws(
+      () => decodeMessage(frames(DELIMITER, "", '{"msg_id":"x"}', "{}", "{}", "{}"), unsigned),
+      /lacks msg_id or msg_type/,
+    );
   });
 });
 
@@ -142,7 +168,10 @@ describe("SendQueue", () => {
       const [frame] = await pull.receive();
       received.push(Number(frame!.toString()));
     }
-    assert.deepEqual(received, Array.from({ length: count }, (_, i) => i));
+    assert.deepEqual(
+      received,
+      Array.from({ length: count }, (_, i) => i),
+    );
   });
 
   test("one failed send does not block the ones behind it", async () => {
@@ -193,7 +222,10 @@ describe("connection files", () => {
     await assert.rejects(readConnectionFile(join(dir, "missing.json")), /missing\.json: no such connection file/);
     writeFileSync(file, "{nope");
     await assert.rejects(readConnectionFile(file), /bad\.json: not a JSON connection file/);
-    writeFileSync(file, JSON.stringify({ ip: "127.0.0.1", shell_port: 1, iopub_port: 2, stdin_port: 3, control_port: "4", hb_port: 5 }));
+    writeFileSync(
+      file,
+      JSON.stringify({ ip: "127.0.0.1", shell_port: 1, iopub_port: 2, stdin_port: 3, control_port: "4", hb_port: 5 }),
+    );
     await assert.rejects(readConnectionFile(file), /bad\.json: control_port must be a port number, not "4"/);
   });
 });
@@ -245,7 +277,10 @@ async function fakeKernel(t: { after: (fn: () => void) => void }) {
         continue;
       }
       const status = (state: "busy" | "idle") =>
-        encodeMessage(createMessage("status", { execution_state: state }, { session: "kernel", parent: request }), signer);
+        encodeMessage(
+          createMessage("status", { execution_state: state }, { session: "kernel", parent: request }),
+          signer,
+        );
       await iopubQueue.send(status("busy"));
       await shellQueue.send(encodeMessage(kernelInfoReply(request), signer));
       await iopubQueue.send(status("idle"));
@@ -264,29 +299,53 @@ describe("client against a kernel sending forged messages", () => {
 
     const reply = client.isComplete("x = 1", 20_000);
     const request = await waitForRequest(kernel.requests, "is_complete_request");
-    const forged = createMessage("is_complete_reply", { status: "invalid" }, {
-      session: "kernel",
-      parent: request,
-      identities: request.identities,
-    });
+    const forged = createMessage(
+      "is_complete_reply",
+      { status: "invalid" },
+      {
+        session: "kernel",
+        parent: request,
+        identities: request.identities,
+      },
+    );
     await kernel.shellQueue.send(encodeMessage(forged, forgedSigner));
     // A forged iopub message must not reach listeners either.
     const seen: string[] = [];
     client.on("iopub", (msg) => seen.push(msg.header.msg_type));
-    await kernel.iopubQueue.send(encodeMessage(createMessage("stream", { name: "stdout", text: "forged" }, { session: "k", parent: request }), forgedSigner));
-    const genuine = createMessage("is_complete_reply", { status: "complete" }, {
-      session: "kernel",
-      parent: request,
-      identities: request.identities,
-    });
+    await kernel.iopubQueue.send(
+      encodeMessage(
+        createMessage("stream", { name: "stdout", text: "forged" }, { session: "k", parent: request }),
+        forgedSigner,
+      ),
+    );
+    const genuine = createMessage(
+      "is_complete_reply",
+      { status: "complete" },
+      {
+        session: "kernel",
+        parent: request,
+        identities: request.identities,
+      },
+    );
     await kernel.shellQueue.send(encodeMessage(genuine, kernel.signer));
     assert.deepEqual((await reply).content, { status: "complete" });
-    await kernel.iopubQueue.send(encodeMessage(createMessage("stream", { name: "stdout", text: "real" }, { session: "k", parent: request }), kernel.signer));
+    await kernel.iopubQueue.send(
+      encodeMessage(
+        createMessage("stream", { name: "stdout", text: "real" }, { session: "k", parent: request }),
+        kernel.signer,
+      ),
+    );
     await waitFor(() => seen.length > 0, "the genuine iopub message");
     assert.deepEqual(seen, ["stream"], "only the genuine iopub message was emitted");
     const warnings = logger.at("warning");
-    assert.ok(warnings.some((w) => /invalid signature on shell.*is_complete_reply/.test(w)), warnings.join("\n"));
-    assert.ok(warnings.some((w) => /invalid signature on iopub.*stream/.test(w)), warnings.join("\n"));
+    assert.ok(
+      warnings.some((w) => /invalid signature on shell.*is_complete_reply/.test(w)),
+      warnings.join("\n"),
+    );
+    assert.ok(
+      warnings.some((w) => /invalid signature on iopub.*stream/.test(w)),
+      warnings.join("\n"),
+    );
 
     // The same genuine message sent again (a replay) is dropped as well.
     const again = client.kernelInfo(20_000);

@@ -114,8 +114,14 @@ test("JSON: pino's line format with pino's numeric levels", async () => {
     parsed.map((o) => o.level),
     [PINO_LEVELS.critical, PINO_LEVELS.error, PINO_LEVELS.warning, PINO_LEVELS.info, PINO_LEVELS.debug],
   );
-  assert.deepEqual(parsed.map((o) => o.level), [60, 50, 40, 30, 20]);
-  assert.deepEqual(parsed.map((o) => o.msg), ["c", "e", "w", 'i "quoted" ', "d\nsecond line"]);
+  assert.deepEqual(
+    parsed.map((o) => o.level),
+    [60, 50, 40, 30, 20],
+  );
+  assert.deepEqual(
+    parsed.map((o) => o.msg),
+    ["c", "e", "w", 'i "quoted" ', "d\nsecond line"],
+  );
 });
 
 test("JSON keeps colour codes when colour is on", async () => {
@@ -181,11 +187,21 @@ test("source rules run first, then root rules; suppressed lines reach nobody", a
   await logHub.flush();
   assert.deepEqual(
     records.map((r) => `${r.name}: ${r.msg}`),
-    ["web: /login <- POST", "web: token secret=*** sent", "other: GET /health is only suppressed for web", "other: secret=***"],
+    [
+      "web: /login <- POST",
+      "web: token secret=*** sent",
+      "other: GET /health is only suppressed for web",
+      "other: secret=***",
+    ],
   );
   assert.deepEqual(
     out.lines().map((l) => l.slice(13).trim()),
-    ["web I /login <- POST", "web I token secret=*** sent", "other I GET /health is only suppressed for web", "other I secret=***"],
+    [
+      "web I /login <- POST",
+      "web I token secret=*** sent",
+      "other I GET /health is only suppressed for web",
+      "other I secret=***",
+    ],
   );
 });
 
@@ -247,8 +263,14 @@ test("an unknown level from outside the type system is logged at info", async ()
 
 test("bad rules fail with a one-line error naming the source", () => {
   const { logHub } = hub();
-  assert.throws(() => logHub.logger("web", { ...none, suppress_regex: ["("] }), /^Error: logger of "web": suppress_regex\[0\] "\(" is not a valid regular expression/);
-  assert.throws(() => logHub.logger("web", { ...none, replace_regex: [{ from: "a", to: "\\q" }] }), /^Error: logger of "web": .*"a".*bad escape \\q/);
+  assert.throws(
+    () => logHub.logger("web", { ...none, suppress_regex: ["("] }),
+    /^Error: logger of "web": suppress_regex\[0\] "\(" is not a valid regular expression/,
+  );
+  assert.throws(
+    () => logHub.logger("web", { ...none, replace_regex: [{ from: "a", to: "\\q" }] }),
+    /^Error: logger of "web": .*"a".*bad escape \\q/,
+  );
 });
 
 test("no record is lost or reordered when the output applies backpressure", async () => {

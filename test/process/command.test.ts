@@ -21,12 +21,15 @@ test("splitCommand does no expansion", () => {
 });
 
 test("splitCommand reports unbalanced quotes with their column", () => {
-  assert.throws(() => splitCommand(`echo "abc`), (error: unknown) => {
-    assert.ok(error instanceof CommandSyntaxError);
-    assert.equal(error.message, "unterminated double quote at column 6");
-    assert.equal(error.column, 6);
-    return true;
-  });
+  assert.throws(
+    () => splitCommand(`echo "abc`),
+    (error: unknown) => {
+      assert.ok(error instanceof CommandSyntaxError);
+      assert.equal(error.message, "unterminated double quote at column 6");
+      assert.equal(error.column, 6);
+      return true;
+    },
+  );
   assert.throws(() => splitCommand(`echo ok 'abc`), /unterminated single quote at column 9/);
   assert.throws(() => splitCommand(`echo abc\\`), /trailing backslash at column 9/);
   assert.throws(() => splitCommand("   "), /empty command/);

@@ -44,7 +44,9 @@ test("a failing job resolves not ok and logs the failure", async (t) => {
   assert.match(logger.messages("error")[0]!, /^failed with exit code 5 after \d+\.\d\d s$/);
   const missing = runner(t, jobConfig("no-such-program-jaffle"));
   assert.deepEqual(await missing.job.run(), { exitCode: null, signal: null, ok: false });
-  assert.deepEqual(missing.logger.messages("error"), ['could not start: cannot run "no-such-program-jaffle": command not found on PATH']);
+  assert.deepEqual(missing.logger.messages("error"), [
+    'could not start: cannot run "no-such-program-jaffle": command not found on PATH',
+  ]);
 });
 
 test("triggers while a job runs queue exactly one more run and share it", async (t) => {

@@ -35,12 +35,10 @@ test("stdout lines are logged at info and stderr lines at warning, in order and 
   assert.ok(proc.startedAt! <= Date.now());
   assert.equal(tracker.tracked.get(pid), "process proc");
   await once(proc, "exit");
-  assert.deepEqual(logger.messages("info").filter((m) => !m.startsWith("exited")), [
-    "out one",
-    "out two",
-    "partial line",
-    "no newline at end",
-  ]);
+  assert.deepEqual(
+    logger.messages("info").filter((m) => !m.startsWith("exited")),
+    ["out one", "out two", "partial line", "no newline at end"],
+  );
   assert.deepEqual(logger.messages("warning"), ["err one"]);
   assert.equal(proc.state, "exited");
   assert.equal(proc.pid, undefined);
@@ -107,7 +105,9 @@ test("restart = on-failure: a crashing process restarts with backoff, then gives
     "exited with exit code 2; restarting in 200 ms (restart 2 of at most 3)",
     "exited with exit code 2; restarting in 400 ms (restart 3 of at most 3)",
   ]);
-  assert.deepEqual(logger.messages("error"), ['exited with exit code 2; gave up after 3 restarts (restart = "on-failure")']);
+  assert.deepEqual(logger.messages("error"), [
+    'exited with exit code 2; gave up after 3 restarts (restart = "on-failure")',
+  ]);
   for (const pid of pids) assert.equal(isRunning(pid), false);
 });
 
@@ -120,7 +120,10 @@ test("restart = on-failure does not restart a clean exit; always does", async (t
   assert.equal(clean.proc.restarts, 0);
 
   const alwaysRuns = join(tempDir(t), "always");
-  const always = managed(t, processConfig(fixtureCommand("exit-with.mjs", alwaysRuns, "0"), { restart: "always", max_restarts: 2 }));
+  const always = managed(
+    t,
+    processConfig(fixtureCommand("exit-with.mjs", alwaysRuns, "0"), { restart: "always", max_restarts: 2 }),
+  );
   const gaveUp = once(always.proc, "gave-up");
   await always.proc.start();
   await gaveUp;
@@ -131,7 +134,11 @@ test("restart = on-failure does not restart a clean exit; always does", async (t
 test("a run that stayed up for restart_window resets the restart budget", async (t) => {
   // restart_window 0: every run counts as healthy, so the budget never runs out.
   const runs = join(tempDir(t), "runs");
-  const config = processConfig(fixtureCommand("exit-with.mjs", runs, "1"), { restart: "on-failure", max_restarts: 1, restart_window: 0 });
+  const config = processConfig(fixtureCommand("exit-with.mjs", runs, "1"), {
+    restart: "on-failure",
+    max_restarts: 1,
+    restart_window: 0,
+  });
   const { proc } = managed(t, config);
   let gaveUp = false;
   proc.on("gave-up", () => (gaveUp = true));
@@ -205,7 +212,10 @@ test("tty = true: a missing program rejects start(), a crash restarts", async (t
   const missing = managed(t, processConfig("no-such-program-jaffle", { tty: true }));
   await assert.rejects(missing.proc.start(), /command not found on PATH/);
   const runs = join(tempDir(t), "runs");
-  const crashing = managed(t, processConfig(fixtureCommand("exit-with.mjs", runs, "4"), { tty: true, restart: "on-failure", max_restarts: 1 }));
+  const crashing = managed(
+    t,
+    processConfig(fixtureCommand("exit-with.mjs", runs, "4"), { tty: true, restart: "on-failure", max_restarts: 1 }),
+  );
   const gaveUp = once(crashing.proc, "gave-up");
   await crashing.proc.start();
   const [status] = await gaveUp;

@@ -35,7 +35,10 @@ async function startFakeSupervisor(t: Parameters<typeof tempDir>[0], mode?: stri
   const ended = new Promise<void>((resolve) => supervisor.stdout.once("end", () => resolve()));
   const janitor = new GroupJanitor(t);
   janitor.add(supervisor.pid!);
-  const match = await waitFor(() => /tracked (\d+) reaper (\d+)\n/.exec(output), "the fake supervisor to track its child");
+  const match = await waitFor(
+    () => /tracked (\d+) reaper (\d+)\n/.exec(output),
+    "the fake supervisor to track its child",
+  );
   const groupPid = Number(match[1]);
   const reaperPid = Number(match[2]);
   janitor.add(groupPid);

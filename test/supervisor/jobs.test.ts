@@ -9,10 +9,13 @@ import { test } from "node:test";
 import { runJaffle } from "../helpers/index.js";
 import { groupsOf, linesOf, NODE_KERNEL, project, startReady, waitGroupsGone } from "./support.js";
 
-test("apps run jobs: output under the job's logger, exit status logged, triggers do not pile up", { timeout: 180_000 }, async (t) => {
-  const dir = project(
-    t,
-    `kernel "js" { ${NODE_KERNEL} }
+test(
+  "apps run jobs: output under the job's logger, exit status logged, triggers do not pile up",
+  { timeout: 180_000 },
+  async (t) => {
+    const dir = project(
+      t,
+      `kernel "js" { ${NODE_KERNEL} }
 app "builder" {
   class = "./builder.ts#Builder"
   kernel = "js"
@@ -24,8 +27,8 @@ job "fail" {
   command = "sh -c 'echo oops >&2; exit 4'"
 }
 `,
-    {
-      "builder.ts": `import type { AppContext } from ${JSON.stringify(join(process.cwd(), "src/apps/api.ts"))};
+      {
+        "builder.ts": `import type { AppContext } from ${JSON.stringify(join(process.cwd(), "src/apps/api.ts"))};
 export class Builder {
   constructor(private context: AppContext) {}
   async setup() {
@@ -38,21 +41,29 @@ export class Builder {
   }
 }
 `,
-    },
-  );
-  const run = await runJaffle(["start", "--exit-when-ready", "--no-color"], { cwd: dir });
-  assert.equal(run.code, 0, run.stdout + run.stderr);
-  const build = linesOf(run.stdout, "build");
-  assert.deepEqual(build.filter((line) => !line.startsWith("finished")), ["building", "built", "building", "built"], "two runs, not three");
-  assert.equal(build.filter((line) => /^finished with exit code 0 in \d+\.\d\d s$/.test(line)).length, 2);
-  assert.deepEqual(linesOf(run.stdout, "fail").map((line) => line.replace(/\d+\.\d\d s/, "T")), ["oops", "failed with exit code 4 after T"]);
-  assert.match(run.stdout, / fail W oops$/m, "a job's stderr is a warning");
-  assert.deepEqual(linesOf(run.stdout, "builder"), [
-    "build outcomes: 0,0,0",
-    'fail outcome: {"exitCode":4,"signal":null,"ok":false}',
-    'missing: no job named "missing"',
-  ]);
-});
+      },
+    );
+    const run = await runJaffle(["start", "--exit-when-ready", "--no-color"], { cwd: dir });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const build = linesOf(run.stdout, "build");
+    assert.deepEqual(
+      build.filter((line) => !line.startsWith("finished")),
+      ["building", "built", "building", "built"],
+      "two runs, not three",
+    );
+    assert.equal(build.filter((line) => /^finished with exit code 0 in \d+\.\d\d s$/.test(line)).length, 2);
+    assert.deepEqual(
+      linesOf(run.stdout, "fail").map((line) => line.replace(/\d+\.\d\d s/, "T")),
+      ["oops", "failed with exit code 4 after T"],
+    );
+    assert.match(run.stdout, / fail W oops$/m, "a job's stderr is a warning");
+    assert.deepEqual(linesOf(run.stdout, "builder"), [
+      "build outcomes: 0,0,0",
+      'fail outcome: {"exitCode":4,"signal":null,"ok":false}',
+      'missing: no job named "missing"',
+    ]);
+  },
+);
 
 test("a tty process runs behind a pseudo-terminal and keeps its colours", { timeout: 180_000 }, async (t) => {
   const dir = project(
@@ -78,25 +89,38 @@ process "piped" {
   assert.equal(plain.code, 0, plain.stdout + plain.stderr);
   assert.deepEqual(linesOf(plain.stdout, "colourful"), ["on a terminal", "red text", "ready"]);
   assert.deepEqual(linesOf(plain.stdout, "piped"), ["not on a terminal", "ready"]);
-  const json = await runJaffle(["start", "--exit-when-ready", "--log-format", "json"], { cwd: dir, env: { FORCE_COLOR: "1" } });
+  const json = await runJaffle(["start", "--exit-when-ready", "--log-format", "json"], {
+    cwd: dir,
+    env: { FORCE_COLOR: "1" },
+  });
   assert.equal(json.code, 0, json.stdout + json.stderr);
-  const messages = json.stdout.trim().split("\n").map((line) => JSON.parse(line) as { name: string; msg: string });
-  assert.ok(messages.some((m) => m.name === "colourful" && m.msg === "red text"), "JSON lines carry no escapes when stdout is no terminal");
+  const messages = json.stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as { name: string; msg: string });
+  assert.ok(
+    messages.some((m) => m.name === "colourful" && m.msg === "red text"),
+    "JSON lines carry no escapes when stdout is no terminal",
+  );
 });
 
-test("--runtime-dir puts the runtime files elsewhere; status and stop find them there", { timeout: 180_000 }, async (t) => {
-  const dir = project(t, `kernel "js" { ${NODE_KERNEL} }\nprocess "sleeper" {\n  command = "sleep 600"\n}\n`);
-  const { jaffle, status } = await startReady(t, dir, ["--runtime-dir", "run/state"]);
-  assert.equal(status.pid, jaffle.child.pid);
-  assert.equal(status.kernels.js!.connectionFile, join(dir, "run/state/kernel-js.json"));
-  assert.equal(existsSync(join(dir, ".jaffle")), false);
-  assert.equal((await runJaffle(["status"], { cwd: dir })).code, 1, "not in the default place");
-  const found = await runJaffle(["status", "--runtime-dir", "run/state", "--json"], { cwd: dir });
-  assert.equal(found.code, 0);
-  assert.equal((JSON.parse(found.stdout) as { pid: number }).pid, status.pid);
-  const stop = await runJaffle(["stop", "--runtime-dir", "run/state"], { cwd: dir });
-  assert.equal(stop.code, 0, stop.stderr);
-  assert.equal((await jaffle.exited).code, 0);
-  await waitGroupsGone(groupsOf(status), 5_000);
-  assert.equal(existsSync(join(dir, "run/state")), false);
-});
+test(
+  "--runtime-dir puts the runtime files elsewhere; status and stop find them there",
+  { timeout: 180_000 },
+  async (t) => {
+    const dir = project(t, `kernel "js" { ${NODE_KERNEL} }\nprocess "sleeper" {\n  command = "sleep 600"\n}\n`);
+    const { jaffle, status } = await startReady(t, dir, ["--runtime-dir", "run/state"]);
+    assert.equal(status.pid, jaffle.child.pid);
+    assert.equal(status.kernels.js!.connectionFile, join(dir, "run/state/kernel-js.json"));
+    assert.equal(existsSync(join(dir, ".jaffle")), false);
+    assert.equal((await runJaffle(["status"], { cwd: dir })).code, 1, "not in the default place");
+    const found = await runJaffle(["status", "--runtime-dir", "run/state", "--json"], { cwd: dir });
+    assert.equal(found.code, 0);
+    assert.equal((JSON.parse(found.stdout) as { pid: number }).pid, status.pid);
+    const stop = await runJaffle(["stop", "--runtime-dir", "run/state"], { cwd: dir });
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.equal((await jaffle.exited).code, 0);
+    await waitGroupsGone(groupsOf(status), 5_000);
+    assert.equal(existsSync(join(dir, "run/state")), false);
+  },
+);

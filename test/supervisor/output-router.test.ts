@@ -24,11 +24,20 @@ test("each kind of output becomes lines at its level", () => {
   router.dispatch(output("stream", { name: "stdout", text: "one\ntwo\n" }, "r1"));
   router.dispatch(output("stream", { name: "stderr", text: "careful\n" }, "r1"));
   router.dispatch(output("execute_result", { data: { "text/plain": "42" }, metadata: {}, execution_count: 1 }, "r1"));
-  router.dispatch(output("display_data", { data: { "text/plain": "<Figure>", "image/png": "..." }, metadata: {} }, "r1"));
+  router.dispatch(
+    output("display_data", { data: { "text/plain": "<Figure>", "image/png": "..." }, metadata: {} }, "r1"),
+  );
   router.dispatch(output("display_data", { data: { "image/png": "..." }, metadata: {} }, "r1"));
   router.dispatch(output("error", { ename: "TypeError", evalue: "x is not a function", traceback: [] }, "r1"));
   router.dispatch(output("status", { execution_state: "idle" }, "r1"));
-  assert.deepEqual(app.lines, ["info: one", "info: two", "warning: careful", "info: 42", "info: <Figure>", "error: TypeError: x is not a function"]);
+  assert.deepEqual(app.lines, [
+    "info: one",
+    "info: two",
+    "warning: careful",
+    "info: 42",
+    "info: <Figure>",
+    "error: TypeError: x is not a function",
+  ]);
   assert.deepEqual(kernel.lines, []);
 });
 

@@ -7,7 +7,9 @@ import { RestartBudget } from "../../src/supervisor/restart-budget.js";
 import { freePort } from "../helpers/index.js";
 
 function listen(server: Server | ReturnType<typeof createTcpServer>, port = 0): Promise<number> {
-  return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
+  return new Promise((resolve) =>
+    server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)),
+  );
 }
 
 test("a url check passes on a status below 500 and not on 500", async (t) => {
@@ -54,7 +56,10 @@ test("a log check passes on a line seen before or after the wait began", async (
   await waiting;
 
   const never = new LogLineWatch("never");
-  await assert.rejects(waitForCheck({ log_regex: "never" }, never, 200, new AbortController().signal), /no log line matched \/never\//);
+  await assert.rejects(
+    waitForCheck({ log_regex: "never" }, never, 200, new AbortController().signal),
+    /no log line matched \/never\//,
+  );
 });
 
 test("aborting the run ends a check's wait", async () => {

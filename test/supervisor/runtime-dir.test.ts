@@ -54,11 +54,14 @@ test("a second acquire is refused while the owner runs", (t) => {
   const runtime = acquireRuntimeDir(dir);
   t.after(() => runtime.release());
   assert.deepEqual(inspectRuntimeDir(dir), { kind: "running", pid: process.pid });
-  assert.throws(() => acquireRuntimeDir(dir), (error: unknown) => {
-    assert.ok(error instanceof UserError);
-    assert.match(error.message, new RegExp(`already running in this directory \\(pid ${process.pid}`));
-    return true;
-  });
+  assert.throws(
+    () => acquireRuntimeDir(dir),
+    (error: unknown) => {
+      assert.ok(error instanceof UserError);
+      assert.match(error.message, new RegExp(`already running in this directory \\(pid ${process.pid}`));
+      return true;
+    },
+  );
   // The refused attempt left the owner's files alone.
   assert.equal(readFileSync(join(dir, LOCK_FILE), "utf8").trim(), String(process.pid));
 });

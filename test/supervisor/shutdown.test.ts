@@ -48,7 +48,10 @@ test("jaffle status and jaffle stop: report, stop, then say nothing runs", { tim
   const human = await runJaffle(["status"], { cwd: dir });
   assert.equal(human.code, 0, human.stderr);
   assert.match(human.stdout, new RegExp(`^jaffle is running: pid ${status.pid}, up \\d+ s`));
-  assert.match(human.stdout, new RegExp(`^  js +${status.kernels.js!.pid} +javascript +0 +${dir}/\\.jaffle/kernel-js\\.json$`, "m"));
+  assert.match(
+    human.stdout,
+    new RegExp(`^  js +${status.kernels.js!.pid} +javascript +0 +${dir}/\\.jaffle/kernel-js\\.json$`, "m"),
+  );
   assert.match(human.stdout, /^ {2}greeter +js +\.\/plain\.ts#Plain$/m);
   assert.match(human.stdout, new RegExp(`^  sleeper +${status.processes.sleeper!.pid} +running +0$`, "m"));
   const json = await runJaffle(["status", "--json"], { cwd: dir });
@@ -80,25 +83,34 @@ test("a second start in the same directory is refused while the first runs", { t
   assert.equal((await jaffle.exited).code, 0);
 });
 
-test("a SIGKILLed supervisor leaves no child; the stale files are recovered by the next start", { timeout: 240_000 }, async (t) => {
-  const dir = project(t, CONFIG, FILES);
-  const first = await startReady(t, dir);
-  const groups = groupsOf(first.status);
-  first.jaffle.child.kill("SIGKILL");
-  await first.jaffle.exited;
-  await waitGroupsGone(groups, 20_000);
+test(
+  "a SIGKILLed supervisor leaves no child; the stale files are recovered by the next start",
+  { timeout: 240_000 },
+  async (t) => {
+    const dir = project(t, CONFIG, FILES);
+    const first = await startReady(t, dir);
+    const groups = groupsOf(first.status);
+    first.jaffle.child.kill("SIGKILL");
+    await first.jaffle.exited;
+    await waitGroupsGone(groups, 20_000);
 
-  const stale = await runJaffle(["status"], { cwd: dir });
-  assert.equal(stale.code, 1);
-  assert.match(stale.stderr, new RegExp(`stale \\(pid ${first.status.pid} is gone\\)`));
+    const stale = await runJaffle(["status"], { cwd: dir });
+    assert.equal(stale.code, 1);
+    assert.match(stale.stderr, new RegExp(`stale \\(pid ${first.status.pid} is gone\\)`));
 
-  const second = await startReady(t, dir);
-  assert.match(second.jaffle.stdout(), new RegExp(`jaffle W removed the stale runtime files of a jaffle that is no longer running \\(pid ${first.status.pid}\\)`));
-  assert.equal(second.status.pid, second.jaffle.child.pid);
-  second.jaffle.child.kill("SIGTERM");
-  assert.equal((await second.jaffle.exited).code, 0);
-  await waitGroupsGone(groupsOf(second.status), 5_000);
-});
+    const second = await startReady(t, dir);
+    assert.match(
+      second.jaffle.stdout(),
+      new RegExp(
+        `jaffle W removed the stale runtime files of a jaffle that is no longer running \\(pid ${first.status.pid}\\)`,
+      ),
+    );
+    assert.equal(second.status.pid, second.jaffle.child.pid);
+    second.jaffle.child.kill("SIGTERM");
+    assert.equal((await second.jaffle.exited).code, 0);
+    await waitGroupsGone(groupsOf(second.status), 5_000);
+  },
+);
 
 test("jaffle stop cleans up after a supervisor that died", { timeout: 180_000 }, async (t) => {
   const dir = project(t, CONFIG, FILES);
@@ -108,7 +120,10 @@ test("jaffle stop cleans up after a supervisor that died", { timeout: 180_000 },
   await waitGroupsGone(groupsOf(status), 20_000);
   const stop = await runJaffle(["stop"], { cwd: dir });
   assert.equal(stop.code, 0);
-  assert.equal(stop.stdout, `jaffle (pid ${status.pid}) is not running; removed its stale runtime files from ${dir}/.jaffle\n`);
+  assert.equal(
+    stop.stdout,
+    `jaffle (pid ${status.pid}) is not running; removed its stale runtime files from ${dir}/.jaffle\n`,
+  );
   assert.equal(existsSync(join(dir, ".jaffle")), false);
 });
 
@@ -138,16 +153,20 @@ test("a second SIGTERM during shutdown kills every group at once", { timeout: 18
   await waitFor(() => !existsSync(join(dir, ".jaffle", "status.json")), "status file removed");
 });
 
-test("jaffle stop kills a supervisor that does not finish its shutdown in time; the reaper ends the rest", { timeout: 180_000 }, async (t) => {
-  const dir = project(t, STUBBORN_PROCESS);
-  const { jaffle, status } = await startReady(t, dir);
-  const stop = await runJaffle(["stop", "--timeout", "1"], { cwd: dir });
-  assert.equal(stop.code, 0, stop.stdout + stop.stderr);
-  assert.equal(
-    stop.stdout,
-    `jaffle (pid ${status.pid}) did not shut down within 1 s; killed it (its kernels and processes are gone too)\n`,
-  );
-  assert.equal((await jaffle.exited).signal, "SIGKILL");
-  await waitGroupsGone(groupsOf(status), 5_000);
-  assert.equal(existsSync(join(dir, ".jaffle")), false);
-});
+test(
+  "jaffle stop kills a supervisor that does not finish its shutdown in time; the reaper ends the rest",
+  { timeout: 180_000 },
+  async (t) => {
+    const dir = project(t, STUBBORN_PROCESS);
+    const { jaffle, status } = await startReady(t, dir);
+    const stop = await runJaffle(["stop", "--timeout", "1"], { cwd: dir });
+    assert.equal(stop.code, 0, stop.stdout + stop.stderr);
+    assert.equal(
+      stop.stdout,
+      `jaffle (pid ${status.pid}) did not shut down within 1 s; killed it (its kernels and processes are gone too)\n`,
+    );
+    assert.equal((await jaffle.exited).signal, "SIGKILL");
+    await waitGroupsGone(groupsOf(status), 5_000);
+    assert.equal(existsSync(join(dir, ".jaffle")), false);
+  },
+);

@@ -48,30 +48,39 @@ const KERNELS = [
 ];
 
 for (const { kernel, block, language, start } of KERNELS) {
-  test(`pretty log (${kernel} kernel): sources, levels, per-source and root filters; ready line; exit 0`, { timeout: 180_000 }, async (t) => {
-    const dir = project(
-      t,
-      `kernel "k" { ${block} }
+  test(
+    `pretty log (${kernel} kernel): sources, levels, per-source and root filters; ready line; exit 0`,
+    { timeout: 180_000 },
+    async (t) => {
+      const dir = project(
+        t,
+        `kernel "k" { ${block} }
 app "greeter" {
   class = "./greeter.ts#Greeter"
   kernel = "k"
   start = ${JSON.stringify(start)}
 }
 ${PRINTER}`,
-      { "greeter.ts": GREETER },
-    );
-    const run = await runJaffle(["start", "--exit-when-ready", "--no-color"], { cwd: dir });
-    assert.equal(run.code, 0, run.stdout + run.stderr);
-    const out = run.stdout;
-    assert.ok(!out.includes("\x1b["), "no colour when stdout is not a terminal");
-    assert.deepEqual(linesOf(out, "greeter"), [`set up in a ${language} kernel`, "hello from the kernel", "a warning", "stopped"]);
-    assert.match(out, / greeter W a warning$/m, "kernel stderr is a warning");
-    assert.deepEqual(linesOf(out, "printer"), ["alpha 1", "BETA=2", "done"]);
-    assert.match(out, /jaffle I ready in \d+\.\d\d s: 1 kernel, 1 app, 1 process$/m);
-    assert.equal(out.match(/ready in/g)?.length, 1, "one ready line");
-    assert.match(out, /jaffle I shut down in/);
-    assert.equal(existsSync(join(dir, ".jaffle")), false, "runtime files removed");
-  });
+        { "greeter.ts": GREETER },
+      );
+      const run = await runJaffle(["start", "--exit-when-ready", "--no-color"], { cwd: dir });
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      const out = run.stdout;
+      assert.ok(!out.includes("\x1b["), "no colour when stdout is not a terminal");
+      assert.deepEqual(linesOf(out, "greeter"), [
+        `set up in a ${language} kernel`,
+        "hello from the kernel",
+        "a warning",
+        "stopped",
+      ]);
+      assert.match(out, / greeter W a warning$/m, "kernel stderr is a warning");
+      assert.deepEqual(linesOf(out, "printer"), ["alpha 1", "BETA=2", "done"]);
+      assert.match(out, /jaffle I ready in \d+\.\d\d s: 1 kernel, 1 app, 1 process$/m);
+      assert.equal(out.match(/ready in/g)?.length, 1, "one ready line");
+      assert.match(out, /jaffle I shut down in/);
+      assert.equal(existsSync(join(dir, ".jaffle")), false, "runtime files removed");
+    },
+  );
 }
 
 test("JSON log: one pino object per line with time, level, name and msg", { timeout: 180_000 }, async (t) => {
@@ -94,7 +103,9 @@ test("JSON log: one pino object per line with time, level, name and msg", { time
     [30, "BETA=2"],
     [30, "done"],
   ]);
-  assert.ok(records.some((r) => r.name === "jaffle" && /^ready in \d+\.\d\d s: 1 kernel, 0 apps, 1 process$/.test(r.msg)));
+  assert.ok(
+    records.some((r) => r.name === "jaffle" && /^ready in \d+\.\d\d s: 1 kernel, 0 apps, 1 process$/.test(r.msg)),
+  );
 });
 
 test("--log-level and --debug choose what is shown", { timeout: 180_000 }, async (t) => {
@@ -127,16 +138,22 @@ process "fine" {
   const started = Date.now();
   const run = await runJaffle(["start", "--exit-when-ready", "--no-color", "--ready-timeout", "2"], { cwd: dir });
   assert.equal(run.code, 1, run.stdout + run.stderr);
-  assert.match(run.stdout, new RegExp(`process web not ready within 2 s: nothing accepted connections on 127\\.0\\.0\\.1:${port}`));
+  assert.match(
+    run.stdout,
+    new RegExp(`process web not ready within 2 s: nothing accepted connections on 127\\.0\\.0\\.1:${port}`),
+  );
   assert.doesNotMatch(run.stdout, /process fine/);
   assert.doesNotMatch(run.stdout, /ready in/);
   assert.ok(Date.now() - started < 60_000, "gave up at the ready timeout");
 });
 
-test("--exit-when-ready exits 1 when an app's start code fails, and the run goes on to the end", { timeout: 180_000 }, async (t) => {
-  const dir = project(
-    t,
-    `kernel "py" { ${PYTHON_KERNEL} }
+test(
+  "--exit-when-ready exits 1 when an app's start code fails, and the run goes on to the end",
+  { timeout: 180_000 },
+  async (t) => {
+    const dir = project(
+      t,
+      `kernel "py" { ${PYTHON_KERNEL} }
 app "broken" {
   class = "./plain.ts#Plain"
   kernel = "py"
@@ -148,24 +165,33 @@ app "working" {
   start = "print('working started')"
 }
 `,
-    { "plain.ts": "export class Plain { constructor(_context: unknown) {} }\n" },
-  );
-  const run = await runJaffle(["start", "--exit-when-ready", "--no-color"], { cwd: dir });
-  assert.equal(run.code, 1, run.stdout + run.stderr);
-  assert.match(run.stdout, /broken E -+\n\s+NameError +Traceback/, `the traceback is logged under the app; stderr:\n${run.stderr}`);
-  assert.match(run.stdout, /jaffle E app broken: start code failed: NameError: name 'undefined_name' is not defined/);
-  assert.deepEqual(linesOf(run.stdout, "working"), ["working started"]);
-  assert.match(run.stdout, /--exit-when-ready: not ready: app broken: start code failed/);
-});
+      { "plain.ts": "export class Plain { constructor(_context: unknown) {} }\n" },
+    );
+    const run = await runJaffle(["start", "--exit-when-ready", "--no-color"], { cwd: dir });
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.match(
+      run.stdout,
+      /broken E -+\n\s+NameError +Traceback/,
+      `the traceback is logged under the app; stderr:\n${run.stderr}`,
+    );
+    assert.match(run.stdout, /jaffle E app broken: start code failed: NameError: name 'undefined_name' is not defined/);
+    assert.deepEqual(linesOf(run.stdout, "working"), ["working started"]);
+    assert.match(run.stdout, /--exit-when-ready: not ready: app broken: start code failed/);
+  },
+);
 
-test("a configuration error is printed as file:line:col on stderr, exit 1, nothing started", { timeout: 60_000 }, async (t) => {
-  const dir = project(t, `kernel "py" {\n  kernel_name = "python3"\n  bogus_key = 1\n}\n`);
-  const run = await runJaffle(["start", "--exit-when-ready"], { cwd: dir });
-  assert.equal(run.code, 1);
-  assert.match(run.stderr, /^jaffle\.hcl:3:\d+: /m);
-  assert.equal(run.stdout, "");
-  assert.equal(existsSync(join(dir, ".jaffle")), false);
-});
+test(
+  "a configuration error is printed as file:line:col on stderr, exit 1, nothing started",
+  { timeout: 60_000 },
+  async (t) => {
+    const dir = project(t, `kernel "py" {\n  kernel_name = "python3"\n  bogus_key = 1\n}\n`);
+    const run = await runJaffle(["start", "--exit-when-ready"], { cwd: dir });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^jaffle\.hcl:3:\d+: /m);
+    assert.equal(run.stdout, "");
+    assert.equal(existsSync(join(dir, ".jaffle")), false);
+  },
+);
 
 test("bad option values are one-line errors", { timeout: 60_000 }, async (t) => {
   const dir = project(t, `kernel "py" { ${PYTHON_KERNEL} }\n`);

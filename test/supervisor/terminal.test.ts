@@ -38,7 +38,11 @@ function startOnTerminal(t: TestContext, dir: string, args: string[] = [], color
     }
   });
   const waitForText = (text: string | RegExp, timeoutMs = 120_000) =>
-    waitFor(() => (typeof text === "string" ? screen.includes(text) : text.test(screen)), `${String(text)} on the terminal; got:\n${screen}`, timeoutMs);
+    waitFor(
+      () => (typeof text === "string" ? screen.includes(text) : text.test(screen)),
+      `${String(text)} on the terminal; got:\n${screen}`,
+      timeoutMs,
+    );
   return { term, exited, screen: () => screen, waitForText };
 }
 

@@ -12,7 +12,11 @@ export function route(path: string, startedAt: Date): Reply {
     case "/":
       return { status: 200, type: "text/plain; charset=utf-8", body: `${greeting}\n` };
     case "/health":
-      return { status: 200, type: "application/json", body: JSON.stringify({ ok: true, startedAt: startedAt.toISOString() }) };
+      return {
+        status: 200,
+        type: "application/json",
+        body: JSON.stringify({ ok: true, startedAt: startedAt.toISOString() }),
+      };
     default:
       return { status: 404, type: "text/plain; charset=utf-8", body: "not found\n" };
   }

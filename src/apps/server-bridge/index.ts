@@ -21,7 +21,9 @@ const PYTHON_RUNTIME_MODULE = "jaffle_tornado_bridge";
 /** A kernel-side name must be an identifier in both languages, since code refers to it. */
 function checkHandleName(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-    throw new Error(`app "${name}": a server bridge's name must be an identifier (letters, digits, _), since code in the kernel refers to it`);
+    throw new Error(
+      `app "${name}": a server bridge's name must be an identifier (letters, digits, _), since code in the kernel refers to it`,
+    );
   }
   return name;
 }
@@ -29,7 +31,10 @@ function checkHandleName(name: string): string {
 /** The Python runtime's source: next to this module in src/, or beside dist/ in a checkout. */
 export function pythonRuntimeSource(): { path: string; source: string } {
   const here = fileURLToPath(new URL(".", import.meta.url));
-  const candidates = [join(here, "tornado_bridge.py"), join(here, "..", "..", "..", "..", "src", "apps", "server-bridge", "tornado_bridge.py")];
+  const candidates = [
+    join(here, "tornado_bridge.py"),
+    join(here, "..", "..", "..", "..", "src", "apps", "server-bridge", "tornado_bridge.py"),
+  ];
   for (const path of candidates) {
     try {
       return { path, source: readFileSync(path, "utf8") };
@@ -96,8 +101,12 @@ export class ServerBridgeApp implements JaffleApp {
 
   async setup(): Promise<void> {
     const outcome = await this.context.kernel.execute(this.setupCode(), { silent: true });
-    if (outcome.status === "error") throw new Error(`creating the server bridge in kernel ${this.context.kernel.name} failed: ${outcome.ename}: ${outcome.evalue}`);
-    if (outcome.status === "aborted") throw new Error(`creating the server bridge in kernel ${this.context.kernel.name} was aborted`);
+    if (outcome.status === "error")
+      throw new Error(
+        `creating the server bridge in kernel ${this.context.kernel.name} failed: ${outcome.ename}: ${outcome.evalue}`,
+      );
+    if (outcome.status === "aborted")
+      throw new Error(`creating the server bridge in kernel ${this.context.kernel.name} was aborted`);
   }
 
   /**
@@ -106,7 +115,10 @@ export class ServerBridgeApp implements JaffleApp {
    * supervisor logs it as an error of this app.
    */
   private async call(method: "start" | "stop" | "restart"): Promise<boolean> {
-    const code = this.language === "javascript" ? `await ${this.handleName}._jaffle(${JSON.stringify(method)});` : `${this.handleName}._jaffle(${JSON.stringify(method)})`;
+    const code =
+      this.language === "javascript"
+        ? `await ${this.handleName}._jaffle(${JSON.stringify(method)});`
+        : `${this.handleName}._jaffle(${JSON.stringify(method)})`;
     const outcome: ExecuteOutcome = await this.context.kernel.execute(code);
     return outcome.status === "ok";
   }
@@ -139,7 +151,8 @@ export class ServerBridgeApp implements JaffleApp {
       } catch {
         /* not up yet */
       }
-      if (performance.now() > deadline || this.context.signal.aborted) throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+      if (performance.now() > deadline || this.context.signal.aborted)
+        throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }

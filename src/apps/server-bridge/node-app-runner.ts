@@ -5,7 +5,13 @@
  * server it opened is closed, connections included, and its port released.
  * Used directly by the non-threaded bridge and inside the worker of the threaded one.
  */
-import { evictRequireCache, loadAppClass, type LoadedClass, type PreparedLoader, type ServerAppInstance } from "./node-loader.js";
+import {
+  evictRequireCache,
+  loadAppClass,
+  type LoadedClass,
+  type PreparedLoader,
+  type ServerAppInstance,
+} from "./node-loader.js";
 import { ServerScope } from "./server-scope.js";
 
 export interface RunnerOptions {
@@ -44,7 +50,8 @@ export class AppRunner {
       this.loaded = await loadAppClass(this.options.appClass, this.options.projectDir, prepared);
       const Cls = this.loaded.cls;
       const app = scope.run(() => new Cls([...this.options.argv]));
-      if (typeof app.start !== "function") throw new TypeError(`app_class "${this.options.appClass}" has no start() method`);
+      if (typeof app.start !== "function")
+        throw new TypeError(`app_class "${this.options.appClass}" has no start() method`);
       this.app = app;
       await Promise.race([scope.run(() => app.start()), scope.listenFailure]);
       await Promise.race([scope.allListening(), scope.listenFailure]);

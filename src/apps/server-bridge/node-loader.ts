@@ -38,13 +38,16 @@ export function evictRequireCache(projectDir: string, clearCache: readonly strin
   const cache = createRequire(import.meta.url).cache;
   const root = projectDir.endsWith(sep) ? projectDir : projectDir + sep;
   const paths = (clearCache ?? []).filter((n) => n.startsWith(".") || isAbsolute(n)).map((n) => resolve(projectDir, n));
-  const packages = (clearCache ?? []).filter((n) => !(n.startsWith(".") || isAbsolute(n))).map((n) => `${sep}node_modules${sep}${n}${sep}`);
+  const packages = (clearCache ?? [])
+    .filter((n) => !(n.startsWith(".") || isAbsolute(n)))
+    .map((n) => `${sep}node_modules${sep}${n}${sep}`);
   let evicted = 0;
   for (const key of Object.keys(cache)) {
     const hit =
       clearCache === undefined
         ? key.startsWith(root) && !key.includes(`${sep}node_modules${sep}`)
-        : paths.some((p) => key === p || key.startsWith(p + sep) || key.startsWith(p + ".")) || packages.some((p) => key.includes(p));
+        : paths.some((p) => key === p || key.startsWith(p + sep) || key.startsWith(p + ".")) ||
+          packages.some((p) => key.includes(p));
     if (hit) {
       delete cache[key];
       evicted++;
@@ -67,7 +70,12 @@ function pickExport(namespace: Record<string, unknown>, ref: AppClassRef, appCla
     value = cjs?.[ref.exportName];
   }
   // `export default class` of a CommonJS-compiled TypeScript module arrives one level down.
-  if (ref.exportName === "default" && value && typeof value === "object" && typeof (value as Record<string, unknown>)["default"] === "function") {
+  if (
+    ref.exportName === "default" &&
+    value &&
+    typeof value === "object" &&
+    typeof (value as Record<string, unknown>)["default"] === "function"
+  ) {
     value = (value as Record<string, unknown>)["default"];
   }
   if (typeof value !== "function") {
@@ -87,7 +95,9 @@ export function prepareLoader(): PreparedLoader {
 /** warm.mts: beside this file in src/, or in src/ of the checkout when running from dist/. */
 function warmModule(): string | undefined {
   const here = dirname(fileURLToPath(import.meta.url));
-  return [join(here, "warm.mts"), join(here, "..", "..", "..", "..", "src", "apps", "server-bridge", "warm.mts")].find((p) => existsSync(p));
+  return [join(here, "warm.mts"), join(here, "..", "..", "..", "..", "src", "apps", "server-bridge", "warm.mts")].find(
+    (p) => existsSync(p),
+  );
 }
 
 /**
@@ -103,14 +113,21 @@ export async function warmLoader(): Promise<PreparedLoader> {
   return prepared;
 }
 
-export async function loadAppClass(appClass: string, projectDir: string, prepared?: PreparedLoader): Promise<LoadedClass> {
+export async function loadAppClass(
+  appClass: string,
+  projectDir: string,
+  prepared?: PreparedLoader,
+): Promise<LoadedClass> {
   const ref = parseAppClass(appClass, projectDir);
   const parentURL = pathToFileURL(projectDir + sep).href;
   const namespace = prepared?.namespace ?? randomUUID();
   if (/\.c[jt]s$/.test(ref.modulePath)) {
     const api = registerCjs({ namespace });
     const exports = api.require(ref.modulePath, parentURL) as Record<string, unknown>;
-    const cls = typeof exports === "function" && ref.exportName === "default" ? (exports as unknown as ServerAppClass) : pickExport(exports, ref, appClass);
+    const cls =
+      typeof exports === "function" && ref.exportName === "default"
+        ? (exports as unknown as ServerAppClass)
+        : pickExport(exports, ref, appClass);
     return { cls, release: async () => api.unregister() };
   }
   const api = prepared ?? registerEsm({ namespace });

@@ -83,7 +83,8 @@ function nextMessage(worker: Worker): Promise<WorkerMessage> {
     };
     const onMessage = (message: WorkerMessage) => done(message);
     const onError = (error: Error) => done({ type: "failed", stack: stackOf(error) });
-    const onExit = (code: number) => done({ type: "failed", stack: `Error: the app's worker thread exited with code ${code}` });
+    const onExit = (code: number) =>
+      done({ type: "failed", stack: `Error: the app's worker thread exited with code ${code}` });
     worker.on("message", onMessage).on("error", onError).on("exit", onExit);
   });
 }
@@ -117,7 +118,8 @@ class WorkerEngine implements Engine {
     // A spare must never keep its process alive on its own.
     worker.unref();
     const booted = nextMessage(worker).then((message) => {
-      if (message.type !== "booted") throw new WorkerError(message.type === "failed" ? message.stack : `unexpected ${message.type}`);
+      if (message.type !== "booted")
+        throw new WorkerError(message.type === "failed" ? message.stack : `unexpected ${message.type}`);
     });
     booted.catch(() => undefined);
     return { worker, booted };
@@ -206,7 +208,9 @@ export interface BridgeHandle {
 }
 
 export function createBridge(options: BridgeOptions): BridgeHandle {
-  const engine: InThreadEngine | WorkerEngine = options.threaded ? new WorkerEngine(options) : new InThreadEngine(options);
+  const engine: InThreadEngine | WorkerEngine = options.threaded
+    ? new WorkerEngine(options)
+    : new InThreadEngine(options);
   let queue: Promise<unknown> = Promise.resolve();
   let lastError: string | undefined;
   /** Runs operations one at a time; `rethrow` hands a failure to the caller instead of printing it. */
@@ -232,20 +236,22 @@ export function createBridge(options: BridgeOptions): BridgeHandle {
       },
     );
   const doStart = async () => {
-      if (engine.running) return;
-      const began = performance.now();
-      await engine.start();
-      const where = engine.addresses.length > 0 ? ` on ${engine.addresses.join(", ")}` : "";
-      process.stdout.write(`[${options.name}] started ${options.appClass}${where} in ${(performance.now() - began).toFixed(1)} ms\n`);
+    if (engine.running) return;
+    const began = performance.now();
+    await engine.start();
+    const where = engine.addresses.length > 0 ? ` on ${engine.addresses.join(", ")}` : "";
+    process.stdout.write(
+      `[${options.name}] started ${options.appClass}${where} in ${(performance.now() - began).toFixed(1)} ms\n`,
+    );
   };
   // Jaffle: a restart is stop, clear the cache, import again, start; after a failed start
   // there is nothing to stop and the next event just starts it.
   const doRestart = async () => {
-      const began = performance.now();
-      await engine.stop();
-      await engine.start();
-      const where = engine.addresses.length > 0 ? ` on ${engine.addresses.join(", ")}` : "";
-      process.stdout.write(`[${options.name}] restarted${where} in ${(performance.now() - began).toFixed(1)} ms\n`);
+    const began = performance.now();
+    await engine.stop();
+    await engine.start();
+    const where = engine.addresses.length > 0 ? ` on ${engine.addresses.join(", ")}` : "";
+    process.stdout.write(`[${options.name}] restarted${where} in ${(performance.now() - began).toFixed(1)} ms\n`);
   };
   const doStop = async () => {
     await engine.stop();

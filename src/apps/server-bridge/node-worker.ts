@@ -27,10 +27,12 @@ const warmed = warmLoader().catch(() => undefined);
 
 port.on("message", (message: { type: string }) => {
   if (message.type === "start") {
-    warmed.then((prepared) => runner.start(prepared)).then(
-      () => port.postMessage({ type: "started", addresses: runner.addresses() }),
-      (error: unknown) => port.postMessage({ type: "failed", stack: stackOf(error) }),
-    );
+    warmed
+      .then((prepared) => runner.start(prepared))
+      .then(
+        () => port.postMessage({ type: "started", addresses: runner.addresses() }),
+        (error: unknown) => port.postMessage({ type: "failed", stack: stackOf(error) }),
+      );
   } else if (message.type === "stop") {
     runner.stop({ releaseLoader: false }).then(
       () => port.postMessage({ type: "stopped" }),

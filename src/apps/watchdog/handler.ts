@@ -14,7 +14,8 @@ import type { HandlerOptions } from "./options.js";
 import { toWatchdogEvent, type RawEvent } from "./watcher.js";
 
 /** `NAME.handle_watchdog_event({event})` / `NAME.handleWatchdogEvent({event})`, nothing else. */
-const ROUTED_CODE_BLOCK = /^\s*([A-Za-z_$][\w$]*)\s*\.\s*(?:handle_watchdog_event|handleWatchdogEvent)\s*\(\s*\{event\}\s*\)\s*;?\s*$/;
+const ROUTED_CODE_BLOCK =
+  /^\s*([A-Za-z_$][\w$]*)\s*\.\s*(?:handle_watchdog_event|handleWatchdogEvent)\s*\(\s*\{event\}\s*\)\s*;?\s*$/;
 
 export function routedAppName(codeBlock: string): string | undefined {
   return ROUTED_CODE_BLOCK.exec(codeBlock)?.[1];
@@ -63,7 +64,8 @@ export class WatchdogHandler {
   private enqueue(event: WatchdogEvent, burst: number): void {
     const suffix = burst > 1 ? ` (last of ${burst} events)` : "";
     this.context.logger.info(`${describeEvent(event)}${suffix}${this.label}`);
-    const same = (e: WatchdogEvent) => e.event_type === event.event_type && e.src_path === event.src_path && e.dest_path === event.dest_path;
+    const same = (e: WatchdogEvent) =>
+      e.event_type === event.event_type && e.src_path === event.src_path && e.dest_path === event.dest_path;
     if (!this.queue.some(same)) this.queue.push(event);
     this.running ??= this.drain().finally(() => (this.running = undefined));
   }
@@ -81,7 +83,10 @@ export class WatchdogHandler {
     const kernelBlocks = this.options.codeBlocks.filter((code) => !this.routedApp(code));
     if (this.options.clearCache.length > 0 && kernelBlocks.length > 0) {
       await this.step("clear_cache", async () => {
-        const outcome = await kernel.execute(clearCacheCode(this.options.clearCache, kernel.language, this.context.projectDir), { silent: true });
+        const outcome = await kernel.execute(
+          clearCacheCode(this.options.clearCache, kernel.language, this.context.projectDir),
+          { silent: true },
+        );
         if (outcome.status === "error") throw new Error(`${outcome.ename}: ${outcome.evalue}`);
       });
     }
@@ -102,7 +107,8 @@ export class WatchdogHandler {
     for (const job of this.options.jobs) {
       await this.step(`job "${job}"`, async () => {
         const outcome = await this.context.runJob(job);
-        if (!outcome.ok) throw new Error(outcome.signal ? `killed by ${outcome.signal}` : `exit code ${String(outcome.exitCode)}`);
+        if (!outcome.ok)
+          throw new Error(outcome.signal ? `killed by ${outcome.signal}` : `exit code ${String(outcome.exitCode)}`);
       });
     }
     for (const name of this.options.apps) {

@@ -15,7 +15,16 @@ import { basename, join, relative, sep } from "node:path";
 import type { WatchdogEvent } from "../api.js";
 
 /** Directory names never worth watching in a development tree. */
-export const DEFAULT_IGNORED_DIRECTORIES = [".git", ".hg", ".svn", "node_modules", "__pycache__", ".mypy_cache", ".pytest_cache", ".jaffle"];
+export const DEFAULT_IGNORED_DIRECTORIES = [
+  ".git",
+  ".hg",
+  ".svn",
+  "node_modules",
+  "__pycache__",
+  ".mypy_cache",
+  ".pytest_cache",
+  ".jaffle",
+];
 
 /** Editor artefacts: vim swap/backup files and its 4913 probe, emacs lock files, `~` backups. */
 const EDITOR_FILE = /(^\.#)|(~$)|(\.sw[a-p]$)|(^4913$)|(^\.~lock\.)|(\.tmp\.\d+$)/;

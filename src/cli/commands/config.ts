@@ -19,15 +19,31 @@ export const configCommand: JaffleCommand<ConfigArgs> = {
   describe: "Check the configuration and print it, resolved, as JSON",
   builder: (y: Argv) =>
     y
-      .positional("files", { type: "string", array: true, default: [] as string[], describe: "Configuration files, merged in order (default: jaffle.hcl)" })
-      .option("variables", { type: "string", describe: 'Variable values as a JSON list, e.g. \'["port=8080"]\', or a JSON object' })
-      .option("var", { type: "string", array: true, default: [] as string[], describe: "A variable value name=value (repeatable)" }) as unknown as Argv<ConfigArgs>,
+      .positional("files", {
+        type: "string",
+        array: true,
+        default: [] as string[],
+        describe: "Configuration files, merged in order (default: jaffle.hcl)",
+      })
+      .option("variables", {
+        type: "string",
+        describe: "Variable values as a JSON list, e.g. '[\"port=8080\"]', or a JSON object",
+      })
+      .option("var", {
+        type: "string",
+        array: true,
+        default: [] as string[],
+        describe: "A variable value name=value (repeatable)",
+      }) as unknown as Argv<ConfigArgs>,
   run: async (args) => {
     try {
       // A repeated --variables: the last one wins, as with any single-valued option.
       const variables: unknown = args.variables;
       const variablesJson = Array.isArray(variables) ? String(variables.at(-1)) : (variables as string | undefined);
-      const config = await loadConfig((args.files ?? []).map(String), { variablesJson, vars: (args.var ?? []).map(String) });
+      const config = await loadConfig((args.files ?? []).map(String), {
+        variablesJson,
+        vars: (args.var ?? []).map(String),
+      });
       process.stdout.write(JSON.stringify(config, null, 2) + "\n");
       return 0;
     } catch (error) {

@@ -23,7 +23,8 @@ export interface ConsoleArgs {
 
 /** Client warnings (a forged message, a lost channel) go to stderr; the rest is noise here. */
 const stderrLogger: Logger = loggerFrom("console", (level, message) => {
-  if (level === "critical" || level === "error" || level === "warning") process.stderr.write(`jaffle console: ${message}\n`);
+  if (level === "critical" || level === "error" || level === "warning")
+    process.stderr.write(`jaffle console: ${message}\n`);
 });
 
 export const consoleCommand: JaffleCommand<ConsoleArgs> = {
@@ -32,7 +33,10 @@ export const consoleCommand: JaffleCommand<ConsoleArgs> = {
   builder: (y: Argv) =>
     y
       .positional("kernel", { type: "string", describe: "The kernel's name in jaffle.hcl" })
-      .option("runtime-dir", { type: "string", describe: "The runtime directory of the running jaffle (default .jaffle)" })
+      .option("runtime-dir", {
+        type: "string",
+        describe: "The runtime directory of the running jaffle (default .jaffle)",
+      })
       .option("existing", {
         type: "string",
         describe: "Attach to the kernel of this connection file instead",
@@ -59,7 +63,9 @@ export const consoleCommand: JaffleCommand<ConsoleArgs> = {
         logger: stderrLogger,
         // With the kernel's pid (from status.json) Ctrl-C signals its process group, which
         // also stops a synchronous loop in the Node kernel; otherwise interrupt_request.
-        ...(location.pid !== undefined ? { interruptMode: "signal" as const, pid: location.pid } : { interruptMode: "message" as const }),
+        ...(location.pid !== undefined
+          ? { interruptMode: "signal" as const, pid: location.pid }
+          : { interruptMode: "message" as const }),
         readyTimeoutMs: 30_000,
       });
     } catch (error) {

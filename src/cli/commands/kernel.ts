@@ -35,8 +35,10 @@ export const kernelCommand: JaffleCommand<KernelArgs> = {
       throw new UserError(`unknown kernel action ${JSON.stringify(args.action)} (the only one is "install")`);
     }
     if (args.action === "install") {
-      if (args["connection-file"] !== undefined) throw new UserError("--connection-file runs a kernel; it does not go with install");
-      const target: InstallTarget = args.prefix !== undefined ? { kind: "prefix", prefix: args.prefix } : { kind: "user" };
+      if (args["connection-file"] !== undefined)
+        throw new UserError("--connection-file runs a kernel; it does not go with install");
+      const target: InstallTarget =
+        args.prefix !== undefined ? { kind: "prefix", prefix: args.prefix } : { kind: "user" };
       let directory: string;
       try {
         directory = await installKernelSpec({ target, ...(args.name !== undefined ? { name: args.name } : {}) });
@@ -50,7 +52,8 @@ export const kernelCommand: JaffleCommand<KernelArgs> = {
       if (args[option] !== undefined) throw new UserError(`--${option} goes with "jaffle kernel install"`);
     }
     const connectionFile = args["connection-file"];
-    if (connectionFile === undefined) throw new UserError("--connection-file FILE is required to run the kernel (or: jaffle kernel install)");
+    if (connectionFile === undefined)
+      throw new UserError("--connection-file FILE is required to run the kernel (or: jaffle kernel install)");
     let code: number;
     try {
       code = await runKernel(connectionFile);

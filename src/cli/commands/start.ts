@@ -26,7 +26,11 @@ export interface StartArgs {
  * Colour only for a person looking at a terminal: stdout is a TTY, no --no-color, and
  * no NO_COLOR (https://no-color.org: any non-empty value).
  */
-export function wantsColor(args: Pick<StartArgs, "color" | "disable-color">, stdout = process.stdout, env = process.env): boolean {
+export function wantsColor(
+  args: Pick<StartArgs, "color" | "disable-color">,
+  stdout = process.stdout,
+  env = process.env,
+): boolean {
   return Boolean(stdout.isTTY) && args.color && !args["disable-color"] && !env.NO_COLOR;
 }
 
@@ -48,17 +52,34 @@ export const startCommand: JaffleCommand<StartArgs> = {
       .option("var", { type: "string", array: true, describe: "A variable value: --var name=value (repeatable)" })
       .option("yes", { alias: "y", type: "boolean", default: false, describe: "Ctrl-C shuts down without asking" })
       .option("debug", { type: "boolean", default: false, describe: "Log at debug level" })
-      .option("log-level", { type: "string", choices: [...LEVELS], describe: "The lowest level logged (default: the logger block's, else info)" })
-      .option("color", { type: "boolean", default: true, describe: "Colour the log (only on a terminal); --no-color turns it off" })
+      .option("log-level", {
+        type: "string",
+        choices: [...LEVELS],
+        describe: "The lowest level logged (default: the logger block's, else info)",
+      })
+      .option("color", {
+        type: "boolean",
+        default: true,
+        describe: "Colour the log (only on a terminal); --no-color turns it off",
+      })
       .option("disable-color", { type: "boolean", default: false, describe: "Same as --no-color (Jaffle's name)" })
-      .option("log-format", { type: "string", choices: ["pretty", "json"], default: "pretty", describe: "Log lines as text, or as pino JSON" })
+      .option("log-format", {
+        type: "string",
+        choices: ["pretty", "json"],
+        default: "pretty",
+        describe: "Log lines as text, or as pino JSON",
+      })
       .option("runtime-dir", { type: "string", describe: "Where the status and connection files go (default .jaffle)" })
       .option("exit-when-ready", {
         type: "boolean",
         default: false,
         describe: "Shut down once everything is up and exit 0; exit 1 if something failed or did not get ready in time",
       })
-      .option("ready-timeout", { type: "number", default: 60, describe: "Seconds the run may take to become ready" }) as unknown as Argv<StartArgs>,
+      .option("ready-timeout", {
+        type: "number",
+        default: 60,
+        describe: "Seconds the run may take to become ready",
+      }) as unknown as Argv<StartArgs>,
   run: async (args) => {
     const readyTimeout = args["ready-timeout"];
     if (!Number.isFinite(readyTimeout) || readyTimeout <= 0) {

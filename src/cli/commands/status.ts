@@ -27,7 +27,14 @@ export function formatUptime(ms: number): string {
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
-  return rows.map((row) => "  " + row.map((cell, col) => cell.padEnd(widths[col]!)).join("  ").trimEnd());
+  return rows.map(
+    (row) =>
+      "  " +
+      row
+        .map((cell, col) => cell.padEnd(widths[col]!))
+        .join("  ")
+        .trimEnd(),
+  );
 }
 
 /** The human-readable report. */
@@ -71,7 +78,11 @@ export const statusCommand: JaffleCommand<StatusArgs> = {
   builder: (y: Argv) =>
     y
       .option("runtime-dir", { type: "string", describe: "The runtime directory of that jaffle (default .jaffle)" })
-      .option("json", { type: "boolean", default: false, describe: "Print the status file (JSON)" }) as unknown as Argv<StatusArgs>,
+      .option("json", {
+        type: "boolean",
+        default: false,
+        describe: "Print the status file (JSON)",
+      }) as unknown as Argv<StatusArgs>,
   run: async (args) => {
     const dir = resolveRuntimeDir(process.cwd(), args["runtime-dir"]);
     const found = inspectRuntimeDir(dir);

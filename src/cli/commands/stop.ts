@@ -84,7 +84,9 @@ export const stopCommand: JaffleCommand<StopArgs> = {
     }
     process.stdout.write(
       `jaffle (pid ${pid}) did not shut down within ${args.timeout} s; killed it` +
-        (groupsGone ? " (its kernels and processes are gone too)" : ` (still running: ${pids.filter(isGroupAlive).join(", ")})`) +
+        (groupsGone
+          ? " (its kernels and processes are gone too)"
+          : ` (still running: ${pids.filter(isGroupAlive).join(", ")})`) +
         "\n",
     );
     return groupsGone ? 0 : 1;

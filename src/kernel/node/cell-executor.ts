@@ -17,8 +17,7 @@ import { KeyboardInterrupt, reportError, reportSyntaxError, type ErrorReport } f
 
 export type CellOutcome =
   /** `result` is present when the cell ended with an expression. */
-  | { status: "ok"; result?: { value: unknown } }
-  | { status: "error"; error: ErrorReport };
+  { status: "ok"; result?: { value: unknown } } | { status: "error"; error: ErrorReport };
 
 /** The code `vm` reports when `breakOnSigint` stopped a script. */
 const SCRIPT_INTERRUPTED = "ERR_SCRIPT_EXECUTION_INTERRUPTED";
@@ -55,7 +54,12 @@ export class CellExecutor {
    * runs (or fails to). Never throws: every failure of the user's code is an `error`
    * outcome.
    */
-  async run(source: string, filename: string, signal: AbortSignal, onStart: () => void = () => undefined): Promise<CellOutcome> {
+  async run(
+    source: string,
+    filename: string,
+    signal: AbortSignal,
+    onStart: () => void = () => undefined,
+  ): Promise<CellOutcome> {
     const interrupted = (): CellOutcome => {
       onStart();
       return { status: "error", error: reportError(new KeyboardInterrupt()) };
@@ -66,12 +70,17 @@ export class CellExecutor {
       transformed = transformCell(source);
     } catch (error) {
       onStart();
-      if (error instanceof CellSyntaxError) return { status: "error", error: reportSyntaxError(error, source, filename) };
+      if (error instanceof CellSyntaxError)
+        return { status: "error", error: reportSyntaxError(error, source, filename) };
       throw error;
     }
     let script: vm.Script;
     try {
-      script = new vm.Script(transformed.code, { filename, columnOffset: transformed.columnOffset, importModuleDynamically });
+      script = new vm.Script(transformed.code, {
+        filename,
+        columnOffset: transformed.columnOffset,
+        importModuleDynamically,
+      });
     } catch (error) {
       onStart();
       return { status: "error", error: reportError(error, { filename, ...transformed }) };
@@ -111,7 +120,10 @@ export class CellExecutor {
    * Evaluates one expression for `user_expressions`. Throws what the expression throws.
    */
   evaluate(expression: string): unknown {
-    return new vm.Script(`(${expression}\n)`, { filename: "<user expression>", importModuleDynamically }).runInThisContext({
+    return new vm.Script(`(${expression}\n)`, {
+      filename: "<user expression>",
+      importModuleDynamically,
+    }).runInThisContext({
       breakOnSigint: true,
       displayErrors: false,
     });
@@ -129,7 +141,12 @@ const CELL_START = Symbol.for("jaffle.kernel.cellStart");
 const trampoline = new vm.Script("this[Symbol.for('jaffle.kernel.cellStart')]()", { filename: "<jaffle cell start>" });
 
 function runWithSigintArmed(work: () => unknown): unknown {
-  Object.defineProperty(globalThis, CELL_START, { value: work, configurable: true, enumerable: false, writable: false });
+  Object.defineProperty(globalThis, CELL_START, {
+    value: work,
+    configurable: true,
+    enumerable: false,
+    writable: false,
+  });
   try {
     return trampoline.runInThisContext({ breakOnSigint: true, displayErrors: false });
   } finally {

@@ -188,7 +188,8 @@ function importCall(declaration: ImportDeclaration, source: string): string {
   const attributes = declaration.attributes ?? [];
   if (attributes.length === 0) return `await import(${specifier})`;
   const entries = attributes.map(
-    (attribute) => `${source.slice(attribute.key.start, attribute.key.end)}: ${source.slice(attribute.value.start, attribute.value.end)}`,
+    (attribute) =>
+      `${source.slice(attribute.key.start, attribute.key.end)}: ${source.slice(attribute.value.start, attribute.value.end)}`,
   );
   return `await import(${specifier}, { with: { ${entries.join(", ")} } })`;
 }
@@ -342,7 +343,13 @@ export function transformCell(source: string): TransformedCell {
   if (isAsync && source.startsWith("#!")) edits.push({ start: 0, end: 2, text: "//" });
 
   const { code: body, byLine } = applyEdits(source, edits);
-  const common = { assignedGlobals: assigned, isAsync, hasResult, lineCount: source.split("\n").length, mapColumn: columnMapper(byLine) };
+  const common = {
+    assignedGlobals: assigned,
+    isAsync,
+    hasResult,
+    lineCount: source.split("\n").length,
+    mapColumn: columnMapper(byLine),
+  };
   if (!isAsync) return { code: body, columnOffset: 0, ...common };
 
   const exports = functionNames.map((name) => `globalThis[${JSON.stringify(name)}] = ${name}; `).join("");

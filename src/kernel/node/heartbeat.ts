@@ -20,7 +20,8 @@ export class Heartbeat {
     });
     const heartbeat = new Heartbeat(worker, closed);
     const failure = await new Promise<Error | undefined>((resolve) => {
-      const onExit = (code: number) => resolve(new Error(`heartbeat thread exited (code ${code}) before binding ${endpoint}`));
+      const onExit = (code: number) =>
+        resolve(new Error(`heartbeat thread exited (code ${code}) before binding ${endpoint}`));
       worker.once("error", resolve);
       worker.once("exit", onExit);
       worker.once("message", (message: { ready?: boolean; error?: string }) => {

@@ -10,7 +10,10 @@ const CURRENT_SESSION = 1;
 
 /** `*` any run of characters, `?` one character, as IPython's glob search. */
 function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[\\s\\S]*").replace(/\?/g, "[\\s\\S]");
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, "[\\s\\S]*")
+    .replace(/\?/g, "[\\s\\S]");
   return new RegExp(`^${escaped}$`);
 }
 
@@ -47,7 +50,10 @@ export class CellHistory {
         lines = all.filter((line) => pattern.test(this.inputs[line - 1]!));
         if (request.unique) {
           const seen = new Set<string>();
-          lines = lines.reverse().filter((line) => !seen.has(this.inputs[line - 1]!) && seen.add(this.inputs[line - 1]!)).reverse();
+          lines = lines
+            .reverse()
+            .filter((line) => !seen.has(this.inputs[line - 1]!) && seen.add(this.inputs[line - 1]!))
+            .reverse();
         }
         if (request.n) lines = lines.slice(-request.n);
         break;
@@ -55,7 +61,9 @@ export class CellHistory {
     }
     return lines.map((line): HistoryEntry => {
       const input = this.inputs[line - 1]!;
-      return request.output ? [CURRENT_SESSION, line, [input, this.outputs.get(line) ?? ""]] : [CURRENT_SESSION, line, input];
+      return request.output
+        ? [CURRENT_SESSION, line, [input, this.outputs.get(line) ?? ""]]
+        : [CURRENT_SESSION, line, input];
     });
   }
 }

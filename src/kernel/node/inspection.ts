@@ -25,10 +25,14 @@ interface FunctionLike extends Node {
 /** The parameter list as written, from the function's source; undefined for native code. */
 function parameterList(source: string): string | undefined {
   // Methods (`m(a) {}`, `get x() {}`) are only valid inside an object literal.
-  for (const [prefix, suffix] of [["(", ")"], ["({", "})"]]) {
+  for (const [prefix, suffix] of [
+    ["(", ")"],
+    ["({", "})"],
+  ]) {
     let node: Node & Record<string, unknown>;
     try {
-      node = parseExpressionAt(`${prefix}${source}${suffix}`, 0, { ecmaVersion: "latest" }) as Node & Record<string, unknown>;
+      node = parseExpressionAt(`${prefix}${source}${suffix}`, 0, { ecmaVersion: "latest" }) as Node &
+        Record<string, unknown>;
     } catch {
       continue;
     }
@@ -76,7 +80,10 @@ export function inspectAt(code: string, cursorPos: number, detailLevel: 0 | 1): 
   if (typeof value === "function") {
     const source = Function.prototype.toString.call(value);
     const params = parameterList(source);
-    fields.push(["Signature", params === undefined ? `${fullName}(...) (${value.length} parameters)` : `${fullName}(${params})`]);
+    fields.push([
+      "Signature",
+      params === undefined ? `${fullName}(...) (${value.length} parameters)` : `${fullName}(${params})`,
+    ]);
     fields.push(["Type", describeType(value)]);
     const own = Object.keys(value);
     if (own.length > 0) fields.push(["Properties", own.join(", ")]);

@@ -80,7 +80,8 @@ export class KernelSockets {
         try {
           message = decodeMessage(frames, this.signer);
         } catch (error) {
-          const reason = error instanceof InvalidSignatureError ? error.message : `malformed message: ${(error as Error).message}`;
+          const reason =
+            error instanceof InvalidSignatureError ? error.message : `malformed message: ${(error as Error).message}`;
           events.rejected(channel, reason);
           continue;
         }

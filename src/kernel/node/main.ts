@@ -51,11 +51,16 @@ export async function runKernel(connectionFile: string): Promise<number> {
   let publishStream: StreamPublisher = () => undefined;
   const output = new OutputCapture(origins, (name, text, parent) => publishStream(name, text, parent));
   // The heartbeat thread boots while the main thread binds the other sockets.
-  const [heartbeat, sockets] = await Promise.allSettled([Heartbeat.start(endpoint(info, "hb")), KernelSockets.bind(info)]);
+  const [heartbeat, sockets] = await Promise.allSettled([
+    Heartbeat.start(endpoint(info, "hb")),
+    KernelSockets.bind(info),
+  ]);
   if (heartbeat.status === "rejected" || sockets.status === "rejected") {
     if (heartbeat.status === "fulfilled") await heartbeat.value.stop();
     if (sockets.status === "fulfilled") sockets.value.close();
-    const reason = (heartbeat.status === "rejected" ? heartbeat.reason : (sockets as PromiseRejectedResult).reason) as Error;
+    const reason = (
+      heartbeat.status === "rejected" ? heartbeat.reason : (sockets as PromiseRejectedResult).reason
+    ) as Error;
     throw new Error(`cannot bind the kernel's sockets on ${info.ip}: ${reason.message}`, { cause: reason });
   }
   // Registering tsx's ESM hooks blocks for about half a second (it starts the loader

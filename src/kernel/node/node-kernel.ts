@@ -143,7 +143,12 @@ export class NodeKernel {
   }
 
   private options(parent: RequestHeader | undefined, identities?: Buffer[]) {
-    return { session: this.session, username: "kernel", ...(parent ? { parent } : {}), ...(identities ? { identities } : {}) };
+    return {
+      session: this.session,
+      username: "kernel",
+      ...(parent ? { parent } : {}),
+      ...(identities ? { identities } : {}),
+    };
   }
 
   private send(channel: OutboundChannel, message: JupyterMessage): Promise<void> {
@@ -158,9 +163,17 @@ export class NodeKernel {
     void this.send("iopub", createMessage(type, content, this.options(parent)) as JupyterMessage);
   }
 
-  private reply<T extends MessageType>(channel: OutboundChannel, request: JupyterMessage, type: T, content: ContentMap[T]): void {
+  private reply<T extends MessageType>(
+    channel: OutboundChannel,
+    request: JupyterMessage,
+    type: T,
+    content: ContentMap[T],
+  ): void {
     this.output.flush();
-    void this.send(channel, createMessage(type, content, this.options(request.header, request.identities)) as JupyterMessage);
+    void this.send(
+      channel,
+      createMessage(type, content, this.options(request.header, request.identities)) as JupyterMessage,
+    );
   }
 
   private receive(channel: InboundChannel, message: JupyterMessage): void {
@@ -211,7 +224,11 @@ export class NodeKernel {
         return;
       case "complete_request": {
         const { code, cursor_pos } = (message as Message<"complete_request">).content;
-        this.reply(channel, message, "complete_reply", { status: "ok", ...complete(code, cursor_pos ?? code.length), metadata: {} });
+        this.reply(channel, message, "complete_reply", {
+          status: "ok",
+          ...complete(code, cursor_pos ?? code.length),
+          metadata: {},
+        });
         return;
       }
       case "inspect_request": {
@@ -221,7 +238,12 @@ export class NodeKernel {
         return;
       }
       case "is_complete_request":
-        this.reply(channel, message, "is_complete_reply", checkCompleteness((message as Message<"is_complete_request">).content.code));
+        this.reply(
+          channel,
+          message,
+          "is_complete_reply",
+          checkCompleteness((message as Message<"is_complete_request">).content.code),
+        );
         return;
       case "history_request":
         this.reply(channel, message, "history_reply", {
@@ -273,7 +295,9 @@ export class NodeKernel {
         if (!silent) this.publish("execute_input", { code, execution_count: count }, request.header);
       };
       await this.sockets.iopubHandedOver();
-      outcome = await this.origins.runFor(request.header, () => this.executor.run(code, filename, running.signal, announce));
+      outcome = await this.origins.runFor(request.header, () =>
+        this.executor.run(code, filename, running.signal, announce),
+      );
     } finally {
       this.running = undefined;
     }
@@ -287,7 +311,12 @@ export class NodeKernel {
         this.publish("execute_result", { execution_count: count, data, metadata: {} }, request.header);
         if (storeHistory) this.history.recordOutput(count, String(data["text/plain"]));
       }
-      reply = { status: "ok", execution_count: count, payload: [], user_expressions: this.evaluateExpressions(expressions) };
+      reply = {
+        status: "ok",
+        execution_count: count,
+        payload: [],
+        user_expressions: this.evaluateExpressions(expressions),
+      };
     } else {
       this.publish("error", outcome.error, request.header);
       reply = { status: "error", execution_count: count, ...outcome.error };

@@ -53,7 +53,8 @@ export class OutputCapture {
       this.originalWrites.set(name, stream.write);
       stream.write = ((chunk: unknown, encodingOrCallback?: unknown, callback?: unknown) => {
         const encoding = typeof encodingOrCallback === "string" ? (encodingOrCallback as BufferEncoding) : "utf8";
-        const done = (typeof encodingOrCallback === "function" ? encodingOrCallback : callback) as WriteCallback | undefined;
+        const done = (typeof encodingOrCallback === "function" ? encodingOrCallback : callback) as
+          WriteCallback | undefined;
         this.write(name, typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString(encoding));
         if (done) process.nextTick(done, null);
         return true;

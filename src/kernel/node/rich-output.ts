@@ -77,7 +77,11 @@ export function richOutput(value: unknown): RichOutput {
     }
     for (const [name, mimeType] of SINGLE_MIME_METHODS) {
       const method = target[name];
-      if (typeof method === "function") offer(mimeType, call(`${name}()`, () => method.call(value)));
+      if (typeof method === "function")
+        offer(
+          mimeType,
+          call(`${name}()`, () => method.call(value)),
+        );
     }
   }
   if (!("text/plain" in data)) data["text/plain"] = plainText(value);
