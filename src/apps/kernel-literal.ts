@@ -40,7 +40,3 @@ export function javascriptLiteral(value: unknown): string {
   // JSON is an expression in JavaScript; wrap in parens so `{...}` is never read as a block.
   return `(${JSON.stringify(value ?? null)})`;
 }
-
-export function kernelLiteral(value: unknown, language: string): string {
-  return languageFamily(language) === "python" ? pythonLiteral(value) : javascriptLiteral(value);
-}

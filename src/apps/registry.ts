@@ -9,26 +9,18 @@
  * Python class name is never mistaken for a file.
  */
 import { existsSync } from "node:fs";
-import { isAbsolute, resolve, sep } from "node:path";
+import { isAbsolute, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { tsImport } from "tsx/esm/api";
 import type { AppConstructor } from "./api.js";
+import { builtinDescriptor } from "./catalog.js";
 import { inKernelAppClass } from "./in-kernel-app.js";
-import { ServerBridgeApp } from "./server-bridge/index.js";
-import { WatchdogApp } from "./watchdog/index.js";
-
-export const BUILTIN_APPS: Readonly<Record<string, AppConstructor>> = {
-  "jaffle.app.watchdog.WatchdogApp": WatchdogApp,
-  "jaffle.app.tornado.TornadoBridgeApp": ServerBridgeApp,
-  WatchdogApp,
-  ServerBridgeApp,
-  TornadoBridgeApp: ServerBridgeApp,
-};
+import { modulePath, parseModuleRef } from "./module-ref.js";
 
 const PLUGIN_FILE = /\.(?:[cm]?[jt]s|tsx|jsx)$/;
 
 function isPluginReference(className: string): boolean {
-  const modulePart = className.split("#")[0]!;
+  const modulePart = parseModuleRef(className).module;
   return (
     modulePart.startsWith("./") ||
     modulePart.startsWith("../") ||
@@ -38,10 +30,9 @@ function isPluginReference(className: string): boolean {
 }
 
 async function loadPlugin(className: string, projectDir: string): Promise<AppConstructor> {
-  const hash = className.lastIndexOf("#");
-  const modulePart = hash >= 0 ? className.slice(0, hash) : className;
-  const exportName = hash >= 0 ? className.slice(hash + 1) : "default";
-  const path = resolve(projectDir, modulePart);
+  const ref = parseModuleRef(className);
+  const { exportName } = ref;
+  const path = modulePath(ref, projectDir);
   if (!existsSync(path)) throw new Error(`plugin module ${path} does not exist`);
   const module = (await tsImport(pathToFileURL(path).href, pathToFileURL(projectDir + sep).href)) as Record<
     string,
@@ -68,8 +59,8 @@ export async function resolveAppClass(
 ): Promise<AppConstructor> {
   void kernelLanguage;
   const name = className.trim();
-  const builtin = BUILTIN_APPS[name];
-  if (builtin) return builtin;
+  const builtin = builtinDescriptor(name);
+  if (builtin) return builtin.load();
   // `kernel:./apps/x.mjs#X`: a JavaScript app to create inside the Node kernel, where a
   // bare path would mean a supervisor-side plugin.
   if (name.startsWith("kernel:")) return inKernelAppClass(name.slice("kernel:".length));

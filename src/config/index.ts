@@ -12,6 +12,7 @@ import { parseConfigText } from "./hcl.js";
 import { interpolate } from "./interpolate.js";
 import { mergeAll } from "./merge.js";
 import { type ConfigNode, type MapNode, mapNode } from "./nodes.js";
+import type { AppCatalog } from "./schema.js";
 import type { JaffleConfig } from "./types.js";
 import { Validator } from "./validate.js";
 import { resolveVariables, runtimeValues } from "./variables.js";
@@ -19,6 +20,8 @@ import { resolveVariables, runtimeValues } from "./variables.js";
 export { ConfigError, formatIssue, type ConfigIssue, type SourcePosition } from "./errors.js";
 export { compileRegex, compileReplaceRule, initExpressionEngine, type ReplaceOptions } from "./replace.js";
 export type * from "./types.js";
+export type { AppCatalog, ObjectSchema } from "./schema.js";
+export { checkOptions, OptionsError } from "./validate.js";
 
 export const DEFAULT_CONFIG_FILES = ["jaffle.hcl"];
 
@@ -31,6 +34,8 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** The directory relative file names and exec() commands start from (default: process.cwd()). */
   cwd?: string;
+  /** The app classes whose options are checked against their own schema (see AppCatalog). */
+  apps?: AppCatalog;
 }
 
 export async function loadConfig(files: string[], options: LoadOptions = {}): Promise<JaffleConfig> {
@@ -69,7 +74,7 @@ export async function loadConfig(files: string[], options: LoadOptions = {}): Pr
 
   const unresolved = new WeakSet<ConfigNode>();
   await interpolate(root, { variables, failedVariables, env, cwd }, issues, unresolved);
-  const validated = new Validator(issues, unresolved).validateRoot(root);
+  const validated = new Validator(issues, unresolved, options.apps).validateRoot(root);
   issues.throwIfAny();
 
   return {

@@ -19,6 +19,7 @@ import { standardFilters, standardFunctions } from "./functions.js";
 import { initJq } from "./jq.js";
 import { type ConfigNode, type MapNode, nodeFromValue, type ScalarNode } from "./nodes.js";
 import type { VariableConfig } from "./types.js";
+import { schemaAt } from "./schema.js";
 
 const JQ_FUNCTIONS = new Set(["jq", "jq_all", "jqf", "jq_first"]);
 
@@ -113,14 +114,7 @@ export async function interpolate(
   }
 }
 
-/** `...logger.replace_regex[i].to` is a per-line template: kept unrendered. */
+/** A `replace_regex` rule's `to` is a per-line template: kept unrendered. */
 function isReplacementTarget(path: string[]): boolean {
-  const n = path.length;
-  return (
-    n >= 4 &&
-    path[n - 1] === "to" &&
-    /^\d+$/.test(path[n - 2]!) &&
-    path[n - 3] === "replace_regex" &&
-    path[n - 4] === "logger"
-  );
+  return schemaAt(path)?.kind === "replacement";
 }

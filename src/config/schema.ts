@@ -125,49 +125,38 @@ export const rootSchema = object({
   logger: { schema: loggerSchema, default: defaultLogger },
 });
 
-// ---------------------------------------------------------------- built-in apps
-
-export const WATCHDOG_CLASSES = ["jaffle.app.watchdog.WatchdogApp", "WatchdogApp"] as const;
-export const SERVER_BRIDGE_CLASSES = [
-  "jaffle.app.tornado.TornadoBridgeApp",
-  "TornadoBridgeApp",
-  "ServerBridgeApp",
-] as const;
-
-const nonNegative: Schema = { kind: "number", min: 0 };
-
-export const watchdogHandlerSchema = object({
-  watch_path: { schema: str(), default: () => "." },
-  patterns: { schema: strings, default: () => ["*"] },
-  ignore_patterns: { schema: strings, default: emptyList },
-  ignore_directories: { schema: bool, default: () => false },
-  case_sensitive: { schema: bool, default: () => false },
-  throttle: { schema: nonNegative, default: () => 0 },
-  debounce: { schema: nonNegative, default: () => 0 },
-  code_blocks: { schema: strings, default: emptyList, aliases: ["functions"] },
-  jobs: { schema: list(str()), default: emptyList, references: "job" },
-  /** TypeScript-native routing: apps whose handleWatchdogEvent() receives the event. */
-  apps: { schema: list(str()), default: emptyList, references: "app" },
-  clear_cache: { schema: strings, default: emptyList },
-});
-
-export const watchdogOptionsSchema = object({
-  handlers: { schema: list(watchdogHandlerSchema), default: emptyList },
-});
-
-export const serverBridgeOptionsSchema = object({
-  app_class: { schema: str(), required: true },
-  argv: { schema: strings, default: emptyList, aliases: ["args"] },
-  threaded: { schema: bool, default: () => false },
-  /** Absent: the bridge finds the modules under the project directory itself. */
-  clear_cache: { schema: strings },
-  ready_url: { schema: str({ url: true }) },
-});
-
-/** The options schema for an app class, or undefined for classes whose options we do not know. */
-export function optionsSchemaFor(appClass: unknown): ObjectSchema | undefined {
-  if (typeof appClass !== "string") return undefined;
-  if ((WATCHDOG_CLASSES as readonly string[]).includes(appClass)) return watchdogOptionsSchema;
-  if ((SERVER_BRIDGE_CLASSES as readonly string[]).includes(appClass)) return serverBridgeOptionsSchema;
-  return undefined;
+/**
+ * The schema of the option at `path` (keys, labels and list indices from the top), or
+ * undefined where the schema does not say (unknown keys, an app's options). Lets a pass
+ * over raw nodes (interpolation) ask the schema instead of guessing from the path.
+ */
+export function schemaAt(path: readonly string[], schema: Schema = rootSchema): Schema | undefined {
+  const [head, ...rest] = path;
+  if (head === undefined) return schema;
+  switch (schema.kind) {
+    case "object": {
+      const field = schema.fields[head] ?? Object.values(schema.fields).find((f) => f.aliases?.includes(head) ?? false);
+      return field ? schemaAt(rest, field.schema) : undefined;
+    }
+    case "labelled":
+      return schemaAt(rest, schema.body);
+    case "list":
+      return /^\d+$/.test(head) ? schemaAt(rest, schema.items) : undefined;
+    default:
+      return undefined;
+  }
 }
+
+// ---------------------------------------------------------------- apps' options
+
+/**
+ * What the configuration layer knows about app classes: the options schema of each app
+ * that describes itself (the built-ins, see src/apps/catalog.ts). The loader is given a
+ * catalog; classes it does not know keep their options as written.
+ */
+export interface AppCatalog {
+  optionsSchema(className: string): ObjectSchema | undefined;
+}
+
+/** The schema builders, for app descriptors. */
+export const schemaParts = { str, bool, list, strings, object, emptyList, emptyMap } as const;

@@ -4,9 +4,11 @@
  * with its position (unknown keys, wrong types, missing options, bad regular expressions,
  * names of kernels, jobs or apps that no block defines), not just the first one.
  */
-import type { IssueList, SourcePosition } from "./errors.js";
+import type { SourcePosition } from "./errors.js";
 import { type ConfigNode, describeNode, type MapNode } from "./nodes.js";
-import { type Field, type ObjectSchema, optionsSchemaFor, rootSchema, type Schema } from "./schema.js";
+import { IssueList } from "./errors.js";
+import { type AppCatalog, type Field, type ObjectSchema, rootSchema, type Schema } from "./schema.js";
+import { nodeFromValue } from "./nodes.js";
 import { checkReplacementTemplate, compileRegex } from "./replace.js";
 
 interface PendingReference {
@@ -23,6 +25,8 @@ export class Validator {
     private readonly issues: IssueList,
     /** Nodes whose interpolation already failed: their type is not worth a second error. */
     private readonly unresolved: WeakSet<ConfigNode>,
+    /** The options schemas of the app classes that describe themselves. */
+    private readonly apps: AppCatalog | undefined,
   ) {}
 
   /** Validates the whole configuration (without its `variable` blocks, resolved elsewhere). */
@@ -190,7 +194,8 @@ export class Validator {
 
   private validateAppOptions(options: ConfigNode, app: MapNode, where: string): unknown {
     const classNode = app.entries.get("class")?.value;
-    const schema = optionsSchemaFor(classNode?.kind === "scalar" ? classNode.value : undefined);
+    const className = classNode?.kind === "scalar" ? classNode.value : undefined;
+    const schema = typeof className === "string" ? this.apps?.optionsSchema(className.trim()) : undefined;
     if (!schema) {
       if (options.kind !== "map") {
         this.typeError(options, "a block or object", where);
@@ -199,6 +204,11 @@ export class Validator {
       return plain(options);
     }
     return this.validateObject(options, schema, where, "option");
+  }
+
+  /** Validates a value that did not come from a file (an app's options given in code). */
+  validateValue(value: unknown, schema: ObjectSchema, where: string): Record<string, unknown> | undefined {
+    return this.validateObject(nodeFromValue(value, { file: where, line: 0, column: 0 }), schema, where, "option");
   }
 
   private recordReferences(field: Field, value: unknown, node: ConfigNode, where: string): void {
@@ -243,4 +253,21 @@ function plain(node: ConfigNode): unknown {
     case "map":
       return Object.fromEntries([...node.entries].map(([key, entry]) => [key, plain(entry.value)]));
   }
+}
+
+/** Thrown by checkOptions: a one-line message naming the option at fault. */
+export class OptionsError extends Error {
+  override name = "OptionsError";
+}
+
+/**
+ * Checks options handed to an app in code (a plugin constructing a built-in app) with the
+ * same schema and rules as a configuration file, defaults filled in.
+ */
+export function checkOptions(value: unknown, schema: ObjectSchema, where: string): Record<string, unknown> {
+  const issues = new IssueList();
+  const result = new Validator(issues, new WeakSet(), undefined).validateValue(value, schema, where);
+  const first = issues.issues[0];
+  if (first || !result) throw new OptionsError(first?.message ?? `${where}: expected an object`);
+  return result;
 }

@@ -8,6 +8,7 @@
  * Whatever happens after the runtime directory is taken, the tail of that chain runs,
  * so nothing is left behind and the last log lines are written.
  */
+import { builtinApps } from "../apps/catalog.js";
 import { ConfigError, formatIssue, initExpressionEngine, loadConfig, type JaffleConfig } from "../config/index.js";
 import { LogHub, type LogFormat } from "../log/hub.js";
 import type { Level, Logger } from "../log/logger.js";
@@ -62,6 +63,7 @@ export async function runSession(options: SessionOptions): Promise<number> {
         vars: options.vars,
         env: process.env,
         cwd: projectDir,
+        apps: builtinApps,
       });
     } catch (error) {
       if (error instanceof ConfigError) {

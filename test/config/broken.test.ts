@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { builtinApps } from "../../src/apps/catalog.js";
 import { ConfigError, formatIssue, loadConfig } from "../../src/config/index.js";
 import { fixturesDir } from "../helpers/index.js";
 
@@ -12,7 +13,7 @@ const brokenDir = join(fixturesDir, "config", "broken");
 
 async function errorsOf(file: string, env: NodeJS.ProcessEnv = {}): Promise<string[]> {
   try {
-    await loadConfig([file], { cwd: brokenDir, env });
+    await loadConfig([file], { cwd: brokenDir, env, apps: builtinApps });
   } catch (error) {
     assert.ok(error instanceof ConfigError, String(error));
     return error.errors.map(formatIssue);
@@ -93,7 +94,7 @@ for (const [file, errors] of Object.entries(expected)) {
 
 test("a missing file is an error naming it; other files are still checked", async () => {
   try {
-    await loadConfig(["no-such.hcl", "syntax.hcl"], { cwd: brokenDir, env: {} });
+    await loadConfig(["no-such.hcl", "syntax.hcl"], { cwd: brokenDir, env: {}, apps: builtinApps });
     assert.fail("expected an error");
   } catch (error) {
     assert.ok(error instanceof ConfigError);
@@ -106,7 +107,7 @@ test("a missing file is an error naming it; other files are still checked", asyn
 
 test("the default file is jaffle.hcl", async () => {
   try {
-    await loadConfig([], { cwd: brokenDir, env: {} });
+    await loadConfig([], { cwd: brokenDir, env: {}, apps: builtinApps });
     assert.fail("expected an error");
   } catch (error) {
     assert.ok(error instanceof ConfigError);

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { ConfigError, formatIssue, type LoadOptions, loadConfig } from "../../src/config/index.js";
 import type { JaffleConfig } from "../../src/config/types.js";
 import { tempDir } from "../helpers/index.js";
+import { builtinApps } from "../../src/apps/catalog.js";
 
 export function writeFiles(t: TestContext, files: Record<string, string>): string {
   const dir = tempDir(t, "jaffle-config-");
@@ -23,7 +24,7 @@ export async function load(
   options: LoadOptions = {},
 ): Promise<JaffleConfig> {
   const cwd = writeFiles(t, files);
-  return loadConfig(Object.keys(files), { env: {}, ...options, cwd });
+  return loadConfig(Object.keys(files), { env: {}, apps: builtinApps, ...options, cwd });
 }
 
 /** Loads files that must fail; returns the `file:line:col: message` lines. */

@@ -8,63 +8,29 @@
  * The supervisor side only sends short calls (`await NAME.restart()`); the server, its
  * module cache and its thread live in the kernel, where `jaffle console` can reach them.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { ReadinessCheck } from "../../config/types.js";
 import type { AppContext, ExecuteOutcome, JaffleApp, WatchdogEvent } from "../api.js";
-import { languageFamily, pythonLiteral, type KernelLanguageFamily } from "../kernel-literal.js";
-import { parseBridgeOptions, type BridgeOptions } from "./options.js";
+import { checkHandleName, dialectFor, type KernelDialect, type KernelRuntime } from "../dialect/index.js";
+import { siblingModuleUrl } from "../dialect/kernel-files.js";
+import { serverBridgeDescriptor, type BridgeOptions, type BridgeSetup } from "./descriptor.js";
 
-const PYTHON_RUNTIME_MODULE = "jaffle_tornado_bridge";
-
-/** A kernel-side name must be an identifier in both languages, since code refers to it. */
-function checkHandleName(name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-    throw new Error(
-      `app "${name}": a server bridge's name must be an identifier (letters, digits, _), since code in the kernel refers to it`,
-    );
-  }
-  return name;
-}
-
-/** The Python runtime's source: next to this module in src/, or beside dist/ in a checkout. */
-export function pythonRuntimeSource(): { path: string; source: string } {
-  const here = fileURLToPath(new URL(".", import.meta.url));
-  const candidates = [
-    join(here, "tornado_bridge.py"),
-    join(here, "..", "..", "..", "..", "src", "apps", "server-bridge", "tornado_bridge.py"),
-  ];
-  for (const path of candidates) {
-    try {
-      return { path, source: readFileSync(path, "utf8") };
-    } catch {
-      /* try the next place */
-    }
-  }
-  throw new Error(`the Python runtime of the server bridge is missing (looked in ${candidates.join(", ")})`);
-}
-
-/** The Node runtime's URL (dist/.../node-runtime.js; node-runtime.ts when running from src/ under tsx). */
-export function nodeRuntimeUrl(): string {
-  const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
-  return new URL(`./node-runtime${ext}`, import.meta.url).href;
-}
+/** The bridge's kernel-side runtimes. */
+export const bridgeRuntime: KernelRuntime = {
+  what: "server bridge",
+  python: { module: "jaffle_tornado_bridge", file: "apps/server-bridge/tornado_bridge.py" },
+  javascript: () => siblingModuleUrl(import.meta.url, "./node-runtime"),
+  factory: { python: "create_bridge", javascript: "createBridge" },
+};
 
 export class ServerBridgeApp implements JaffleApp {
   readonly options: BridgeOptions;
-  readonly language: KernelLanguageFamily;
+  readonly dialect: KernelDialect;
   readonly handleName: string;
 
   constructor(private readonly context: AppContext) {
-    this.options = parseBridgeOptions(context.options, context.name);
-    this.language = languageFamily(context.kernel.language);
-    this.handleName = checkHandleName(context.name);
-  }
-
-  /** The readiness URL from `ready_url`, for the supervisor's readiness check. */
-  get readyUrl(): string | undefined {
-    return this.options.readyUrl;
+    this.options = serverBridgeDescriptor.parseOptions(context.options, context.name);
+    this.dialect = dialectFor(context.kernel.language);
+    this.handleName = checkHandleName(context.name, "a server bridge");
   }
 
   /** `ready_url` as the supervisor's readiness check (see JaffleApp.readiness). */
@@ -75,28 +41,15 @@ export class ServerBridgeApp implements JaffleApp {
   /** Code that creates the runtime in the kernel and publishes the handle. */
   setupCode(): string {
     const { appClass, argv, threaded, clearCache } = this.options;
-    const { projectDir } = this.context;
-    const name = this.handleName;
-    if (this.language === "javascript") {
-      const config = { name, appClass, argv, threaded, projectDir, clearCache };
-      return `globalThis[${JSON.stringify(name)}] = (await import(${JSON.stringify(nodeRuntimeUrl())})).createBridge(${JSON.stringify(config)});\nundefined;`;
-    }
-    const { path, source } = pythonRuntimeSource();
-    return [
-      "def __jaffle_load_bridge(source, path):",
-      "    import sys, types",
-      `    module = sys.modules.get(${JSON.stringify(PYTHON_RUNTIME_MODULE)})`,
-      "    if module is None:",
-      `        module = types.ModuleType(${JSON.stringify(PYTHON_RUNTIME_MODULE)})`,
-      "        module.__file__ = path",
-      "        exec(compile(source, path, 'exec'), module.__dict__)",
-      `        sys.modules[${JSON.stringify(PYTHON_RUNTIME_MODULE)}] = module`,
-      "    return module",
-      `${name} = __jaffle_load_bridge(${JSON.stringify(source)}, ${JSON.stringify(path)}).TornadoBridge(`,
-      `    name=${pythonLiteral(name)}, app_class=${pythonLiteral(appClass)}, argv=${pythonLiteral(argv)},`,
-      `    threaded=${pythonLiteral(threaded)}, clear_cache=${pythonLiteral(clearCache ?? null)}, project_dir=${pythonLiteral(projectDir)})`,
-      "del __jaffle_load_bridge",
-    ].join("\n");
+    const setup: BridgeSetup = {
+      name: this.handleName,
+      appClass,
+      argv,
+      threaded,
+      projectDir: this.context.projectDir,
+      clearCache: clearCache ?? null,
+    };
+    return this.dialect.loadRuntime(bridgeRuntime, this.handleName, setup);
   }
 
   async setup(): Promise<void> {
@@ -115,10 +68,7 @@ export class ServerBridgeApp implements JaffleApp {
    * supervisor logs it as an error of this app.
    */
   private async call(method: "start" | "stop" | "restart"): Promise<boolean> {
-    const code =
-      this.language === "javascript"
-        ? `await ${this.handleName}._jaffle(${JSON.stringify(method)});`
-        : `${this.handleName}._jaffle(${JSON.stringify(method)})`;
+    const code = this.dialect.callHandle(this.handleName, "_jaffle", [method]);
     const outcome: ExecuteOutcome = await this.context.kernel.execute(code);
     return outcome.status === "ok";
   }

@@ -5,22 +5,13 @@
  * server it opened is closed, connections included, and its port released.
  * Used directly by the non-threaded bridge and inside the worker of the threaded one.
  */
-import {
-  evictRequireCache,
-  loadAppClass,
-  type LoadedClass,
-  type PreparedLoader,
-  type ServerAppInstance,
-} from "./node-loader.js";
+import { evictRequireCache } from "../dialect/kernel-helpers.js";
+import type { BridgeSetup } from "./descriptor.js";
+import { loadAppClass, type LoadedClass, type PreparedLoader, type ServerAppInstance } from "./node-loader.js";
 import { ServerScope } from "./server-scope.js";
 
-export interface RunnerOptions {
-  appClass: string;
-  argv: string[];
-  projectDir: string;
-  /** Modules to evict from require.cache; undefined = the project's own modules. */
-  clearCache?: string[];
-}
+/** Modules to evict from require.cache are `clearCache`; absent = the project's own modules. */
+export type RunnerOptions = Pick<BridgeSetup, "appClass" | "argv" | "projectDir" | "clearCache">;
 
 export class AppRunner {
   app: ServerAppInstance | undefined;
@@ -43,7 +34,7 @@ export class AppRunner {
    * error is thrown. `prepared`: a warmed loader namespace to import through (workers).
    */
   async start(prepared?: PreparedLoader): Promise<void> {
-    evictRequireCache(this.options.projectDir, this.options.clearCache);
+    evictRequireCache(this.options.projectDir, this.options.clearCache ?? undefined);
     const scope = new ServerScope();
     this.scope = scope;
     try {

@@ -8,11 +8,11 @@
  */
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, isAbsolute, join, resolve, sep } from "node:path";
+import { dirname, join, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { register as registerEsm, type NamespacedUnregister } from "tsx/esm/api";
 import { register as registerCjs } from "tsx/cjs/api";
+import { modulePath, parseModuleRef } from "../module-ref.js";
 
 export interface AppClassRef {
   /** Absolute path of the module. */
@@ -21,40 +21,12 @@ export interface AppClassRef {
 }
 
 export function parseAppClass(appClass: string, projectDir: string): AppClassRef {
-  const hash = appClass.lastIndexOf("#");
-  const modulePart = hash >= 0 ? appClass.slice(0, hash) : appClass;
-  const exportName = hash >= 0 ? appClass.slice(hash + 1) : "default";
-  if (!modulePart) throw new Error(`app_class "${appClass}": no module path before "#"`);
-  if (!exportName) throw new Error(`app_class "${appClass}": no export name after "#"`);
-  const modulePath = isAbsolute(modulePart) ? modulePart : resolve(projectDir, modulePart);
-  return { modulePath, exportName };
+  const ref = parseModuleRef(appClass, "app_class");
+  return { modulePath: modulePath(ref, projectDir), exportName: ref.exportName };
 }
 
 export type ServerAppInstance = { start(): unknown; stop?(): unknown; server?: unknown };
 export type ServerAppClass = new (argv: string[]) => ServerAppInstance;
-
-/** Default `clear_cache` for Node: every module file of the project outside node_modules. */
-export function evictRequireCache(projectDir: string, clearCache: readonly string[] | undefined): number {
-  const cache = createRequire(import.meta.url).cache;
-  const root = projectDir.endsWith(sep) ? projectDir : projectDir + sep;
-  const paths = (clearCache ?? []).filter((n) => n.startsWith(".") || isAbsolute(n)).map((n) => resolve(projectDir, n));
-  const packages = (clearCache ?? [])
-    .filter((n) => !(n.startsWith(".") || isAbsolute(n)))
-    .map((n) => `${sep}node_modules${sep}${n}${sep}`);
-  let evicted = 0;
-  for (const key of Object.keys(cache)) {
-    const hit =
-      clearCache === undefined
-        ? key.startsWith(root) && !key.includes(`${sep}node_modules${sep}`)
-        : paths.some((p) => key === p || key.startsWith(p + sep) || key.startsWith(p + ".")) ||
-          packages.some((p) => key.includes(p));
-    if (hit) {
-      delete cache[key];
-      evicted++;
-    }
-  }
-  return evicted;
-}
 
 export interface LoadedClass {
   cls: ServerAppClass;

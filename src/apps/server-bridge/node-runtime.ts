@@ -15,13 +15,9 @@
  * Operations are serialised: a restart arriving during a start waits for it.
  */
 import { Worker } from "node:worker_threads";
+import type { BridgeSetup } from "./descriptor.js";
 import { AppRunner, type RunnerOptions } from "./node-app-runner.js";
-
-export interface BridgeOptions extends RunnerOptions {
-  /** The app's name (for messages). */
-  name: string;
-  threaded: boolean;
-}
+import type { FromWorker, ToWorker } from "./worker-protocol.js";
 
 interface Engine {
   start(): Promise<void>;
@@ -53,11 +49,11 @@ class InThreadEngine implements Engine {
   }
 }
 
-type WorkerMessage =
-  | { type: "booted" }
-  | { type: "started"; addresses: string[] }
-  | { type: "failed"; stack: string }
-  | { type: "stopped"; error?: string };
+type WorkerMessage = FromWorker;
+
+function send(worker: Worker, message: ToWorker): void {
+  worker.postMessage(message);
+}
 
 /** Carries the worker's stack across the thread boundary as the error's own. */
 class WorkerError extends Error {
@@ -96,7 +92,7 @@ class WorkerEngine implements Engine {
   private spare: BootedWorker | undefined;
   /** Workers being terminated after they stopped. */
   private readonly ending = new Set<Promise<void>>();
-  constructor(private readonly options: BridgeOptions) {}
+  constructor(private readonly options: BridgeSetup) {}
 
   private workerUrl(): URL {
     // Under tsx (running from src/) the sibling is a .ts file; from dist/ it is .js.
@@ -134,7 +130,7 @@ class WorkerEngine implements Engine {
       await booted;
       worker.ref();
       const reply = nextMessage(worker);
-      worker.postMessage({ type: "start" });
+      send(worker, { type: "start" });
       outcome = await reply;
     } catch (error) {
       outcome = { type: "failed", stack: stackOf(error) };
@@ -169,7 +165,7 @@ class WorkerEngine implements Engine {
     this.addresses = [];
     if (!worker) return;
     const stopped = nextMessage(worker);
-    worker.postMessage({ type: "stop" });
+    send(worker, { type: "stop" });
     // A worker that died already answers "failed" at once; its servers died with it.
     const outcome = await stopped;
     // Its servers are closed and their ports free: the next worker may start while this
@@ -207,7 +203,7 @@ export interface BridgeHandle {
   _jaffle(method: "start" | "stop" | "restart"): Promise<void>;
 }
 
-export function createBridge(options: BridgeOptions): BridgeHandle {
+export function createBridge(options: BridgeSetup): BridgeHandle {
   const engine: InThreadEngine | WorkerEngine = options.threaded
     ? new WorkerEngine(options)
     : new InThreadEngine(options);

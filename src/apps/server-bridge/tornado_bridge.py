@@ -1,9 +1,9 @@
 """The server bridge's runtime inside a Python (ipykernel) kernel, as Jaffle's
 TornadoBridgeApp did it.
 
-jaffle reads this file and executes it in the kernel as the module
-``jaffle_tornado_bridge``, then publishes ``NAME = TornadoBridge(...)`` under the app's
-name, so ``start = "tornado_app.start()"``, watchdog code blocks
+jaffle loads this file by path in the kernel as the module ``jaffle_tornado_bridge``
+(after ``jaffle_kernel``, see apps/dialect/), then publishes ``NAME = create_bridge({...})``
+under the app's name, so ``start = "tornado_app.start()"``, watchdog code blocks
 ``tornado_app.handle_watchdog_event({event})`` and a person in ``jaffle console`` reach
 the live application: ``NAME.app``, ``NAME.server`` (its HTTPServer), ``NAME.io_loop``.
 
@@ -27,7 +27,6 @@ so a broken save leaves the kernel running and the next event tries again.
 """
 
 import asyncio
-import importlib
 import logging
 import os
 import sys
@@ -37,6 +36,9 @@ import traceback
 
 import tornado.ioloop
 import tornado.tcpserver
+
+# Loaded by path before this module (see apps/dialect/python.ts).
+from jaffle_kernel import clear_module_cache, find_project_modules, import_class
 
 _state = threading.local()
 # Seconds a threaded app gets to end its thread after stop() before it is abandoned.
@@ -136,52 +138,17 @@ def _route_tornado_logs():
     log.propagate = False
 
 
-def find_project_modules(project_dir):
-    """Jaffle's default clear_cache: the packages under the project directory (what
-    setuptools.find_packages() returns at the top level), plus top-level modules."""
-    names = []
-    try:
-        entries = sorted(os.listdir(project_dir))
-    except OSError:
-        return names
-    for entry in entries:
-        path = os.path.join(project_dir, entry)
-        if entry.startswith(".") or entry == "__pycache__":
-            continue
-        if os.path.isdir(path) and os.path.isfile(os.path.join(path, "__init__.py")):
-            names.append(entry)
-        elif entry.endswith(".py") and os.path.isfile(path):
-            names.append(entry[:-3])
-    return names
-
-
-def clear_module_cache(names):
-    """Removes the modules NAME and NAME.* from sys.modules, and their bytecode files:
-    a .pyc records its source's mtime in whole seconds and its size, so a save within
-    the same second that keeps the size (GREETING = "v1" -> "v2") would otherwise import
-    the stale bytecode."""
-    removed = [m for m in list(sys.modules) if any(m == n or m.startswith(n + ".") for n in names)]
-    for m in removed:
-        module = sys.modules.pop(m, None)
-        cached = getattr(module, "__cached__", None)
-        if cached:
-            try:
-                os.remove(cached)
-            except OSError:
-                pass
-    importlib.invalidate_caches()
-    return removed
-
-
-def import_class(dotted):
-    module_name, _, class_name = dotted.rpartition(".")
-    if not module_name:
-        raise ImportError("app_class %r must be a dotted path: package.module.ClassName" % dotted)
-    module = importlib.import_module(module_name)
-    try:
-        return getattr(module, class_name)
-    except AttributeError:
-        raise ImportError("module %r has no attribute %r" % (module_name, class_name)) from None
+def create_bridge(options):
+    """The handle the supervisor publishes: ``options`` is the BridgeSetup object of
+    server-bridge/descriptor.ts (the same keys the Node runtime receives)."""
+    return TornadoBridge(
+        name=options["name"],
+        app_class=options["appClass"],
+        argv=options.get("argv"),
+        threaded=options.get("threaded", False),
+        clear_cache=options.get("clearCache"),
+        project_dir=options.get("projectDir"),
+    )
 
 
 class TornadoBridge:

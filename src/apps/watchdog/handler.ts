@@ -6,11 +6,10 @@
  * queue, and an event identical to one already queued is not queued twice.
  */
 import type { AppContext, WatchdogEvent } from "../api.js";
-import { kernelLiteral } from "../kernel-literal.js";
-import { clearCacheCode } from "../module-cache.js";
+import { dialectFor } from "../dialect/index.js";
 import { anyMatcher, type PathMatcher } from "./fnmatch.js";
 import { EventGate } from "./gate.js";
-import type { HandlerOptions } from "./options.js";
+import type { HandlerOptions } from "./descriptor.js";
 import { toWatchdogEvent, type RawEvent } from "./watcher.js";
 
 /** `NAME.handle_watchdog_event({event})` / `NAME.handleWatchdogEvent({event})`, nothing else. */
@@ -84,7 +83,7 @@ export class WatchdogHandler {
     if (this.options.clearCache.length > 0 && kernelBlocks.length > 0) {
       await this.step("clear_cache", async () => {
         const outcome = await kernel.execute(
-          clearCacheCode(this.options.clearCache, kernel.language, this.context.projectDir),
+          dialectFor(kernel.language).clearModuleCache(this.options.clearCache, this.context.projectDir),
           { silent: true },
         );
         if (outcome.status === "error") throw new Error(`${outcome.ename}: ${outcome.evalue}`);
@@ -97,7 +96,7 @@ export class WatchdogHandler {
         continue;
       }
       await this.step(`code block ${JSON.stringify(code)}`, async () => {
-        const source = code.replaceAll("{event}", kernelLiteral(event, kernel.language));
+        const source = code.replaceAll("{event}", dialectFor(kernel.language).literal(event));
         const outcome = await kernel.execute(source);
         // The kernel's error and traceback were logged by the supervisor already.
         if (outcome.status === "error") throw new Error(`${outcome.ename}: ${outcome.evalue}`);

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import type { AppContext, JaffleApp } from "../api.js";
 import { WatchdogHandler } from "./handler.js";
-import { parseHandlers } from "./options.js";
+import { watchdogDescriptor } from "./descriptor.js";
 import { watchDirectory, type DirectoryWatcher } from "./watcher.js";
 
 export { fnmatch, translate } from "./fnmatch.js";
@@ -21,7 +21,9 @@ export class WatchdogApp implements JaffleApp {
 
   constructor(private readonly context: AppContext) {
     const resolvePath = (p: string) => (isAbsolute(p) ? p : resolve(context.projectDir, p));
-    const options = parseHandlers(context.options, context.name, resolvePath, context.projectDir);
+    const options = watchdogDescriptor
+      .parseOptions(context.options, context.name)
+      .map((handler) => ({ ...handler, watchPath: resolvePath(handler.watchPath) }));
     this.handlers = options.map((o, i) => new WatchdogHandler(o, context, options.length > 1 ? ` [handler ${i}]` : ""));
   }
 

@@ -5,6 +5,7 @@
  * line per problem on stderr. Users run it in CI to check a configuration.
  */
 import type { Argv } from "yargs";
+import { builtinApps } from "../../apps/catalog.js";
 import { ConfigError, formatIssue, loadConfig } from "../../config/index.js";
 import type { JaffleCommand } from "../main.js";
 
@@ -43,6 +44,7 @@ export const configCommand: JaffleCommand<ConfigArgs> = {
       const config = await loadConfig((args.files ?? []).map(String), {
         variablesJson,
         vars: (args.var ?? []).map(String),
+        apps: builtinApps,
       });
       process.stdout.write(JSON.stringify(config, null, 2) + "\n");
       return 0;
