@@ -1,23 +1,14 @@
 /**
- * One run of `jaffle start`, from loading the configuration to the exit code:
+ * One run of `jaffle start` in the foreground, on top of startJaffle(): what only a
+ * command line needs (Ctrl-C and SIGTERM, process-wide error handlers, the exit code):
  *
- *   config ─► log hub ─► runtime dir (lock, stale clean-up) ─► reaper ─► supervisor
- *     ─► ready (or not) ─► wait for a signal / --exit-when-ready ─► shutdown
- *     ─► reaper closed ─► runtime files removed ─► log flushed
- *
- * Whatever happens after the runtime directory is taken, the tail of that chain runs,
- * so nothing is left behind and the last log lines are written.
+ *   startJaffle ─► ready (or not) ─► wait for a signal / --exit-when-ready ─► stop()
  */
-import { builtinApps } from "../apps/catalog.js";
-import { ConfigError, formatIssue, initExpressionEngine, loadConfig, type JaffleConfig } from "../config/index.js";
-import { LogHub, type LogFormat } from "../log/hub.js";
-import type { Level, Logger } from "../log/logger.js";
-import { Reaper } from "../process/reaper.js";
-import { acquireRuntimeDir, resolveRuntimeDir, type RuntimeDir } from "../runtime/runtime-dir.js";
-import { StatusBook } from "../runtime/status-book.js";
-import { errorText, withTimeout } from "./app-slot.js";
+import { ConfigError, formatIssue } from "../config/index.js";
+import type { LogFormat } from "../log/hub.js";
+import type { Level } from "../log/logger.js";
 import { handleShutdownSignals } from "./signals.js";
-import { Supervisor } from "./supervisor.js";
+import { StartFailedError, startJaffle, type JaffleHandle } from "./start-jaffle.js";
 
 export interface SessionOptions {
   files: string[];
@@ -39,117 +30,41 @@ export interface SessionOptions {
   stderr?: NodeJS.WritableStream;
 }
 
-/** True when some logger block has replace rules (they need the expression engine). */
-function usesReplaceRules(config: JaffleConfig): boolean {
-  const blocks = [
-    config.logger,
-    ...[config.app, config.process, config.job].flatMap((map) => Object.values(map).map((b) => b.logger)),
-  ];
-  return blocks.some((logger) => (logger?.replace_regex?.length ?? 0) > 0);
-}
-
 /** Exit codes: 0 clean shutdown or ready with --exit-when-ready; 1 anything else. */
 export async function runSession(options: SessionOptions): Promise<number> {
-  const projectDir = options.projectDir ?? process.cwd();
   const stderr = options.stderr ?? process.stderr;
-  // The guardian starts while the configuration loads: both take a moment.
-  const reaperStart = Reaper.start();
-  reaperStart.catch(() => undefined);
+  let jaffle: JaffleHandle;
   try {
-    let config: JaffleConfig;
-    try {
-      config = await loadConfig(options.files, {
-        variablesJson: options.variablesJson,
-        vars: options.vars,
-        env: process.env,
-        cwd: projectDir,
-        apps: builtinApps,
-      });
-    } catch (error) {
-      if (error instanceof ConfigError) {
-        for (const issue of error.errors) stderr.write(`${formatIssue(issue)}\n`);
-        return 1;
-      }
-      throw error;
-    }
-    // Loading jq's WebAssembly costs most of a second: only when a rule needs it.
-    if (usesReplaceRules(config)) await initExpressionEngine();
-
-    const hub = new LogHub({
-      format: options.format,
+    jaffle = await startJaffle({
+      configFiles: options.files,
+      cwd: options.projectDir ?? process.cwd(),
+      variablesJson: options.variablesJson,
+      vars: options.vars,
+      env: process.env,
+      logLevel: options.level,
+      logFormat: options.format,
       color: options.color,
-      level: options.level ?? config.logger.level ?? "info",
-      root: config.logger,
-    });
-    const logger = hub.logger("jaffle");
-    // Taking the directory may refuse (another jaffle runs here): a UserError, before
-    // anything was started.
-    const runtime = acquireRuntimeDir(resolveRuntimeDir(projectDir, options.runtimeDir));
-    try {
-      if (runtime.previous.kind === "stale") {
-        const who = runtime.previous.pid ? ` (pid ${runtime.previous.pid})` : "";
-        logger.warning(
-          `removed the stale runtime files of a jaffle that is no longer running${who} from ${runtime.path}`,
-        );
-      }
-      let reaper: Reaper;
-      try {
-        reaper = await reaperStart;
-      } catch (error) {
-        logger.critical(`cannot start: ${errorText(error)}`);
-        return 1;
-      }
-      return await supervise(options, config, projectDir, runtime, hub, logger, reaper);
-    } finally {
-      runtime.release();
-      await hub.flush();
-    }
-  } finally {
-    // Already closed after a run; this ends the guardian when we stopped before one.
-    await (await reaperStart.catch(() => undefined))?.close();
-  }
-}
-
-async function supervise(
-  options: SessionOptions,
-  config: JaffleConfig,
-  projectDir: string,
-  runtime: RuntimeDir,
-  hub: LogHub,
-  logger: Logger,
-  reaper: Reaper,
-): Promise<number> {
-  const status = new StatusBook(projectDir, (snapshot) => runtime.writeStatus(snapshot));
-  let supervisor: Supervisor;
-  try {
-    supervisor = new Supervisor({
-      config,
-      projectDir,
-      runtimeDir: runtime.path,
-      hub,
-      logger,
-      tracker: reaper,
-      status,
+      runtimeDir: options.runtimeDir,
       readyTimeoutMs: options.readyTimeoutMs,
-      // Loaded on first use: the registry pulls in tsx (for plugins), which costs a good
-      // part of a start-up, and by then the kernels are already starting.
-      resolveAppClass: async (className, dir, language) =>
-        (await import("../apps/registry.js")).resolveAppClass(className, dir, language),
     });
   } catch (error) {
-    logger.critical(`cannot start: ${errorText(error)}`);
-    status.close();
-    await reaper.close();
-    return 1;
+    if (error instanceof ConfigError) {
+      for (const issue of error.errors) stderr.write(`${formatIssue(issue)}\n`);
+      return 1;
+    }
+    if (error instanceof StartFailedError) return 1;
+    throw error;
   }
+  return supervise(jaffle, options);
+}
 
+async function supervise(jaffle: JaffleHandle, options: SessionOptions): Promise<number> {
+  const logger = jaffle.logger;
   // Waiting for a signal is waiting on a promise, which does not keep Node running: when
   // nothing else holds the event loop (every kernel given up, no process), the run must
   // still go on until it is told to stop.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   let exitCode = 0;
-  let forced!: () => void;
-  const forcedShutdown = new Promise<void>((resolve) => (forced = resolve));
   let requestShutdown!: (reason: string) => void;
   const shutdownRequested = new Promise<string>((resolve) => (requestShutdown = resolve));
   const closeQuestion = handleShutdownSignals({
@@ -157,12 +72,11 @@ async function supervise(
     logger,
     shutdown: (reason) => requestShutdown(reason),
     force: (reason) => {
-      const killed = supervisor.killAll();
+      const killed = jaffle.kill();
       logger.warning(
         `${reason} during shutdown: killed ${killed.length > 0 ? killed.join(", ") : "nothing (all gone)"}`,
       );
       exitCode = 1;
-      forced();
     },
   });
   // A plugin's stray rejection must not take the whole run down with it.
@@ -179,9 +93,8 @@ async function supervise(
   process.on("uncaughtException", onException);
 
   try {
-    const starting = supervisor.start();
     const outcome = await Promise.race([
-      starting.then((report) => ({ kind: "started" as const, report })),
+      jaffle.ready.then((report) => ({ kind: "started" as const, report })),
       shutdownRequested.then((reason) => ({ kind: "signal" as const, reason })),
     ]);
     if (outcome.kind === "signal") {
@@ -196,24 +109,9 @@ async function supervise(
       const reason = await shutdownRequested;
       logger.info(`${reason}: shutting down`);
     }
-    const orderly = (async () => {
-      await supervisor.shutdown();
-      // A start cut short by the shutdown winds down by itself (every step checks);
-      // wait for it so no late step runs after the runtime files are gone.
-      await withTimeout(starting, 10_000, "the interrupted start").catch((error: unknown) =>
-        logger.warning(errorText(error)),
-      );
-    })();
-    // Forced: everything got SIGKILL; don't wait for polite steps that can only time out.
-    await Promise.race([orderly, forcedShutdown.then(() => supervisor.waitForGroups(2_000))]);
-  } catch (error) {
-    logger.critical(`supervisor failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    exitCode = 1;
-    await supervisor.shutdown().catch(() => undefined);
   } finally {
+    await jaffle.stop();
     clearInterval(keepAlive);
-    status.close();
-    await reaper.close();
     closeQuestion();
     process.off("unhandledRejection", onRejection);
     process.off("uncaughtException", onException);

@@ -7,7 +7,16 @@ import assert from "node:assert/strict";
 import { cpSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
-import { freePort, repoRoot, runJaffle, type RunningJaffle, startJaffle, tempDir, waitFor } from "../helpers/index.js";
+import {
+  freePort,
+  needsPython,
+  repoRoot,
+  runJaffle,
+  type RunningJaffle,
+  startJaffle,
+  tempDir,
+  waitFor,
+} from "../helpers/index.js";
 
 async function body(port: number, path = "/"): Promise<string | undefined> {
   try {
@@ -115,7 +124,7 @@ test("node_server: a burst of saves gives one restart with debounce", { timeout:
 for (const threaded of [true, false]) {
   test(
     `tornado example (the seed's configuration${threaded ? "" : ", threaded = false"}): an edit restarts the app`,
-    { timeout: 240_000 },
+    { timeout: 240_000, ...needsPython("python3-tornado") },
     async (t) => {
       const port = await freePort();
       const dir = copyExample(t, "tornado", (hcl) =>
@@ -140,19 +149,23 @@ for (const threaded of [true, false]) {
   );
 }
 
-test("notebook_server example: the server answers in the background of its kernel", { timeout: 240_000 }, async (t) => {
-  const port = await freePort();
-  const dir = copyExample(t, "notebook_server", (hcl) => hcl.replaceAll("8888", String(port)));
-  await started(t, dir);
-  assert.equal(await body(port), "Hello from the background of a kernel");
-  const response = await fetch(`http://127.0.0.1:${port}/results`, { method: "POST", body: "x" });
-  assert.equal(response.status, 201);
-  assert.deepEqual(JSON.parse((await body(port, "/results")) ?? "null"), { results: ["x"] });
-});
+test(
+  "notebook_server example: the server answers in the background of its kernel",
+  { timeout: 240_000, ...needsPython("python3-tornado", "python3-notebook") },
+  async (t) => {
+    const port = await freePort();
+    const dir = copyExample(t, "notebook_server", (hcl) => hcl.replaceAll("8888", String(port)));
+    await started(t, dir);
+    assert.equal(await body(port), "Hello from the background of a kernel");
+    const response = await fetch(`http://127.0.0.1:${port}/results`, { method: "POST", body: "x" });
+    assert.equal(response.status, 201);
+    assert.deepEqual(JSON.parse((await body(port, "/results")) ?? "null"), { results: ["x"] });
+  },
+);
 
 test(
   "notebook_server example: from `jaffle console`, the live app object answers and a blocking request reaches the server",
-  { timeout: 240_000 },
+  { timeout: 240_000, ...needsPython("python3-tornado", "python3-notebook") },
   async (t) => {
     // The first seed's wish: the server runs in the background of the kernel, and code typed
     // into that kernel reaches the application object and makes blocking HTTP requests.
@@ -208,7 +221,7 @@ function pidWith(needle: string): number | undefined {
 
 test(
   "tornado example: after its kernel is killed and restarted, the app serves again and saves still restart it",
-  { timeout: 240_000 },
+  { timeout: 240_000, ...needsPython("python3-tornado") },
   async (t) => {
     const port = await freePort();
     const dir = copyExample(t, "tornado", (hcl) => hcl.replace("--port=9999", `--port=${port}`));

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
 import { javascriptLiteral, languageFamily, pythonLiteral } from "../../src/apps/kernel-literal.js";
-import { systemPython } from "../helpers/index.js";
+import { needsPythonPackages, systemPython } from "../helpers/index.js";
 
 const tricky = {
   event_type: "moved",
@@ -12,7 +12,7 @@ const tricky = {
   nested: [1, 2.5, null, true, { a: [] }],
 };
 
-test("a Python literal reads back as the same value in a real Python", () => {
+test("a Python literal reads back as the same value in a real Python", needsPythonPackages(), () => {
   const code = `import ast, json, sys\nprint(json.dumps(ast.literal_eval(sys.stdin.read()), ensure_ascii=False))`;
   const out = execFileSync(systemPython, ["-c", code], { input: pythonLiteral(tricky), encoding: "utf8" });
   assert.deepEqual(JSON.parse(out), tricky);

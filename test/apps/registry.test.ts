@@ -6,7 +6,7 @@ import { resolveAppClass } from "../../src/apps/registry.js";
 import { ServerBridgeApp } from "../../src/apps/server-bridge/index.js";
 import { WatchdogApp } from "../../src/apps/watchdog/index.js";
 import { KernelView } from "../../src/supervisor/kernel-view.js";
-import { fixturesDir, tempDir } from "../helpers/index.js";
+import { fixturesDir, needsPython, tempDir } from "../helpers/index.js";
 import { appContext, recordingLogger, startKernel } from "./harness.js";
 
 test("built-in classes resolve under Jaffle's names and the TypeScript-native ones", async () => {
@@ -31,7 +31,7 @@ test("a TypeScript plugin loads by path and export name, or its default export",
 
 test(
   "a Python class name becomes an in-kernel app created as Jaffle did, and receives events",
-  { timeout: 120_000 },
+  { timeout: 120_000, ...needsPython() },
   async (t) => {
     const dir = tempDir(t);
     cpSync(join(fixturesDir, "apps", "py_app"), dir, { recursive: true });

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { ServerBridgeApp } from "../../src/apps/server-bridge/index.js";
 import { KernelView } from "../../src/supervisor/kernel-view.js";
-import { freePort, repoRoot, tempDir } from "../helpers/index.js";
+import { freePort, needsPython, repoRoot, tempDir } from "../helpers/index.js";
 import { appContext, defer, recordingLogger, startKernel } from "./harness.js";
 
 async function fetchText(port: number): Promise<string> {
@@ -54,7 +54,7 @@ for (const threaded of [true, false]) {
 
   test(
     `Tornado bridge (${mode}): serves, restarts with the edited module, recovers from a broken save`,
-    { timeout: 120_000 },
+    { timeout: 120_000, ...needsPython("python3-tornado") },
     async (t) => {
       const { app, logger, port, dir, setGreeting } = await tornadoApp(t, threaded);
       assert.equal(await fetchText(port), "Hello from Tornado");
@@ -77,7 +77,7 @@ for (const threaded of [true, false]) {
 
 test(
   "Tornado bridge (threaded): code in the kernel can request the app while it serves",
-  { timeout: 120_000 },
+  { timeout: 120_000, ...needsPython("python3-tornado") },
   async (t) => {
     const { kernel, port } = await tornadoApp(t, true);
     const outcome = await kernel.execute(
@@ -92,7 +92,7 @@ test(
 
 test(
   "notebook_server example: the kernel waits on the live app while the server keeps accepting",
-  { timeout: 120_000 },
+  { timeout: 120_000, ...needsPython("python3-tornado", "python3-notebook") },
   async (t) => {
     const dir = tempDir(t);
     cpSync(join(repoRoot, "examples", "notebook_server", "background_server"), join(dir, "background_server"), {

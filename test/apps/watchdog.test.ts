@@ -11,7 +11,7 @@ import { WatchdogApp } from "../../src/apps/watchdog/index.js";
 import { routedAppName } from "../../src/apps/watchdog/handler.js";
 import { watchDirectory, type RawEvent } from "../../src/apps/watchdog/watcher.js";
 import { KernelView } from "../../src/supervisor/kernel-view.js";
-import { tempDir, waitFor } from "../helpers/index.js";
+import { needsPython, tempDir, waitFor } from "../helpers/index.js";
 import { appContext, defer, recordingLogger, startKernel } from "./harness.js";
 
 class RecordingApp implements JaffleApp {
@@ -53,7 +53,7 @@ test("routedAppName recognises only the exact routing form", () => {
 
 test(
   "code blocks run in the kernel with {event}, routed blocks reach the app, failures do not stop the rest",
-  { timeout: 120_000 },
+  { timeout: 120_000, ...needsPython() },
   async (t) => {
     const dir = tempDir(t);
     mkdirSync(join(dir, "pkg"));
@@ -93,41 +93,46 @@ test(
   },
 );
 
-test("default ignores, an atomic save is one modification, a rename is a move", { timeout: 120_000 }, async (t) => {
-  const dir = tempDir(t);
-  for (const sub of [".git", "node_modules", "__pycache__", ".jaffle"]) mkdirSync(join(dir, sub), { recursive: true });
-  writeFileSync(join(dir, "app.py"), "A = 1\n");
-  const target = new RecordingApp();
-  await watchdog(
-    t,
-    dir,
-    [{ patterns: ["*"], ignore_directories: true, code_blocks: ["web.handle_watchdog_event({event})"] }],
-    { apps: { web: target } },
-  );
-  for (const sub of [".git", "node_modules", "__pycache__", ".jaffle"]) writeFileSync(join(dir, sub, "x.py"), "1");
-  writeFileSync(join(dir, ".#app.py"), "lock");
-  writeFileSync(join(dir, "app.py.swp"), "swap");
-  writeFileSync(join(dir, "app.py~"), "backup");
-  // An editor's atomic save: write a temp file, rename it over the target.
-  writeFileSync(join(dir, "app.py.tmp.1234"), "A = 2\n");
-  renameSync(join(dir, "app.py.tmp.1234"), join(dir, "app.py"));
-  await waitFor(() => target.events.length >= 1, "the save");
-  // A marker file written last: once it is seen, every earlier event has arrived.
-  writeFileSync(join(dir, "marker.txt"), "m");
-  await waitFor(() => target.events.some((e) => e.src_path === "marker.txt"), "the marker");
-  const others = target.events.filter((e) => e.src_path !== "marker.txt");
-  assert.deepEqual(others, [{ event_type: "modified", src_path: "app.py", is_directory: false }]);
-  renameSync(join(dir, "marker.txt"), join(dir, "moved.txt"));
-  await waitFor(() => target.events.some((e) => e.event_type === "moved"), "the move");
-  assert.deepEqual(target.events.at(-1), {
-    event_type: "moved",
-    src_path: "marker.txt",
-    dest_path: "moved.txt",
-    is_directory: false,
-  });
-});
+test(
+  "default ignores, an atomic save is one modification, a rename is a move",
+  { timeout: 120_000, ...needsPython() },
+  async (t) => {
+    const dir = tempDir(t);
+    for (const sub of [".git", "node_modules", "__pycache__", ".jaffle"])
+      mkdirSync(join(dir, sub), { recursive: true });
+    writeFileSync(join(dir, "app.py"), "A = 1\n");
+    const target = new RecordingApp();
+    await watchdog(
+      t,
+      dir,
+      [{ patterns: ["*"], ignore_directories: true, code_blocks: ["web.handle_watchdog_event({event})"] }],
+      { apps: { web: target } },
+    );
+    for (const sub of [".git", "node_modules", "__pycache__", ".jaffle"]) writeFileSync(join(dir, sub, "x.py"), "1");
+    writeFileSync(join(dir, ".#app.py"), "lock");
+    writeFileSync(join(dir, "app.py.swp"), "swap");
+    writeFileSync(join(dir, "app.py~"), "backup");
+    // An editor's atomic save: write a temp file, rename it over the target.
+    writeFileSync(join(dir, "app.py.tmp.1234"), "A = 2\n");
+    renameSync(join(dir, "app.py.tmp.1234"), join(dir, "app.py"));
+    await waitFor(() => target.events.length >= 1, "the save");
+    // A marker file written last: once it is seen, every earlier event has arrived.
+    writeFileSync(join(dir, "marker.txt"), "m");
+    await waitFor(() => target.events.some((e) => e.src_path === "marker.txt"), "the marker");
+    const others = target.events.filter((e) => e.src_path !== "marker.txt");
+    assert.deepEqual(others, [{ event_type: "modified", src_path: "app.py", is_directory: false }]);
+    renameSync(join(dir, "marker.txt"), join(dir, "moved.txt"));
+    await waitFor(() => target.events.some((e) => e.event_type === "moved"), "the move");
+    assert.deepEqual(target.events.at(-1), {
+      event_type: "moved",
+      src_path: "marker.txt",
+      dest_path: "moved.txt",
+      is_directory: false,
+    });
+  },
+);
 
-test("debounce turns a burst of saves into one handled event", { timeout: 120_000 }, async (t) => {
+test("debounce turns a burst of saves into one handled event", { timeout: 120_000, ...needsPython() }, async (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, "a.py"), "0");
   const target = new RecordingApp();
@@ -149,7 +154,7 @@ test("debounce turns a burst of saves into one handled event", { timeout: 120_00
 
 test(
   "a write right after the file was read is still seen (chokidar's atime check drops it)",
-  { timeout: 60_000 },
+  { timeout: 60_000, ...needsPython() },
   async (t) => {
     const dir = tempDir(t);
     const file = join(dir, "g.ts");

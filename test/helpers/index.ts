@@ -16,8 +16,7 @@ import { loggerFrom, silentLogger, type Level, type Logger } from "../../src/log
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 export const fixturesDir = join(repoRoot, "test", "fixtures");
 export const jaffleBin = join(repoRoot, "bin", "jaffle.js");
-/** Debian's Python, which has ipykernel and jupyter_client (pyenv's python3 may not). */
-export const systemPython = "/usr/bin/python3";
+export { needsPython, needsPythonPackages, systemPython, type JupyterPackage } from "./python.js";
 
 /** A fresh directory under the system temp dir, removed when the test ends. */
 export function tempDir(t: TestContext, prefix = "jaffle-test-"): string {

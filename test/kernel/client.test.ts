@@ -13,14 +13,14 @@ import { endpoint } from "../../src/kernel/connection.js";
 import { launchKernel, type RunningKernel } from "../../src/kernel/launcher.js";
 import { createMessage, isMessageType, type JupyterMessage } from "../../src/kernel/messages.js";
 import { encodeMessage, MessageSigner } from "../../src/kernel/wire.js";
-import { isAlive, waitFor } from "../helpers/index.js";
+import { isAlive, needsPython, waitFor } from "../helpers/index.js";
 import { recordingLogger, type RecordingLogger } from "./protocol-support.js";
 
 // eslint-disable-next-line no-control-regex
 const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, "");
 const types = (messages: JupyterMessage[]) => messages.map((m) => m.header.msg_type);
 
-describe("KernelClient driving ipykernel", () => {
+describe("KernelClient driving ipykernel", needsPython(), () => {
   let kernel: RunningKernel;
   let logger: RecordingLogger;
   let client: KernelClient;

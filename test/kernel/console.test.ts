@@ -9,7 +9,16 @@ import { join } from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { spawn as spawnPty } from "node-pty";
 import type { RunningKernel } from "../../src/kernel/launcher.js";
-import { isAlive, jaffleBin, runJaffle, startJaffle, startTestKernel, tempDir, waitFor } from "../helpers/index.js";
+import {
+  isAlive,
+  jaffleBin,
+  needsPython,
+  runJaffle,
+  startJaffle,
+  startTestKernel,
+  tempDir,
+  waitFor,
+} from "../helpers/index.js";
 
 async function startKernel(
   t: TestContext,
@@ -36,7 +45,7 @@ const PYTHON_CELLS = [
 ].join("\n");
 
 describe("jaffle console with piped input", () => {
-  test("runs Python statement by statement against ipykernel; an error does not stop it", async (t) => {
+  test("runs Python statement by statement against ipykernel; an error does not stop it", needsPython(), async (t) => {
     const { kernel, dir } = await startKernel(t, "python3");
     const result = await runJaffle(["console", "--existing", kernel.connectionFile], {
       cwd: dir,
@@ -75,21 +84,25 @@ describe("jaffle console with piped input", () => {
     assert.ok(isAlive(kernel.pid));
   });
 
-  test("finds a kernel by name in the runtime directory, and names the running ones when asked for another", async (t) => {
-    const { dir } = await startKernel(t, "python3", "py");
-    const found = await runJaffle(["console", "py"], { cwd: dir, stdin: "print('found me')\n" });
-    assert.equal(found.code, 0, found.stderr);
-    assert.equal(found.stdout, "found me\n");
-    const other = await runJaffle(["console", "web", "--runtime-dir", ".jaffle"], { cwd: dir });
-    assert.equal(other.code, 1);
-    assert.match(other.stderr, /^jaffle: no kernel named "web" in .*\.jaffle; running kernels: py\n$/);
-    const none = await runJaffle(["console", "py", "--runtime-dir", "elsewhere"], { cwd: dir });
-    assert.equal(none.code, 1);
-    assert.match(none.stderr, /no kernels are running in .*elsewhere/);
-    const missing = await runJaffle(["console", "--existing", "nope.json"], { cwd: dir });
-    assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /nope\.json: no such connection file/);
-  });
+  test(
+    "finds a kernel by name in the runtime directory, and names the running ones when asked for another",
+    needsPython(),
+    async (t) => {
+      const { dir } = await startKernel(t, "python3", "py");
+      const found = await runJaffle(["console", "py"], { cwd: dir, stdin: "print('found me')\n" });
+      assert.equal(found.code, 0, found.stderr);
+      assert.equal(found.stdout, "found me\n");
+      const other = await runJaffle(["console", "web", "--runtime-dir", ".jaffle"], { cwd: dir });
+      assert.equal(other.code, 1);
+      assert.match(other.stderr, /^jaffle: no kernel named "web" in .*\.jaffle; running kernels: py\n$/);
+      const none = await runJaffle(["console", "py", "--runtime-dir", "elsewhere"], { cwd: dir });
+      assert.equal(none.code, 1);
+      assert.match(none.stderr, /no kernels are running in .*elsewhere/);
+      const missing = await runJaffle(["console", "--existing", "nope.json"], { cwd: dir });
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /nope\.json: no such connection file/);
+    },
+  );
 
   test("Ctrl-C (SIGINT) interrupts a synchronous loop by signalling the kernel's pid from status.json", async (t) => {
     // Only a signal can stop a busy synchronous loop in the Node kernel (its event loop is
@@ -126,7 +139,7 @@ describe("jaffle console with piped input", () => {
     assert.ok(isAlive(kernel.pid), "the kernel survives the interrupt");
   });
 
-  test("exits 1 when the kernel dies under it", async (t) => {
+  test("exits 1 when the kernel dies under it", needsPython(), async (t) => {
     const { kernel, dir } = await startKernel(t, "python3");
     const result = await runJaffle(["console", "--existing", kernel.connectionFile], {
       cwd: dir,
@@ -139,7 +152,7 @@ describe("jaffle console with piped input", () => {
 });
 
 describe("jaffle console in a terminal", () => {
-  test("prompts, completes with Tab, interrupts with Ctrl-C, leaves with Ctrl-D", async (t) => {
+  test("prompts, completes with Tab, interrupts with Ctrl-C, leaves with Ctrl-D", needsPython(), async (t) => {
     const { kernel, dir } = await startKernel(t, "python3");
     const term = spawnPty(process.execPath, [jaffleBin, "console", "--existing", kernel.connectionFile], {
       cwd: dir,

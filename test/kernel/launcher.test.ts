@@ -19,7 +19,7 @@ import {
 import { kernelEnvironment, launchKernel, type LaunchKernelOptions } from "../../src/kernel/launcher.js";
 import { isMessageType, type JupyterMessage } from "../../src/kernel/messages.js";
 import type { ProcessGroupTracker } from "../../src/process/tracker.js";
-import { isAlive, tempDir } from "../helpers/index.js";
+import { isAlive, needsPython, tempDir } from "../helpers/index.js";
 import { recordingLogger } from "./protocol-support.js";
 
 function writeSpec(root: string, name: string, spec: Record<string, unknown>): string {
@@ -121,14 +121,18 @@ describe("kernelspec discovery", () => {
     assert.deepEqual(kernelSpecEnv(echo, { WHO: "world" }), { GREETING: "hello world", KEEP: "${NOT_SET_ANYWHERE}" });
   });
 
-  test("the system python3 spec is found without JUPYTER_PATH; no name means the built-in kernel", (t) => {
-    const env = { HOME: tempDir(t) };
-    const python = resolveKernelSpec("python3", env);
-    assert.equal(python.argv[0], "/usr/bin/python3");
-    assert.equal(python.language, "python");
-    assert.equal(resolveKernelSpec(undefined, env).name, BUILTIN_KERNEL_NAME);
-    assert.equal(resolveKernelSpec(BUILTIN_KERNEL_NAME, env).name, BUILTIN_KERNEL_NAME);
-  });
+  test(
+    "the system python3 spec is found without JUPYTER_PATH; no name means the built-in kernel",
+    needsPython(),
+    (t) => {
+      const env = { HOME: tempDir(t) };
+      const python = resolveKernelSpec("python3", env);
+      assert.equal(python.argv[0], "/usr/bin/python3");
+      assert.equal(python.language, "python");
+      assert.equal(resolveKernelSpec(undefined, env).name, BUILTIN_KERNEL_NAME);
+      assert.equal(resolveKernelSpec(BUILTIN_KERNEL_NAME, env).name, BUILTIN_KERNEL_NAME);
+    },
+  );
 
   test("an unknown name is an error listing the installed kernels", (t) => {
     const root = tempDir(t);
@@ -199,7 +203,7 @@ describe("kernelEnvironment", () => {
   });
 });
 
-describe("launchKernel with ipykernel", () => {
+describe("launchKernel with ipykernel", needsPython(), () => {
   test("private connection file, 127.0.0.1 ports, only the granted environment, clean shutdown", async (t) => {
     process.env.JAFFLE_TEST_PASSED = "passed";
     process.env.JAFFLE_TEST_SECRET = "secret";

@@ -3,21 +3,14 @@
  * (jupyter_kernel_test, Debian's python3-jupyter-kernel-test) and `jupyter console`.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { test } from "node:test";
-import { systemPython } from "../helpers/index.js";
+import { needsPythonPackages } from "../helpers/index.js";
 import { installNodeKernel, nodeKernelFixtures, nodeKernelProject, runPython } from "./node-kernel-support.js";
-
-const hasKernelTest = spawnSync(systemPython, ["-c", "import jupyter_kernel_test"]).status === 0;
 
 test(
   "jupyter_kernel_test, the official conformance suite, passes",
-  {
-    skip: hasKernelTest
-      ? false
-      : "python3-jupyter-kernel-test is not installed (apt-get install python3-jupyter-kernel-test)",
-  },
+  needsPythonPackages("python3-jupyter-client", "python3-jupyter-kernel-test"),
   async (t) => {
     const jupyterPath = await installNodeKernel(t);
     const run = await runPython(t, [join(nodeKernelFixtures, "conformance.py")], {
@@ -43,26 +36,30 @@ test(
   },
 );
 
-test("jupyter console --kernel jaffle-node runs piped code and prints outputs and errors", async (t) => {
-  const jupyterPath = await installNodeKernel(t);
-  const run = await runPython(t, ["-m", "jupyter_console", "--kernel", "jaffle-node", "--simple-prompt"], {
-    jupyterPath,
-    cwd: nodeKernelProject,
-    stdin: [
-      "const a = 20",
-      "a * 2 + 2",
-      'console.log("printed " + a)',
-      'throw new Error("bad")',
-      "import { greet } from './greet.ts'",
-      "greet('console')",
-      "",
-    ].join("\n"),
-  });
-  assert.equal(run.code, 0, `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
-  assert.match(run.stdout, /Out\[2\]: 42/);
-  assert.match(run.stdout, /printed 20/);
-  // jupyter console prints tracebacks on its stderr.
-  assert.match(run.stderr, /Error: bad\n\s+at <cell 4>:1:7/);
-  assert.match(run.stdout, /'hello, console'/);
-  assert.match(run.stdout, /Shutting down kernel/);
-});
+test(
+  "jupyter console --kernel jaffle-node runs piped code and prints outputs and errors",
+  needsPythonPackages("python3-jupyter-client", "jupyter-console"),
+  async (t) => {
+    const jupyterPath = await installNodeKernel(t);
+    const run = await runPython(t, ["-m", "jupyter_console", "--kernel", "jaffle-node", "--simple-prompt"], {
+      jupyterPath,
+      cwd: nodeKernelProject,
+      stdin: [
+        "const a = 20",
+        "a * 2 + 2",
+        'console.log("printed " + a)',
+        'throw new Error("bad")',
+        "import { greet } from './greet.ts'",
+        "greet('console')",
+        "",
+      ].join("\n"),
+    });
+    assert.equal(run.code, 0, `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+    assert.match(run.stdout, /Out\[2\]: 42/);
+    assert.match(run.stdout, /printed 20/);
+    // jupyter console prints tracebacks on its stderr.
+    assert.match(run.stderr, /Error: bad\n\s+at <cell 4>:1:7/);
+    assert.match(run.stdout, /'hello, console'/);
+    assert.match(run.stdout, /Shutting down kernel/);
+  },
+);

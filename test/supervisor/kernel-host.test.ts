@@ -11,7 +11,7 @@ import type { RunningKernel } from "../../src/kernel/launcher.js";
 import type { Logger } from "../../src/log/logger.js";
 import { KernelGoneError, KernelHost } from "../../src/supervisor/kernel-host.js";
 import { KernelView } from "../../src/supervisor/kernel-view.js";
-import { recordingLogger, startTestKernel, tempDir, waitFor } from "../helpers/index.js";
+import { needsPython, recordingLogger, startTestKernel, tempDir, waitFor } from "../helpers/index.js";
 
 function python(t: TestContext, runtimeDir: string, logger: Logger): Promise<RunningKernel> {
   return startTestKernel(t, { runtimeDir, kernelName: "python3", name: "py", logger });
@@ -19,7 +19,7 @@ function python(t: TestContext, runtimeDir: string, logger: Logger): Promise<Run
 
 test(
   "outputs are logged to the caller, by level, also when they come after the call",
-  { timeout: 180_000 },
+  { timeout: 180_000, ...needsPython() },
   async (t) => {
     const dir = tempDir(t);
     const kernelLog = recordingLogger("py");
@@ -59,27 +59,31 @@ test(
   },
 );
 
-test("outputs of requests nobody here made go to the kernel's logger", { timeout: 180_000 }, async (t) => {
-  const dir = tempDir(t);
-  const kernelLog = recordingLogger("py");
-  const host = new KernelHost("py", "", kernelLog);
-  const kernel = await python(t, dir, kernelLog);
-  host.attach(kernel);
-  // A second client on the same kernel (as `jaffle console` would be).
-  const other = await KernelClient.connect(await readConnectionFile(kernel.connectionFile), {
-    logger: recordingLogger("other"),
-  });
-  t.after(() => other.close());
-  await other.execute("print('from the console')");
-  await waitFor(
-    () => kernelLog.lines.some((line) => line.message === "from the console"),
-    "the console's line on the kernel logger",
-  );
-});
+test(
+  "outputs of requests nobody here made go to the kernel's logger",
+  { timeout: 180_000, ...needsPython() },
+  async (t) => {
+    const dir = tempDir(t);
+    const kernelLog = recordingLogger("py");
+    const host = new KernelHost("py", "", kernelLog);
+    const kernel = await python(t, dir, kernelLog);
+    host.attach(kernel);
+    // A second client on the same kernel (as `jaffle console` would be).
+    const other = await KernelClient.connect(await readConnectionFile(kernel.connectionFile), {
+      logger: recordingLogger("other"),
+    });
+    t.after(() => other.close());
+    await other.execute("print('from the console')");
+    await waitFor(
+      () => kernelLog.lines.some((line) => line.message === "from the console"),
+      "the console's line on the kernel logger",
+    );
+  },
+);
 
 test(
   "calls during a restart wait for the new kernel; a replaced app's view fails fast",
-  { timeout: 240_000 },
+  { timeout: 240_000, ...needsPython() },
   async (t) => {
     const dir = tempDir(t);
     const kernelLog = recordingLogger("py");

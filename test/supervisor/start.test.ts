@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { freePort, runJaffle } from "../helpers/index.js";
+import { freePort, needsPython, runJaffle } from "../helpers/index.js";
 import { linesOf, NODE_KERNEL, project, PYTHON_KERNEL } from "./support.js";
 
 /** A process that prints a few lines and then waits; its last line is the ready signal. */
@@ -35,22 +35,24 @@ const GREETER = `export class Greeter {
 const KERNELS = [
   {
     kernel: "Node",
+    needs: { skip: false as const },
     block: NODE_KERNEL,
     language: "javascript",
     start: "console.log('hello from the kernel'); console.error('a warning')",
   },
   {
     kernel: "Python",
+    needs: needsPython(),
     block: PYTHON_KERNEL,
     language: "python",
     start: "import sys; print('hello from the kernel'); print('a warning', file=sys.stderr)",
   },
 ];
 
-for (const { kernel, block, language, start } of KERNELS) {
+for (const { kernel, needs, block, language, start } of KERNELS) {
   test(
     `pretty log (${kernel} kernel): sources, levels, per-source and root filters; ready line; exit 0`,
-    { timeout: 180_000 },
+    { timeout: 180_000, ...needs },
     async (t) => {
       const dir = project(
         t,
@@ -108,7 +110,7 @@ test("JSON log: one pino object per line with time, level, name and msg", { time
   );
 });
 
-test("--log-level and --debug choose what is shown", { timeout: 180_000 }, async (t) => {
+test("--log-level and --debug choose what is shown", { timeout: 180_000, ...needsPython() }, async (t) => {
   const dir = project(t, `kernel "py" { ${PYTHON_KERNEL} }\n${PRINTER}`);
   const quiet = await runJaffle(["start", "--exit-when-ready", "--no-color", "--log-level", "warning"], { cwd: dir });
   assert.equal(quiet.code, 0, quiet.stdout + quiet.stderr);
@@ -149,7 +151,7 @@ process "fine" {
 
 test(
   "--exit-when-ready exits 1 when an app's start code fails, and the run goes on to the end",
-  { timeout: 180_000 },
+  { timeout: 180_000, ...needsPython() },
   async (t) => {
     const dir = project(
       t,

@@ -1,0 +1,240 @@
+/**
+ * `startJaffle()`: the programmatic entry, for scripts and tests that drive jaffle, and
+ * what `jaffle start` itself runs on (src/supervisor/session.ts adds signals and the
+ * exit code). It resolves once everything was *launched*, with a handle:
+ *
+ *   const jaffle = await startJaffle({ configFiles: ["jaffle.hcl"], cwd: projectDir });
+ *   const report = await jaffle.ready;     // { ready: true, ms } or { ready: false, failures }
+ *   console.log(jaffle.status().apps);
+ *   await jaffle.stop();                   // everything ended, runtime files removed, log flushed
+ *
+ * The chain is config ─► log hub ─► runtime dir (lock, stale clean-up) ─► guardian ─►
+ * supervisor ─► start. Whatever happens once the runtime directory is taken, stop()
+ * (or a failure on the way) runs its tail, so nothing is left behind.
+ */
+import { builtinApps } from "../apps/catalog.js";
+import {
+  DEFAULT_CONFIG_FILES,
+  initExpressionEngine,
+  loadConfig,
+  type JaffleConfig,
+  type VariableValue,
+} from "../config/index.js";
+import { LogHub, type LogFormat } from "../log/hub.js";
+import type { Level, Logger } from "../log/logger.js";
+import { Reaper } from "../process/reaper.js";
+import { acquireRuntimeDir, resolveRuntimeDir, type RuntimeDir } from "../runtime/runtime-dir.js";
+import type { RuntimeStatus } from "../runtime/status.js";
+import { StatusBook } from "../runtime/status-book.js";
+import { errorText, withTimeout } from "./app-slot.js";
+import { Supervisor, type ReadyReport } from "./supervisor.js";
+
+export type { ReadyReport } from "./supervisor.js";
+export type { RuntimeStatus } from "../runtime/status.js";
+
+export interface StartJaffleOptions {
+  /** Configuration files, merged in order, relative to `cwd` (default `["jaffle.hcl"]`). */
+  configFiles?: string[];
+  /** The project directory jaffle runs in (default: `process.cwd()`). */
+  cwd?: string;
+  /** Variable values by name, as `--var name=value` gives them (they win over J_VAR_*). */
+  variables?: Record<string, VariableValue>;
+  /** Jaffle's `--variables` value: a JSON list `["name=value"]` or a JSON object. */
+  variablesJson?: string;
+  /** `--var name=value` strings, in order (win over `variables`). */
+  vars?: string[];
+  /** The environment for J_VAR_*, `${NAME}`, env() and exec() (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** The threshold of every source without its own level (default: the root logger block's, else info). */
+  logLevel?: Level;
+  /** `pretty` (Jaffle's layout, default) or `json` (pino's lines). */
+  logFormat?: LogFormat;
+  /** ANSI colours in pretty lines (default false). */
+  color?: boolean;
+  /** Where log lines go (default: process.stdout). */
+  logOutput?: NodeJS.WritableStream;
+  /** The runtime directory, relative to `cwd` (default `.jaffle`). */
+  runtimeDir?: string;
+  /** How long the run may take to become ready (default 60 000 ms). */
+  readyTimeoutMs?: number;
+}
+
+/** A running jaffle. */
+export interface JaffleHandle {
+  /** The project directory and the runtime directory (absolute). */
+  readonly cwd: string;
+  readonly runtimeDir: string;
+  /** jaffle's own logger (the `jaffle` source): a script's lines in the same stream. */
+  readonly logger: Logger;
+  /**
+   * Settles once the start is over: `{ ready: true }` when every kernel, app and process
+   * is up and every readiness check passed, else `{ ready: false, failures }` (one line
+   * each). It never rejects; the run goes on either way until stop().
+   */
+  readonly ready: Promise<ReadyReport>;
+  /** What runs now: kernels, apps and processes with pids and states (the status file's content). */
+  status(): RuntimeStatus;
+  /**
+   * Orderly shutdown: apps stopped, kernels shut down, process groups ended, runtime files
+   * removed, log flushed. Idempotent; every call resolves once it is all done.
+   */
+  stop(): Promise<void>;
+  /**
+   * SIGKILL to every process group now (a second signal during shutdown); a pending
+   * stop() then only waits briefly for the groups to go. Names what was killed.
+   */
+  kill(): string[];
+}
+
+/**
+ * Thrown by startJaffle when something failed after the log existed; the log already
+ * holds the reason, so the CLI does not print it again.
+ */
+export class StartFailedError extends Error {
+  override name = "StartFailedError";
+}
+
+/** True when some logger block has replace rules (they need the expression engine). */
+function usesReplaceRules(config: JaffleConfig): boolean {
+  const blocks = [
+    config.logger,
+    ...[config.app, config.process, config.job].flatMap((map) => Object.values(map).map((b) => b.logger)),
+  ];
+  return blocks.some((logger) => (logger?.replace_regex?.length ?? 0) > 0);
+}
+
+/** `variables` as `--var` strings: lists and dicts as JSON, the way the CLI reads them. */
+function variableArgs(variables: Record<string, VariableValue> | undefined): string[] {
+  return Object.entries(variables ?? {}).map(
+    ([name, value]) => `${name}=${typeof value === "string" ? value : JSON.stringify(value)}`,
+  );
+}
+
+/**
+ * Loads the configuration and starts everything in it. Rejects with a ConfigError (its
+ * `errors` name file:line:col) when the configuration is wrong, with a UserError-like
+ * Error when another jaffle runs in the directory, with StartFailedError when the
+ * guardian or the supervisor could not be set up (already logged).
+ */
+export async function startJaffle(options: StartJaffleOptions = {}): Promise<JaffleHandle> {
+  const cwd = options.cwd ?? process.cwd();
+  // The guardian starts while the configuration loads: both take a moment.
+  const reaperStart = Reaper.start();
+  reaperStart.catch(() => undefined);
+  const closeReaper = async () => (await reaperStart.catch(() => undefined))?.close();
+  let hub: LogHub | undefined;
+  let runtime: RuntimeDir | undefined;
+  try {
+    const config = await loadConfig(options.configFiles ?? DEFAULT_CONFIG_FILES, {
+      variablesJson: options.variablesJson,
+      vars: [...variableArgs(options.variables), ...(options.vars ?? [])],
+      env: options.env ?? process.env,
+      cwd,
+      apps: builtinApps,
+    });
+    // Loading jq's WebAssembly costs most of a second: only when a rule needs it.
+    if (usesReplaceRules(config)) await initExpressionEngine();
+    hub = new LogHub({
+      format: options.logFormat ?? "pretty",
+      color: options.color ?? false,
+      level: options.logLevel ?? config.logger.level ?? "info",
+      root: config.logger,
+      out: options.logOutput,
+    });
+    const logger = hub.logger("jaffle");
+    // Taking the directory may refuse (another jaffle runs here), before anything started.
+    runtime = acquireRuntimeDir(resolveRuntimeDir(cwd, options.runtimeDir));
+    if (runtime.previous.kind === "stale") {
+      const who = runtime.previous.pid ? ` (pid ${runtime.previous.pid})` : "";
+      logger.warning(
+        `removed the stale runtime files of a jaffle that is no longer running${who} from ${runtime.path}`,
+      );
+    }
+    let reaper: Reaper;
+    try {
+      reaper = await reaperStart;
+    } catch (error) {
+      logger.critical(`cannot start: ${errorText(error)}`);
+      throw new StartFailedError(`cannot start: ${errorText(error)}`);
+    }
+    return launch(config, cwd, options.readyTimeoutMs ?? 60_000, runtime, hub, logger, reaper);
+  } catch (error) {
+    runtime?.release();
+    await hub?.flush();
+    await closeReaper();
+    throw error;
+  }
+}
+
+function launch(
+  config: JaffleConfig,
+  cwd: string,
+  readyTimeoutMs: number,
+  runtime: RuntimeDir,
+  hub: LogHub,
+  logger: Logger,
+  reaper: Reaper,
+): JaffleHandle {
+  const status = new StatusBook(cwd, (snapshot) => runtime.writeStatus(snapshot));
+  let supervisor: Supervisor;
+  try {
+    supervisor = new Supervisor({
+      config,
+      projectDir: cwd,
+      runtimeDir: runtime.path,
+      hub,
+      logger,
+      tracker: reaper,
+      status,
+      readyTimeoutMs,
+      // Loaded on first use: the registry pulls in tsx (for plugins), which costs a good
+      // part of a start-up, and by then the kernels are already starting.
+      resolveAppClass: async (className, dir, language) =>
+        (await import("../apps/registry.js")).resolveAppClass(className, dir, language),
+    });
+  } catch (error) {
+    logger.critical(`cannot start: ${errorText(error)}`);
+    status.close();
+    throw new StartFailedError(`cannot start: ${errorText(error)}`);
+  }
+
+  const starting = supervisor.start();
+  const ready = starting.catch((error: unknown): ReadyReport => {
+    logger.critical(`supervisor failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return { ready: false, ms: performance.now(), failures: [`supervisor failed: ${errorText(error)}`] };
+  });
+  let stopped: Promise<void> | undefined;
+  let forced!: () => void;
+  const forcedShutdown = new Promise<void>((resolve) => (forced = resolve));
+  const stop = async () => {
+    const orderly = (async () => {
+      await supervisor.shutdown();
+      // A start cut short by the shutdown winds down by itself (every step checks);
+      // wait for it so no late step runs after the runtime files are gone.
+      await withTimeout(ready, 10_000, "the interrupted start").catch((error: unknown) =>
+        logger.warning(errorText(error)),
+      );
+    })();
+    try {
+      // Killed: everything got SIGKILL; don't wait for polite steps that can only time out.
+      await Promise.race([orderly, forcedShutdown.then(() => supervisor.waitForGroups(2_000))]);
+    } finally {
+      status.close();
+      await reaper.close();
+      runtime.release();
+      await hub.flush();
+    }
+  };
+  return {
+    cwd,
+    runtimeDir: runtime.path,
+    logger,
+    ready,
+    status: () => structuredClone(status.snapshot) as RuntimeStatus,
+    stop: () => (stopped ??= stop()),
+    kill: () => {
+      forced();
+      return supervisor.killAll();
+    },
+  };
+}
