@@ -7,6 +7,7 @@ import yargs, { type Argv } from "yargs";
 import { UserError } from "./errors.js";
 import { configCommand } from "./commands/config.js";
 import { consoleCommand } from "./commands/console.js";
+import { initCommand } from "./commands/init.js";
 import { kernelCommand } from "./commands/kernel.js";
 import { startCommand } from "./commands/start.js";
 import { statusCommand } from "./commands/status.js";
@@ -59,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
   register(parser, configCommand, setExitCode);
   register(parser, consoleCommand, setExitCode);
   register(parser, kernelCommand, setExitCode);
+  register(parser, initCommand, setExitCode);
   try {
     await parser.parseAsync();
   } catch (error) {
