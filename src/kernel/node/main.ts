@@ -4,9 +4,10 @@
  * and by entry.ts (the same kernel without the CLI's start-up cost).
  *
  * What the kernel adds to the process, on purpose:
- * - tsx's ESM and CommonJS hooks (registered before the first cell runs), so cells and
- *   the user's modules can import and require `.ts`, `.mts` and `.cts` files, with the
- *   project's tsconfig;
+ * - TypeScript: tsx's ESM and CommonJS hooks (typescript-loader.ts, registered before
+ *   the first cell runs), so cells and the user's modules can import and require `.ts`,
+ *   `.mts` and `.cts` files, with the project's tsconfig, named exports included in a
+ *   CommonJS package;
  * - one global, `require`, resolving relative to the kernel's working directory (the
  *   project directory), as in Node's REPL;
  * - stdout and stderr replaced by Jupyter stream messages (output-capture.ts);
@@ -17,8 +18,6 @@
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import process from "node:process";
-import { register as registerTsxCommonJs } from "tsx/cjs/api";
-import { register as registerTsxEsm } from "tsx/esm/api";
 import { endpoint, readConnectionFile } from "../connection.js";
 import { Heartbeat } from "./heartbeat.js";
 import { KernelSockets } from "./kernel-sockets.js";
@@ -26,6 +25,7 @@ import { NodeKernel } from "./node-kernel.js";
 import { watchParent } from "./parent-watch.js";
 import { OutputCapture, type StreamPublisher } from "./output-capture.js";
 import { RequestOrigins } from "./request-origin.js";
+import { registerTypeScriptLoader } from "./typescript-loader.js";
 
 function installCellGlobals(projectDir: string): void {
   // Not enumerable, like the globals Node defines itself.
@@ -65,10 +65,7 @@ export async function runKernel(connectionFile: string): Promise<number> {
   }
   // Registering tsx's ESM hooks blocks for about half a second (it starts the loader
   // thread), so it waits for the first cell: kernel_info is answered without that delay.
-  const prepareCells = () => {
-    registerTsxEsm();
-    registerTsxCommonJs();
-  };
+  const prepareCells = registerTypeScriptLoader;
   const kernel = new NodeKernel({ sockets: sockets.value, output, origins, prepareCells });
   publishStream = (name, text, parent) => kernel.publishStream(name, text, parent);
 
