@@ -2,6 +2,7 @@
 // The installed entry point: runs the compiled CLI, which `npm run build` (or npm's
 // `prepare`, on install from a folder or git) writes to dist/.
 import { existsSync } from "node:fs";
+import { URL } from "node:url";
 
 const cli = new URL("../dist/src/cli/main.js", import.meta.url);
 if (!existsSync(cli)) {
