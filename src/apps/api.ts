@@ -76,6 +76,11 @@ export interface JaffleApp {
   readonly readiness?: ReadinessCheck;
   /** Stops whatever the app runs (called at shutdown, before its kernel shuts down). */
   stop?(): Promise<void> | void;
+  /**
+   * Restarts what the app runs in place, for `jaffle restart APP` (the server bridge:
+   * new code, same kernel). Apps without it are stopped and created again instead.
+   */
+  restart?(): Promise<void>;
   /** A file event routed by a WatchdogApp. */
   handleWatchdogEvent?(event: WatchdogEvent): Promise<void> | void;
 }

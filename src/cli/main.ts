@@ -9,6 +9,9 @@ import { configCommand } from "./commands/config.js";
 import { consoleCommand } from "./commands/console.js";
 import { initCommand } from "./commands/init.js";
 import { kernelCommand } from "./commands/kernel.js";
+import { logsCommand } from "./commands/logs.js";
+import { reloadCommand } from "./commands/reload.js";
+import { restartCommand } from "./commands/restart.js";
 import { startCommand } from "./commands/start.js";
 import { statusCommand } from "./commands/status.js";
 import { stopCommand } from "./commands/stop.js";
@@ -61,6 +64,9 @@ export async function main(argv: string[]): Promise<number> {
   register(parser, consoleCommand, setExitCode);
   register(parser, kernelCommand, setExitCode);
   register(parser, initCommand, setExitCode);
+  register(parser, restartCommand, setExitCode);
+  register(parser, logsCommand, setExitCode);
+  register(parser, reloadCommand, setExitCode);
   try {
     await parser.parseAsync();
   } catch (error) {

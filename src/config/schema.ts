@@ -90,6 +90,8 @@ export const appSchema = object({
   options: { schema: { kind: "appOptions" }, default: emptyMap },
   disabled: { schema: bool, default: () => false },
   ready: { schema: readySchema },
+  /** Apps and processes that must be ready before this one starts (checked by dependencies.ts). */
+  depends_on: { schema: strings, default: emptyList },
 });
 
 export const RESTART_POLICIES = ["never", "on-failure", "always"] as const;
@@ -105,6 +107,7 @@ export const processSchema = object({
   max_restarts: { schema: { kind: "number", integer: true, min: 0 }, default: () => 5 },
   restart_window: { schema: { kind: "number", min: 0 }, default: () => 10 },
   ready: { schema: readySchema },
+  depends_on: { schema: strings, default: emptyList },
 });
 
 export const jobSchema = object({

@@ -59,6 +59,8 @@ export interface AppConfig {
   options: Record<string, unknown>;
   disabled: boolean;
   ready?: ReadinessCheck;
+  /** Names of apps and processes that must be ready before this app is created. */
+  depends_on: string[];
 }
 
 export type RestartPolicy = "never" | "on-failure" | "always";
@@ -77,6 +79,8 @@ export interface ProcessConfig {
   /** Seconds a process must stay up for its restart counter and backoff to reset. */
   restart_window: number;
   ready?: ReadinessCheck;
+  /** Names of apps and processes that must be ready before this process starts. */
+  depends_on: string[];
 }
 
 export interface JobConfig {

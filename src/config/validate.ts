@@ -10,6 +10,7 @@ import { IssueList } from "./errors.js";
 import { type AppCatalog, type Field, type ObjectSchema, rootSchema, type Schema } from "./schema.js";
 import { nodeFromValue } from "./nodes.js";
 import { checkReplacementTemplate, compileRegex } from "./replace.js";
+import { checkDependencies } from "./dependencies.js";
 
 interface PendingReference {
   kind: "kernel" | "job" | "app";
@@ -36,6 +37,7 @@ export class Validator {
       unknown
     >;
     this.checkReferences(result);
+    if (result) checkDependencies(root, result, this.issues);
     return result;
   }
 

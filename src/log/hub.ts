@@ -64,7 +64,7 @@ type RecordSink = (record: LogRecord) => void;
 
 export class LogHub {
   private readonly writer: BatchedWriter;
-  private readonly rootRules: CompiledRules;
+  private rootRules: CompiledRules;
   private readonly globalThreshold: number;
   private readonly color: boolean;
   private readonly listeners = new Set<RecordSink>();
@@ -97,6 +97,11 @@ export class LogHub {
       this.dispatch(level, shownName, name, String(message), own);
     };
     return loggerFrom(shownName, log);
+  }
+
+  /** A reload changed the root `logger` block: its rules apply from the next record on. */
+  setRootRules(root: LoggerConfig): void {
+    this.rootRules = compileRules(root, "logger", this.replaceOptions);
   }
 
   /** Calls `listener` with every record that passed the rules; returns the unsubscribe function. */

@@ -46,6 +46,9 @@ function isOurFile(name: string): boolean {
   return (
     name === STATUS_FILE ||
     name === LOCK_FILE ||
+    // The control socket and its token (src/control/server.ts).
+    name === "control.sock" ||
+    name === "control.token" ||
     /^kernel-.+\.json$/.test(name) ||
     /^status\.json\.\d+\.tmp$/.test(name)
   );

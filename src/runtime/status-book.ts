@@ -42,8 +42,9 @@ export class StatusBook {
     this.#changed();
   }
 
-  setProcess(name: string, status: ProcessStatus): void {
-    this.#status.processes[name] = status;
+  setProcess(name: string, status: ProcessStatus | undefined): void {
+    if (status) this.#status.processes[name] = status;
+    else delete this.#status.processes[name];
     this.#changed();
   }
 

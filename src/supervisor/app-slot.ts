@@ -125,6 +125,26 @@ export class AppSlot {
     }
   }
 
+  /**
+   * `jaffle restart APP`: the app's own in-place restart when it has one (the server
+   * bridge reloads its code and restarts its server), else stop and create again.
+   */
+  async restart(timeoutMs: number): Promise<void> {
+    if (this.#stopped) throw new AppStartError(this.name, "not restarted: jaffle is shutting down");
+    const instance = this.#instance;
+    if (instance?.restart) {
+      try {
+        await instance.restart();
+      } catch (error) {
+        throw new AppStartError(this.name, `restart failed: ${errorText(error)}`);
+      }
+      return;
+    }
+    this.#instance = undefined;
+    if (instance) await this.#stopInstance(instance, timeoutMs);
+    await this.create();
+  }
+
   /** Drops the instance of a kernel that died; its stop() can only fail fast now. */
   async discard(timeoutMs: number): Promise<void> {
     const instance = this.#instance;

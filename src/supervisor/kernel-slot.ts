@@ -159,6 +159,29 @@ export class KernelSlot extends EventEmitter<KernelSlotEvents> {
     this.emit("restarted");
   }
 
+  /**
+   * `jaffle restart KERNEL`: shuts the current kernel down and launches a new one. The
+   * death of the old one is expected, so it takes nothing from the restart budget; the
+   * caller creates the kernel's apps again once this resolved.
+   */
+  async relaunch(timeoutMs: number): Promise<void> {
+    if (this.#stopping) throw new Error(`kernel ${this.name}: jaffle is shutting down`);
+    const old = this.#kernel;
+    // Cleared first: #onDeath ignores the exit of a kernel that is no longer current.
+    this.#kernel = undefined;
+    this.host.detach();
+    this.emit("changed");
+    if (old) {
+      try {
+        await old.shutdown(timeoutMs);
+      } catch (error) {
+        this.logger.warning(`shutdown before the restart: ${errorText(error)}`);
+      }
+    }
+    await this.start();
+    this.logger.info(`kernel restarted (pid ${this.kernel?.pid})`);
+  }
+
   /** Shuts the kernel down (shutdown_request, then signals); no restart after this. */
   async shutdown(timeoutMs: number): Promise<void> {
     this.#stopping = true;

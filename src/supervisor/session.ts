@@ -28,11 +28,18 @@ export interface SessionOptions {
   projectDir?: string;
   /** Where errors that come before the log exists go (default: process.stderr). */
   stderr?: NodeJS.WritableStream;
+  /** Lines kept in memory for `jaffle logs`. */
+  logHistory?: number;
+  /** Reload when a configuration file changes (`--no-reload`: false). */
+  watchConfig: boolean;
 }
 
 /** Exit codes: 0 clean shutdown or ready with --exit-when-ready; 1 anything else. */
 export async function runSession(options: SessionOptions): Promise<number> {
   const stderr = options.stderr ?? process.stderr;
+  // Made before the start: `jaffle stop` over the control socket may come at any time.
+  let requestShutdown!: (reason: string) => void;
+  const shutdownRequested = new Promise<string>((resolve) => (requestShutdown = resolve));
   let jaffle: JaffleHandle;
   try {
     jaffle = await startJaffle({
@@ -46,6 +53,9 @@ export async function runSession(options: SessionOptions): Promise<number> {
       color: options.color,
       runtimeDir: options.runtimeDir,
       readyTimeoutMs: options.readyTimeoutMs,
+      logHistory: options.logHistory,
+      watchConfig: options.watchConfig,
+      onStopRequest: (reason) => requestShutdown(reason),
     });
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -55,18 +65,21 @@ export async function runSession(options: SessionOptions): Promise<number> {
     if (error instanceof StartFailedError) return 1;
     throw error;
   }
-  return supervise(jaffle, options);
+  return supervise(jaffle, options, shutdownRequested, requestShutdown);
 }
 
-async function supervise(jaffle: JaffleHandle, options: SessionOptions): Promise<number> {
+async function supervise(
+  jaffle: JaffleHandle,
+  options: SessionOptions,
+  shutdownRequested: Promise<string>,
+  requestShutdown: (reason: string) => void,
+): Promise<number> {
   const logger = jaffle.logger;
   // Waiting for a signal is waiting on a promise, which does not keep Node running: when
   // nothing else holds the event loop (every kernel given up, no process), the run must
   // still go on until it is told to stop.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   let exitCode = 0;
-  let requestShutdown!: (reason: string) => void;
-  const shutdownRequested = new Promise<string>((resolve) => (requestShutdown = resolve));
   const closeQuestion = handleShutdownSignals({
     confirmInterrupt: Boolean(process.stdin.isTTY) && !options.yes,
     logger,

@@ -14,12 +14,17 @@
  */
 import { builtinApps } from "../apps/catalog.js";
 import {
+  ConfigError,
   DEFAULT_CONFIG_FILES,
+  formatIssue,
   initExpressionEngine,
   loadConfig,
   type JaffleConfig,
   type VariableValue,
 } from "../config/index.js";
+import { LogRing } from "../control/log-ring.js";
+import { ControlServer } from "../control/server.js";
+import { watchConfigFiles, type ConfigWatch } from "./config-watch.js";
 import { LogHub, type LogFormat } from "../log/hub.js";
 import type { Level, Logger } from "../log/logger.js";
 import { Reaper } from "../process/reaper.js";
@@ -57,6 +62,15 @@ export interface StartJaffleOptions {
   runtimeDir?: string;
   /** How long the run may take to become ready (default 60 000 ms). */
   readyTimeoutMs?: number;
+  /** Log lines kept in memory for `jaffle logs` (default 10 000). */
+  logHistory?: number;
+  /** Reload by itself when a configuration file changes (default false; `jaffle start`: true). */
+  watchConfig?: boolean;
+  /**
+   * `jaffle stop` over the control socket asked the run to end (default: stop()). The
+   * CLI passes its own, so a stop request ends the run the way a signal does.
+   */
+  onStopRequest?: (reason: string) => void;
 }
 
 /** A running jaffle. */
@@ -74,6 +88,10 @@ export interface JaffleHandle {
   readonly ready: Promise<ReadyReport>;
   /** What runs now: kernels, apps and processes with pids and states (the status file's content). */
   status(): RuntimeStatus;
+  /** `jaffle restart NAME`: resolves with the line saying what was restarted once it is ready again. */
+  restart(name: string): Promise<string>;
+  /** `jaffle reload`: rejects with a one-line reason when the files have errors (logged at file:line:col). */
+  reload(): Promise<{ line: string; failures: number }>;
   /**
    * Orderly shutdown: apps stopped, kernels shut down, process groups ended, runtime files
    * removed, log flushed. Idempotent; every call resolves once it is all done.
@@ -125,13 +143,15 @@ export async function startJaffle(options: StartJaffleOptions = {}): Promise<Jaf
   let hub: LogHub | undefined;
   let runtime: RuntimeDir | undefined;
   try {
-    const config = await loadConfig(options.configFiles ?? DEFAULT_CONFIG_FILES, {
-      variablesJson: options.variablesJson,
-      vars: [...variableArgs(options.variables), ...(options.vars ?? [])],
-      env: options.env ?? process.env,
-      cwd,
-      apps: builtinApps,
-    });
+    const load = () =>
+      loadConfig(options.configFiles ?? DEFAULT_CONFIG_FILES, {
+        variablesJson: options.variablesJson,
+        vars: [...variableArgs(options.variables), ...(options.vars ?? [])],
+        env: options.env ?? process.env,
+        cwd,
+        apps: builtinApps,
+      });
+    const config = await load();
     // Loading jq's WebAssembly costs most of a second: only when a rule needs it.
     if (usesReplaceRules(config)) await initExpressionEngine();
     hub = new LogHub({
@@ -141,6 +161,9 @@ export async function startJaffle(options: StartJaffleOptions = {}): Promise<Jaf
       root: config.logger,
       out: options.logOutput,
     });
+    // Every line from the first one on, for `jaffle logs`.
+    const ring = new LogRing(options.logHistory);
+    hub.onRecord((record) => ring.push(record));
     const logger = hub.logger("jaffle");
     // Taking the directory may refuse (another jaffle runs here), before anything started.
     runtime = acquireRuntimeDir(resolveRuntimeDir(cwd, options.runtimeDir));
@@ -157,7 +180,7 @@ export async function startJaffle(options: StartJaffleOptions = {}): Promise<Jaf
       logger.critical(`cannot start: ${errorText(error)}`);
       throw new StartFailedError(`cannot start: ${errorText(error)}`);
     }
-    return launch(config, cwd, options.readyTimeoutMs ?? 60_000, runtime, hub, logger, reaper);
+    return await launch({ config, load, cwd, options, runtime, hub, ring, logger, reaper });
   } catch (error) {
     runtime?.release();
     await hub?.flush();
@@ -166,15 +189,22 @@ export async function startJaffle(options: StartJaffleOptions = {}): Promise<Jaf
   }
 }
 
-function launch(
-  config: JaffleConfig,
-  cwd: string,
-  readyTimeoutMs: number,
-  runtime: RuntimeDir,
-  hub: LogHub,
-  logger: Logger,
-  reaper: Reaper,
-): JaffleHandle {
+interface Launch {
+  config: JaffleConfig;
+  /** Loads the configuration files again, with the same variables (for reloads). */
+  load: () => Promise<JaffleConfig>;
+  cwd: string;
+  options: StartJaffleOptions;
+  runtime: RuntimeDir;
+  hub: LogHub;
+  ring: LogRing;
+  logger: Logger;
+  reaper: Reaper;
+}
+
+async function launch(run: Launch): Promise<JaffleHandle> {
+  const { config, cwd, runtime, hub, logger, reaper } = run;
+  const readyTimeoutMs = run.options.readyTimeoutMs ?? 60_000;
   const status = new StatusBook(cwd, (snapshot) => runtime.writeStatus(snapshot));
   let supervisor: Supervisor;
   try {
@@ -198,6 +228,43 @@ function launch(
     throw new StartFailedError(`cannot start: ${errorText(error)}`);
   }
 
+  const reload = async (): Promise<{ line: string; failures: number }> => {
+    let next: JaffleConfig;
+    try {
+      next = await run.load();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      for (const issue of error.errors) logger.error(formatIssue(issue));
+      const count = error.errors.length === 1 ? "an error" : `${error.errors.length} errors`;
+      const line = `reload: the configuration has ${count}; the run goes on unchanged`;
+      logger.error(line);
+      throw new Error(line, { cause: error });
+    }
+    if (usesReplaceRules(next)) await initExpressionEngine();
+    return supervisor.reload(next);
+  };
+  let requestStop = run.options.onStopRequest;
+  const control = await ControlServer.listen(
+    runtime.path,
+    {
+      status: () => status.snapshot,
+      stop: (reason) => (requestStop ? requestStop(reason) : void handle.stop()),
+      restart: async (names) => {
+        const lines: string[] = [];
+        for (const name of names) lines.push(await supervisor.restart(name));
+        return lines;
+      },
+      reload,
+    },
+    run.ring,
+    logger,
+  );
+  const watcher: ConfigWatch | undefined = run.options.watchConfig
+    ? watchConfigFiles(run.options.configFiles ?? DEFAULT_CONFIG_FILES, cwd, logger, () => {
+        reload().catch(() => undefined);
+      })
+    : undefined;
+
   const starting = supervisor.start();
   const ready = starting.catch((error: unknown): ReadyReport => {
     logger.critical(`supervisor failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -219,22 +286,28 @@ function launch(
       // Killed: everything got SIGKILL; don't wait for polite steps that can only time out.
       await Promise.race([orderly, forcedShutdown.then(() => supervisor.waitForGroups(2_000))]);
     } finally {
+      requestStop = () => undefined;
+      await watcher?.close();
+      await control?.close();
       status.close();
       await reaper.close();
       runtime.release();
       await hub.flush();
     }
   };
-  return {
+  const handle: JaffleHandle = {
     cwd,
     runtimeDir: runtime.path,
     logger,
     ready,
     status: () => structuredClone(status.snapshot) as RuntimeStatus,
+    restart: (name) => supervisor.restart(name),
+    reload,
     stop: () => (stopped ??= stop()),
     kill: () => {
       forced();
       return supervisor.killAll();
     },
   };
+  return handle;
 }

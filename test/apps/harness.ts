@@ -104,6 +104,7 @@ export function appContext(
     logger: { suppress_regex: [], replace_regex: [] },
     options: o.options,
     disabled: false,
+    depends_on: [],
   };
   const controller = new AbortController();
   t.after(() => controller.abort());

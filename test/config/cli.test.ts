@@ -32,6 +32,7 @@ test("the seed's TornadoBridgeApp example loads unchanged, with the kernel block
           clear_cache: ["my_module"],
         },
         disabled: false,
+        depends_on: [],
       },
     },
     process: {},
@@ -68,6 +69,7 @@ test("the seed's WatchdogApp example loads unchanged; `functions` is read as cod
     options: { app_class: "my_module.app.ExampleApp", argv: [], threaded: false },
     logger: noLogger,
     disabled: false,
+    depends_on: [],
   });
 });
 

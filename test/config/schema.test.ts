@@ -120,6 +120,7 @@ test("every block and option loads, with aliases normalised and environment valu
     class: "jaffle.app.watchdog.WatchdogApp",
     kernel: "node",
     disabled: false,
+    depends_on: [],
     logger: { level: "debug", suppress_regex: ["^$"], replace_regex: [{ from: "a", to: "b" }], name: "watcher" },
     options: {
       handlers: [
@@ -153,6 +154,7 @@ test("every block and option loads, with aliases normalised and environment valu
     ready: { url: "http://127.0.0.1:3000/health", port: 3000, log_regex: "listening", timeout: 30 },
     logger: noLogger,
     disabled: false,
+    depends_on: [],
   });
   assert.deepEqual(config.app.plugin!.options, { anything: { goes: [1, "two"] } });
   assert.deepEqual(config.process.api, {
@@ -166,6 +168,7 @@ test("every block and option loads, with aliases normalised and environment valu
     env: { PORT: "4000" },
     logger: { level: "warning", suppress_regex: [], replace_regex: [] },
     ready: { port: 4000 },
+    depends_on: [],
   });
   assert.deepEqual(config.job.build, {
     command: "npm run build",
@@ -213,6 +216,7 @@ test("defaults fill every field of the resolved configuration", async (t) => {
     env: {},
     logger: noLogger,
     disabled: false,
+    depends_on: [],
     restart: "never",
     max_restarts: 5,
     restart_window: 10,

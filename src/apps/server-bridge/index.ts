@@ -78,10 +78,18 @@ export class ServerBridgeApp implements JaffleApp {
   }
 
   /** Restarts the server: stop (connections closed, port released), clear the module cache, load, start. */
-  async handleWatchdogEvent(_event?: WatchdogEvent): Promise<void> {
+  async restart(): Promise<void> {
     const ok = await this.call("restart");
-    if (!ok) throw new Error("restart failed (see the traceback above); the next change tries again");
+    if (!ok) throw new Error("restart failed (see the traceback above)");
     if (this.options.readyUrl) await this.waitUntilReady();
+  }
+
+  async handleWatchdogEvent(_event?: WatchdogEvent): Promise<void> {
+    try {
+      await this.restart();
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; the next change tries again`, { cause: error });
+    }
   }
 
   /**

@@ -20,6 +20,8 @@ export interface StartArgs {
   "runtime-dir"?: string;
   "exit-when-ready": boolean;
   "ready-timeout": number;
+  reload: boolean;
+  "log-history": number;
 }
 
 /**
@@ -79,11 +81,25 @@ export const startCommand: JaffleCommand<StartArgs> = {
         type: "number",
         default: 60,
         describe: "Seconds the run may take to become ready",
+      })
+      .option("reload", {
+        type: "boolean",
+        default: true,
+        describe: "Apply a changed configuration file to the run; --no-reload turns it off",
+      })
+      .option("log-history", {
+        type: "number",
+        default: 10_000,
+        describe: "Log lines kept in memory for `jaffle logs`",
       }) as unknown as Argv<StartArgs>,
   run: async (args) => {
     const readyTimeout = args["ready-timeout"];
     if (!Number.isFinite(readyTimeout) || readyTimeout <= 0) {
       throw new UserError(`--ready-timeout must be a positive number of seconds, got ${String(readyTimeout)}`);
+    }
+    const history = args["log-history"];
+    if (!Number.isInteger(history) || history < 1) {
+      throw new UserError(`--log-history must be a whole number of lines >= 1, got ${String(history)}`);
     }
     for (const value of args.var ?? []) {
       if (!/^[^=]+=/.test(value)) throw new UserError(`--var ${value}: expected name=value`);
@@ -102,6 +118,8 @@ export const startCommand: JaffleCommand<StartArgs> = {
       runtimeDir: args["runtime-dir"],
       exitWhenReady: args["exit-when-ready"],
       readyTimeoutMs: readyTimeout * 1000,
+      watchConfig: args.reload,
+      logHistory: history,
     });
     // Everything is shut down and the log is flushed. A handle some library left open
     // (a socket, stdin) must not keep a finished jaffle alive: give the event loop a

@@ -86,7 +86,12 @@ export const statusCommand: JaffleCommand<StatusArgs> = {
   run: async (args) => {
     const dir = resolveRuntimeDir(process.cwd(), args["runtime-dir"]);
     const found = inspectRuntimeDir(dir);
-    const status = found.kind === "running" ? readStatus(dir) : undefined;
+    // The supervisor's own record over the control socket; the status file (the same
+    // record, written on every change) when the socket does not answer.
+    const { request } = await import("../../control/client.js");
+    const live =
+      found.kind === "running" ? await request(dir, { command: "status" }).catch(() => undefined) : undefined;
+    const status = live ?? (found.kind === "running" ? readStatus(dir) : undefined);
     if (!status) {
       const why =
         found.kind === "stale"

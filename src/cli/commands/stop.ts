@@ -59,7 +59,15 @@ export const stopCommand: JaffleCommand<StopArgs> = {
     // Read now: a supervisor that shuts down cleanly removes the file.
     const status = readStatus(dir);
     const started = Date.now();
-    process.kill(pid, "SIGTERM");
+    // Asked over the control socket when it answers; a supervisor without one (its
+    // socket is gone, or it is still starting) gets SIGTERM, which means the same.
+    const { NoControlSocket, request } = await import("../../control/client.js");
+    try {
+      await request(dir, { command: "stop" });
+    } catch (error) {
+      if (!(error instanceof NoControlSocket)) throw error;
+      process.kill(pid, "SIGTERM");
+    }
     if (await waitUntil(() => !isJaffleRunning(pid), args.timeout * 1000)) {
       process.stdout.write(`stopped jaffle (pid ${pid}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
       return 0;
