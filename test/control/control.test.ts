@@ -122,12 +122,10 @@ process "other" { command = "sleep 600" }
   const unknown = await jaffleIn(dir, ["restart", "nope"]);
   assert.equal(unknown.code, 1);
   assert.equal(unknown.stderr, 'jaffle: no kernel, app or process named "nope" runs (running: js, db, other)\n');
+  const groups = groupsOf(statusOf(dir)!);
   jaffle.child.kill("SIGTERM");
   assert.equal((await jaffle.exited).code, 0);
-  await waitGroupsGone(
-    Object.values(pidsOf(dir)).filter((pid): pid is number => pid !== null),
-    5_000,
-  );
+  await waitGroupsGone([...groups, before.db!], 5_000);
 });
 
 test(
