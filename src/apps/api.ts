@@ -5,6 +5,7 @@
  */
 import type { AppConfig, ReadinessCheck } from "../config/types.js";
 import type { Logger } from "../log/logger.js";
+import type { JobOutcome } from "../process/job-runner.js";
 
 /** A file-system event as Jaffle's watchdog describes it; `src_path` is relative to the project dir. */
 export interface WatchdogEvent {
@@ -34,12 +35,8 @@ export interface AppKernel {
   execute(code: string, options?: { logger?: Logger; silent?: boolean }): Promise<ExecuteOutcome>;
 }
 
-export interface JobOutcome {
-  /** Exit code; null when the job was killed by a signal or could not start. */
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  ok: boolean;
-}
+// A job's outcome is the process layer's fact; plugins see it through runJob().
+export type { JobOutcome };
 
 export interface AppContext {
   /** The app block's label; also the name of its handle in the kernel. */

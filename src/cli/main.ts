@@ -4,6 +4,7 @@
  * one-line messages.
  */
 import yargs, { type Argv } from "yargs";
+import { isUserFault } from "../errors.js";
 import { UserError } from "./errors.js";
 import { configCommand } from "./commands/config.js";
 import { consoleCommand } from "./commands/console.js";
@@ -64,9 +65,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await parser.parseAsync();
   } catch (error) {
-    if (error instanceof UserError) {
+    // Every layer's user-fault errors are one line; UserError (the CLI's own) picks its code.
+    if (isUserFault(error)) {
       process.stderr.write(`jaffle: ${error.message}\n`);
-      return error.exitCode;
+      return error instanceof UserError ? error.exitCode : 1;
     }
     throw error;
   }

@@ -18,12 +18,33 @@ import { Validator } from "./validate.js";
 import { resolveVariables, runtimeValues } from "./variables.js";
 
 export { ConfigError, formatIssue, type ConfigIssue, type SourcePosition } from "./errors.js";
-export { compileRegex, compileReplaceRule, initExpressionEngine, type ReplaceOptions } from "./replace.js";
+import {
+  compileReplaceRule as compileRule,
+  type ReplaceOptions,
+  type ReplaceRule,
+  ReplaceRuleError,
+} from "../expression/replace.js";
+
+export { compileRegex, initExpressionEngine, type ReplaceOptions } from "../expression/replace.js";
 export type * from "./types.js";
 export type { AppCatalog, ObjectSchema } from "./schema.js";
 export { checkOptions, OptionsError } from "./validate.js";
 
 export const DEFAULT_CONFIG_FILES = ["jaffle.hcl"];
+
+/**
+ * A `replace_regex` rule as a line rewriter, for callers of the configuration API: a rule
+ * that does not compile is a ConfigError naming it (rules carry no position of their own).
+ */
+export function compileReplaceRule(rule: ReplaceRule, options: ReplaceOptions = {}): (line: string) => string {
+  try {
+    return compileRule(rule, options);
+  } catch (error) {
+    if (error instanceof ReplaceRuleError)
+      throw new ConfigError([{ file: "replace_regex", line: 0, column: 0, message: error.message }]);
+    throw error;
+  }
+}
 
 export interface LoadOptions {
   /** Jaffle's `--variables` value: a JSON list `["name=value"]` or a JSON object. */
@@ -85,9 +106,4 @@ export async function loadConfig(files: string[], options: LoadOptions = {}): Pr
     job: validated.job,
     logger: validated.logger,
   } as JaffleConfig;
-}
-
-/** True when `error` is a configuration problem (to print as `file:line:col: message` lines). */
-export function isConfigError(error: unknown): error is ConfigError {
-  return error instanceof ConfigError;
 }

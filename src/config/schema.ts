@@ -3,7 +3,7 @@
  * validator (validate.ts) walks a configuration against these descriptions; the resolved
  * configuration always holds every field of types.ts, defaults filled in.
  */
-import { LEVELS } from "../log/logger.js";
+import { LEVELS } from "../shared/levels.js";
 
 export type Schema =
   | {

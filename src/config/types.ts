@@ -3,23 +3,18 @@
  * validating and interpolating every file. `jaffle config` prints exactly this as
  * JSON. Each block type is a map keyed by the block's label, in file order.
  */
-import type { Level } from "../log/logger.js";
+import type { Level } from "../shared/levels.js";
+import type { ReplaceRule, VariableValue } from "../expression/replace.js";
+
+export type { ReplaceRule, VariableValue };
 
 export type VariableType = "str" | "bool" | "int" | "float" | "list" | "dict";
-export type VariableValue = string | boolean | number | unknown[] | Record<string, unknown>;
 
 export interface VariableConfig {
   type: VariableType;
   default?: VariableValue;
   /** The value in force after defaults, J_VAR_* and command-line values. */
   value: VariableValue;
-}
-
-export interface ReplaceRule {
-  /** A JavaScript regular expression source (Python `re` syntax is close enough for Jaffle's rules). */
-  from: string;
-  /** A Python-style replacement template; see src/config/replace.ts. Kept unrendered. */
-  to: string;
 }
 
 export interface LoggerConfig {

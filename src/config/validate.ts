@@ -4,12 +4,13 @@
  * with its position (unknown keys, wrong types, missing options, bad regular expressions,
  * names of kernels, jobs or apps that no block defines), not just the first one.
  */
+import { JaffleError } from "../errors.js";
 import type { SourcePosition } from "./errors.js";
 import { type ConfigNode, describeNode, type MapNode } from "./nodes.js";
 import { IssueList } from "./errors.js";
 import { type AppCatalog, type Field, type ObjectSchema, rootSchema, type Schema } from "./schema.js";
 import { nodeFromValue } from "./nodes.js";
-import { checkReplacementTemplate, compileRegex } from "./replace.js";
+import { checkReplacementTemplate, compileRegex } from "../expression/replace.js";
 
 interface PendingReference {
   kind: "kernel" | "job" | "app";
@@ -256,8 +257,10 @@ function plain(node: ConfigNode): unknown {
 }
 
 /** Thrown by checkOptions: a one-line message naming the option at fault. */
-export class OptionsError extends Error {
-  override name = "OptionsError";
+export class OptionsError extends JaffleError {
+  constructor(message: string) {
+    super(message, { userFault: true });
+  }
 }
 
 /**

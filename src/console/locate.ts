@@ -5,9 +5,17 @@
  * status file only adds the pid (so Ctrl-C can signal the kernel's process group).
  */
 import { existsSync, readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { UserError } from "../cli/errors.js";
+import { resolve } from "node:path";
+import { JaffleError } from "../errors.js";
+import { connectionFilePath, kernelOfConnectionFile } from "../runtime/connection-files.js";
 import { readStatus } from "../runtime/status.js";
+
+/** No kernel of that name can be reached through the runtime directory. */
+export class KernelNotFoundError extends JaffleError {
+  constructor(message: string) {
+    super(message, { userFault: true });
+  }
+}
 
 export interface KernelLocation {
   connectionFile: string;
@@ -24,7 +32,7 @@ export function kernelsIn(runtimeDir: string): string[] {
     return [];
   }
   return entries
-    .map((entry) => /^kernel-(.+)\.json$/.exec(entry)?.[1])
+    .map((entry) => kernelOfConnectionFile(entry))
     .filter((name): name is string => name !== undefined)
     .sort();
 }
@@ -40,19 +48,21 @@ function alive(pid: number): boolean {
 
 export function locateKernel(name: string, runtimeDir: string): KernelLocation {
   const dir = resolve(runtimeDir);
-  const connectionFile = join(dir, `kernel-${name}.json`);
+  const connectionFile = connectionFilePath(dir, name);
   if (!existsSync(connectionFile)) {
     const available = kernelsIn(dir);
     if (available.length === 0) {
-      throw new UserError(
+      throw new KernelNotFoundError(
         `no kernels are running in ${runtimeDir} (start them with \`jaffle start\`, or pass --existing FILE)`,
       );
     }
-    throw new UserError(`no kernel named "${name}" in ${runtimeDir}; running kernels: ${available.join(", ")}`);
+    throw new KernelNotFoundError(
+      `no kernel named "${name}" in ${runtimeDir}; running kernels: ${available.join(", ")}`,
+    );
   }
   const status = readStatus(dir);
   if (status && !alive(status.pid)) {
-    throw new UserError(`jaffle (pid ${status.pid}) is no longer running; ${runtimeDir} holds stale files`);
+    throw new KernelNotFoundError(`jaffle (pid ${status.pid}) is no longer running; ${runtimeDir} holds stale files`);
   }
   const pid = status?.kernels[name]?.pid;
   return pid !== undefined && alive(pid) ? { connectionFile, pid } : { connectionFile };

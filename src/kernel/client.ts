@@ -28,20 +28,19 @@ import {
 } from "./messages.js";
 import { SendQueue } from "./send-queue.js";
 import { decodeMessage, DELIMITER, encodeMessage, InvalidSignatureError, MessageSigner } from "./wire.js";
+import { JaffleError } from "../errors.js";
 
 /** The kernel died or stopped answering heartbeats; every pending request fails with this. */
-export class KernelDeadError extends Error {
+export class KernelDeadError extends JaffleError {
   constructor(readonly reason: string) {
     super(`kernel is dead: ${reason}`);
-    this.name = "KernelDeadError";
   }
 }
 
 /** A request got no answer in time. */
-export class KernelTimeoutError extends Error {
+export class KernelTimeoutError extends JaffleError {
   constructor(what: string, timeoutMs: number) {
     super(`${what} got no reply within ${timeoutMs} ms`);
-    this.name = "KernelTimeoutError";
   }
 }
 

@@ -11,10 +11,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { chmod, mkdir, unlink } from "node:fs/promises";
-import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Logger } from "../log/logger.js";
 import { noTracking, type ProcessGroupTracker } from "../process/tracker.js";
+import { connectionFilePath } from "../runtime/connection-files.js";
 import { BUILTIN_KERNEL_NAME } from "./builtin-spec.js";
 import { KernelClient } from "./client.js";
 import { newConnectionInfo, writeConnectionFile } from "./connection.js";
@@ -224,7 +224,7 @@ export async function launchKernel(options: LaunchKernelOptions): Promise<Runnin
   await mkdir(options.runtimeDir, { recursive: true, mode: 0o700 });
   // The runtime directory is jaffle's own: make sure it is private even if it existed.
   await chmod(options.runtimeDir, 0o700);
-  const connectionFile = join(options.runtimeDir, `kernel-${name}.json`);
+  const connectionFile = connectionFilePath(options.runtimeDir, name);
   const info = await newConnectionInfo(spec.name);
   await writeConnectionFile(connectionFile, info);
 

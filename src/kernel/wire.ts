@@ -9,23 +9,22 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { JupyterMessage } from "./messages.js";
+import { JaffleError } from "../errors.js";
 
 export const DELIMITER = "<IDS|MSG>";
 const DELIMITER_BUFFER = Buffer.from(DELIMITER);
 
 /** The signature did not match: the message is dropped, never acted on. */
-export class InvalidSignatureError extends Error {
+export class InvalidSignatureError extends JaffleError {
   constructor(readonly msgType?: string) {
     super(`invalid message signature${msgType ? ` on a ${msgType} message` : ""}`);
-    this.name = "InvalidSignatureError";
   }
 }
 
 /** The frames do not form a Jupyter message (no delimiter, too few frames, bad JSON). */
-export class MalformedMessageError extends Error {
+export class MalformedMessageError extends JaffleError {
   constructor(message: string) {
     super(message);
-    this.name = "MalformedMessageError";
   }
 }
 

@@ -8,15 +8,15 @@
  * sub-shells, `~`, a leading `NAME=value` assignment) runs as `/bin/sh -c command` instead: commandArgv() decides. The
  * shell then is the process-group leader; stopping the group still ends everything.
  */
+import { JaffleError } from "../errors.js";
 
-export class CommandSyntaxError extends Error {
+export class CommandSyntaxError extends JaffleError {
   constructor(
     message: string,
     /** 1-based column in the command string. */
     readonly column: number,
   ) {
-    super(message);
-    this.name = "CommandSyntaxError";
+    super(message, { userFault: true });
   }
 }
 

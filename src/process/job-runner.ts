@@ -8,7 +8,6 @@
  */
 import { resolve } from "node:path";
 import type { JobConfig } from "../config/types.js";
-import type { JobOutcome } from "../apps/api.js";
 import type { Logger } from "../log/logger.js";
 import type { ProcessGroupTracker } from "./tracker.js";
 import { commandArgv } from "./command.js";
@@ -23,6 +22,14 @@ export interface JobRunnerOptions {
   tracker: ProcessGroupTracker;
   /** The base environment (default: process.env); config.env is added on top. */
   env?: NodeJS.ProcessEnv;
+}
+
+/** How one run of a job ended. */
+export interface JobOutcome {
+  /** Exit code; null when the job was killed by a signal or could not start. */
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  ok: boolean;
 }
 
 const NOT_RUN: JobOutcome = { exitCode: null, signal: null, ok: false };

@@ -16,11 +16,19 @@ import {
   writeSync,
 } from "node:fs";
 import { join, resolve } from "node:path";
-import { UserError } from "../cli/errors.js";
+import { JaffleError } from "../errors.js";
+import { connectionFilePath, kernelOfConnectionFile } from "./connection-files.js";
 import { isJaffleRunning } from "./pid.js";
 import { readStatus, STATUS_FILE, writeStatus, type RuntimeStatus } from "./status.js";
 
 export const DEFAULT_RUNTIME_DIR = ".jaffle";
+
+/** The runtime directory cannot be taken (another jaffle runs there, or it is not usable). */
+export class RuntimeDirError extends JaffleError {
+  constructor(message: string) {
+    super(message, { userFault: true });
+  }
+}
 /** Created with O_EXCL: whoever creates it owns the directory. Holds the owner's pid. */
 export const LOCK_FILE = "supervisor.pid";
 
@@ -46,7 +54,7 @@ function isOurFile(name: string): boolean {
   return (
     name === STATUS_FILE ||
     name === LOCK_FILE ||
-    /^kernel-.+\.json$/.test(name) ||
+    kernelOfConnectionFile(name) !== undefined ||
     /^status\.json\.\d+\.tmp$/.test(name)
   );
 }
@@ -107,7 +115,7 @@ export function acquireRuntimeDir(dir: string): RuntimeDir {
   chmodSync(dir, 0o700);
   const previous = inspectRuntimeDir(dir);
   if (previous.kind === "running") {
-    throw new UserError(
+    throw new RuntimeDirError(
       `jaffle is already running in this directory (pid ${previous.pid}, runtime dir ${dir}); stop it with "jaffle stop"`,
     );
   }
@@ -120,7 +128,7 @@ export function acquireRuntimeDir(dir: string): RuntimeDir {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     // Another start won the race between our check and our create.
     const pid = readLockPid(dir);
-    throw new UserError(
+    throw new RuntimeDirError(
       `jaffle is already running in this directory${pid ? ` (pid ${pid})` : ""}; stop it with "jaffle stop"`,
     );
   }
@@ -130,7 +138,7 @@ export function acquireRuntimeDir(dir: string): RuntimeDir {
   return {
     path: dir,
     previous,
-    connectionFile: (kernelName) => join(dir, `kernel-${kernelName}.json`),
+    connectionFile: (kernelName) => connectionFilePath(dir, kernelName),
     writeStatus: (status) => {
       if (!released) writeStatus(dir, status);
     },

@@ -8,12 +8,12 @@ import type { AppConfig } from "../config/types.js";
 import type { Logger } from "../log/logger.js";
 import type { KernelHost } from "./kernel-host.js";
 import { KernelView } from "./kernel-view.js";
+import { JaffleError } from "../errors.js";
 
 /** Why an app did not start; the message is one line for the log and the exit report. */
-export class AppStartError extends Error {
+export class AppStartError extends JaffleError {
   constructor(app: string, what: string) {
-    super(`app ${app}: ${what}`);
-    this.name = "AppStartError";
+    super(`app ${app}: ${what}`, { userFault: true });
   }
 }
 

@@ -9,14 +9,14 @@ import type { RunningKernel } from "../kernel/launcher.js";
 import type { JupyterMessage } from "../kernel/messages.js";
 import type { Logger } from "../log/logger.js";
 import { OutputRouter } from "./output-router.js";
+import { JaffleError } from "../errors.js";
 
 /** What the host needs of a running kernel (the launcher's RunningKernel has it). */
 export type HostableKernel = Pick<RunningKernel, "language" | "client" | "on" | "off">;
 
-export class KernelGoneError extends Error {
+export class KernelGoneError extends JaffleError {
   constructor(kernel: string, why: string) {
     super(`kernel ${kernel} ${why}`);
-    this.name = "KernelGoneError";
   }
 }
 

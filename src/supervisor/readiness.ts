@@ -5,8 +5,9 @@
  * line printed before anyone asked still counts.
  */
 import { connect } from "node:net";
-import { compileRegex } from "../config/replace.js";
+import { compileRegex } from "../expression/replace.js";
 import type { ReadinessCheck } from "../config/types.js";
+import { JaffleError } from "../errors.js";
 
 const FIRST_POLL_MS = 50;
 const MAX_POLL_MS = 1_000;
@@ -67,10 +68,9 @@ export class LogLineWatch {
   }
 }
 
-export class NotReadyError extends Error {
+export class NotReadyError extends JaffleError {
   constructor(readonly what: string) {
-    super(what);
-    this.name = "NotReadyError";
+    super(what, { userFault: true });
   }
 }
 
@@ -95,15 +95,6 @@ async function pollUntil(probe: () => Promise<boolean>, failure: string, signal:
     await delay(interval, signal);
     interval = Math.min(MAX_POLL_MS, interval * 2);
   }
-}
-
-/** Describes a check for log lines: `url http://x, port 8000, log /listening/`. */
-export function describeCheck(check: ReadinessCheck): string {
-  const parts: string[] = [];
-  if (check.url !== undefined) parts.push(`url ${check.url}`);
-  if (check.port !== undefined) parts.push(`port ${check.port}`);
-  if (check.log_regex !== undefined) parts.push(`log /${check.log_regex}/`);
-  return parts.join(", ");
 }
 
 /**

@@ -28,6 +28,7 @@ import type { RuntimeStatus } from "../runtime/status.js";
 import { StatusBook } from "../runtime/status-book.js";
 import { errorText, withTimeout } from "./app-slot.js";
 import { Supervisor, type ReadyReport } from "./supervisor.js";
+import { JaffleError } from "../errors.js";
 
 export type { ReadyReport } from "./supervisor.js";
 export type { RuntimeStatus } from "../runtime/status.js";
@@ -90,9 +91,7 @@ export interface JaffleHandle {
  * Thrown by startJaffle when something failed after the log existed; the log already
  * holds the reason, so the CLI does not print it again.
  */
-export class StartFailedError extends Error {
-  override name = "StartFailedError";
-}
+export class StartFailedError extends JaffleError {}
 
 /** True when some logger block has replace rules (they need the expression engine). */
 function usesReplaceRules(config: JaffleConfig): boolean {
@@ -112,8 +111,8 @@ function variableArgs(variables: Record<string, VariableValue> | undefined): str
 
 /**
  * Loads the configuration and starts everything in it. Rejects with a ConfigError (its
- * `errors` name file:line:col) when the configuration is wrong, with a UserError-like
- * Error when another jaffle runs in the directory, with StartFailedError when the
+ * `errors` name file:line:col) when the configuration is wrong, with a RuntimeDirError
+ * when another jaffle runs in the directory, with StartFailedError when the
  * guardian or the supervisor could not be set up (already logged).
  */
 export async function startJaffle(options: StartJaffleOptions = {}): Promise<JaffleHandle> {
@@ -140,6 +139,13 @@ export async function startJaffle(options: StartJaffleOptions = {}): Promise<Jaf
       level: options.logLevel ?? config.logger.level ?? "info",
       root: config.logger,
       out: options.logOutput,
+      // `${var.NAME}`, `${env(...)}` and `exec()` in a replace_regex `to` are rendered per
+      // line with the run's resolved variables, environment and project directory.
+      replace: {
+        variables: Object.fromEntries(Object.entries(config.variable).map(([name, v]) => [name, v.value])),
+        env: options.env ?? process.env,
+        cwd,
+      },
     });
     const logger = hub.logger("jaffle");
     // Taking the directory may refuse (another jaffle runs here), before anything started.

@@ -3,8 +3,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { UserError } from "../../src/cli/errors.js";
-import { acquireRuntimeDir, inspectRuntimeDir, LOCK_FILE } from "../../src/runtime/runtime-dir.js";
+import { acquireRuntimeDir, inspectRuntimeDir, LOCK_FILE, RuntimeDirError } from "../../src/runtime/runtime-dir.js";
 import { readStatus, statusPath, type RuntimeStatus } from "../../src/runtime/status.js";
 import { StatusBook } from "../../src/runtime/status-book.js";
 import { tempDir } from "../helpers/index.js";
@@ -57,7 +56,7 @@ test("a second acquire is refused while the owner runs", (t) => {
   assert.throws(
     () => acquireRuntimeDir(dir),
     (error: unknown) => {
-      assert.ok(error instanceof UserError);
+      assert.ok(error instanceof RuntimeDirError && error.userFault);
       assert.match(error.message, new RegExp(`already running in this directory \\(pid ${process.pid}`));
       return true;
     },

@@ -224,3 +224,27 @@ process "flood" {
   assert.equal(lines.length, expected.length);
   assert.deepEqual(lines, expected, "every line, in order");
 });
+
+test("a replace_regex `to` renders ${var.NAME} and ${env(...)} under jaffle start", { timeout: 180_000 }, async (t) => {
+  const dir = project(
+    t,
+    `variable "greeting" { default = "hi" }
+kernel "js" { ${NODE_KERNEL} }
+process "printer" {
+  command = "sh -c 'echo hello world; echo done; sleep 600'"
+  logger {
+    replace_regex = [{ from = "^hello (\\\\w+)$", to = "\${var.greeting} \\\\1 from \${env('WHO')}" }]
+  }
+  ready {
+    log_regex = "^done$"
+  }
+}
+`,
+  );
+  const run = await runJaffle(["start", "--exit-when-ready", "--no-color", "--var", "greeting=howdy"], {
+    cwd: dir,
+    env: { WHO: "the test" },
+  });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.deepEqual(linesOf(run.stdout, "printer"), ["howdy world from the test", "done"]);
+});

@@ -18,6 +18,7 @@ import { Worker } from "node:worker_threads";
 import type { BridgeSetup } from "./descriptor.js";
 import { AppRunner, type RunnerOptions } from "./node-app-runner.js";
 import type { FromWorker, ToWorker } from "./worker-protocol.js";
+import { JaffleError } from "../../errors.js";
 
 interface Engine {
   start(): Promise<void>;
@@ -56,7 +57,7 @@ function send(worker: Worker, message: ToWorker): void {
 }
 
 /** Carries the worker's stack across the thread boundary as the error's own. */
-class WorkerError extends Error {
+class WorkerError extends JaffleError {
   constructor(stack: string) {
     super(stack.split("\n")[0] ?? "worker failed");
     this.stack = stack;
