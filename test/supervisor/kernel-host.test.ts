@@ -31,7 +31,7 @@ test(
     const ok = await host.execute("import sys\nprint('out line')\nprint('err line', file=sys.stderr)\n6 * 7", {
       logger: app,
     });
-    assert.deepEqual(ok, { status: "ok", result: "42" });
+    assert.deepEqual(ok, { status: "ok", result: "42", data: { "text/plain": "42" } });
     await waitFor(() => app.lines.length >= 3, "three lines");
     assert.deepEqual(app.lines, [
       { level: "info", message: "out line" },
@@ -105,7 +105,11 @@ test(
     assert.deepEqual(await waiting, { status: "ok" });
     await waitFor(() => app.lines.some((line) => line.message === "after restart"), "output of the waiting call");
     const fresh = await host.execute("'x' in globals()", { logger: app });
-    assert.deepEqual(fresh, { status: "ok", result: "False" }, "a new kernel process has fresh state");
+    assert.deepEqual(
+      fresh,
+      { status: "ok", result: "False", data: { "text/plain": "False" } },
+      "a new kernel process has fresh state",
+    );
 
     host.close("is shut down");
     await assert.rejects(host.execute("1"), /kernel py is shut down/);
