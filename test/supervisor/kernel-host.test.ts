@@ -60,7 +60,7 @@ test(
 );
 
 test(
-  "outputs of requests nobody here made go to the kernel's logger",
+  "outputs of another client's requests go to the kernel's logger, marked [console]",
   { timeout: 180_000, ...needsPython() },
   async (t) => {
     const dir = tempDir(t);
@@ -73,10 +73,15 @@ test(
       logger: recordingLogger("other"),
     });
     t.after(() => other.close());
-    await other.execute("print('from the console')");
+    await other.execute("print('from the console')\n'the value typed'");
     await waitFor(
-      () => kernelLog.lines.some((line) => line.message === "from the console"),
-      "the console's line on the kernel logger",
+      () => kernelLog.lines.some((line) => line.message === "[console] from the console"),
+      "the console's line on the kernel logger, marked as console output",
+    );
+    // What they typed and its value are theirs: not a line of the supervisor's log.
+    assert.equal(
+      kernelLog.lines.some((line) => line.message.includes("the value typed")),
+      false,
     );
   },
 );
