@@ -96,7 +96,7 @@ async function supervise(jaffle: JaffleHandle, options: SessionOptions): Promise
   const failures: string[] = [];
   let firstFailure!: () => void;
   const failed = new Promise<void>((resolve) => (firstFailure = resolve));
-  supervisor.onFailure((line) => {
+  jaffle.onFailure((line) => {
     failures.push(line);
     firstFailure();
   });
@@ -111,16 +111,13 @@ async function supervise(jaffle: JaffleHandle, options: SessionOptions): Promise
       logger.info(`${outcome.reason}: shutting down before the run was ready`);
     } else if (outcome.kind === "failed" || (options.exitWhenReady && !outcome.report.ready)) {
       // Each failure was logged as it happened, one line each; the status file shows it.
-      supervisor.flushStatus();
       const count = Math.max(
         failures.length,
         outcome.kind === "started" && !outcome.report.ready ? outcome.report.failures.length : 0,
       );
       logger.error(`--exit-when-ready: ${count} failure${count === 1 ? "" : "s"}; exiting 1`);
       exitCode = 1;
-    } else if (options.exitWhenReady) {
-      supervisor.flushStatus();
-    } else {
+    } else if (!options.exitWhenReady) {
       const reason = await shutdownRequested;
       logger.info(`${reason}: shutting down`);
     }

@@ -11,7 +11,7 @@ import { createServer, type Server } from "node:net";
 import { dirname, join } from "node:path";
 import { test, type TestContext } from "node:test";
 import type { RuntimeStatus } from "../../src/runtime/status.js";
-import { freePort, runJaffle, startJaffle, waitFor } from "../helpers/index.js";
+import { freePort, needsPython, runJaffle, startJaffle, waitFor } from "../helpers/index.js";
 import { linesOf, NODE_KERNEL, project, PYTHON_KERNEL } from "./support.js";
 
 /** A real listener on 127.0.0.1:port, closed when the test ends (or by calling release). */
@@ -54,6 +54,8 @@ interface KernelCase {
   serverSource: string;
   extraFiles: Record<string, string>;
   kinds: FailureKind[];
+  /** Test options: skip (or, in CI, fail) without the Python packages it needs. */
+  needs: () => object;
 }
 
 const NODE_SERVER = `import { createServer, type Server } from "node:http";
@@ -79,6 +81,7 @@ const NODE: KernelCase = {
   serverFile: "src/server.ts",
   serverSource: NODE_SERVER,
   extraFiles: {},
+  needs: () => ({}),
   kinds: [
     {
       app: "port",
@@ -151,6 +154,7 @@ const PYTHON: KernelCase = {
   serverFile: "pkg/server.py",
   serverSource: PY_SERVER,
   extraFiles: { "pkg/__init__.py": "" },
+  needs: () => needsPython("python3-tornado"),
   kinds: [
     {
       app: "port",
@@ -232,7 +236,7 @@ for (const k of [NODE, PYTHON]) {
   for (const kind of k.kinds) {
     test(
       `--exit-when-ready exits 1 at the failure (${k.kernel} kernel, ${kind.app}), naming the app`,
-      { timeout: 240_000 },
+      { timeout: 240_000, ...k.needs() },
       async (t) => {
         const port = await freePort();
         if (kind.holdsPort) await holdPort(t, port);
@@ -270,7 +274,7 @@ process "never" {
 
   test(
     `a long run keeps going after failed starts; status shows why; fixing saves bring each app to running (${k.kernel} kernel)`,
-    { timeout: 300_000 },
+    { timeout: 300_000, ...k.needs() },
     async (t) => {
       const ports = await Promise.all(k.kinds.map(() => freePort()));
       const held = await Promise.all(

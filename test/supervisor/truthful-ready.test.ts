@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { test, type TestContext } from "node:test";
 import type { ProcessStatus } from "../../src/runtime/status.js";
-import { freePort, runJaffle, startJaffle } from "../helpers/index.js";
+import { freePort, needsPython, runJaffle, startJaffle } from "../helpers/index.js";
 import { linesOf, NODE_KERNEL, project, PYTHON_KERNEL, statusOf } from "./support.js";
 
 /** An HTTP server that answers every request with `status`, closed when the test ends. */
@@ -108,7 +108,7 @@ test("a url check is ready on 2xx/3xx only: a 404 is not ready, unless status = 
 
 test(
   "20 starts in a row: at the ready line the status file holds every kernel, app and process",
-  { timeout: 900_000 },
+  { timeout: 900_000, ...needsPython() },
   async (t) => {
     const dir = project(
       t,
