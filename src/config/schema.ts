@@ -71,6 +71,7 @@ const defaultLogger = () => ({ suppress_regex: [], replace_regex: [] });
 
 export const readySchema = object({
   url: { schema: str({ url: true }) },
+  status: { schema: list({ kind: "number", integer: true, min: 100, max: 599 }) },
   port: { schema: { kind: "number", integer: true, min: 1, max: 65535 } },
   log_regex: { schema: str({ regex: true }) },
   timeout: { schema: { kind: "number", min: 0 } },

@@ -27,8 +27,10 @@ export interface LoggerConfig {
 
 /** How the supervisor decides that a process or app is up. Any field given must pass. */
 export interface ReadinessCheck {
-  /** An http(s) URL that must answer with a status below 500. */
+  /** An http(s) URL that must answer with one of `status` (default: any 2xx or 3xx). */
   url?: string;
+  /** The HTTP statuses that count as ready for `url`. */
+  status?: number[];
   /** A TCP port on 127.0.0.1 that must accept a connection. */
   port?: number;
   /** A regular expression that one of the source's log lines must match. */

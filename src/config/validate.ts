@@ -19,6 +19,17 @@ interface PendingReference {
   where: string;
 }
 
+/** An http(s) URL that `fetch` can request (parsable, with a host). */
+function isHttpUrl(value: string): boolean {
+  if (!/^https?:\/\/[^\s/]+/.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
 export class Validator {
   private readonly references: PendingReference[] = [];
 
@@ -68,7 +79,7 @@ export class Validator {
             return undefined;
           }
         }
-        if (schema.url && !/^https?:\/\/[^\s/]+/.test(value)) {
+        if (schema.url && !isHttpUrl(value)) {
           this.error(node.pos, `${where}: ${JSON.stringify(value)} is not an http(s) URL`);
           return undefined;
         }

@@ -14,12 +14,16 @@ const MAX_POLL_MS = 1_000;
 /** One probe may not take longer than this, so a hung server cannot stall the poll loop. */
 const PROBE_TIMEOUT_MS = 2_000;
 
-/** True when the URL answers with a status below 500 (any answer means a server is up). */
-export async function probeUrl(url: string): Promise<boolean> {
+/**
+ * True when the URL answers with one of `statuses`, by default any 2xx or 3xx. A 404 is
+ * not ready: it is what a foreign server on the app's port, or a server whose routes did
+ * not load, answers.
+ */
+export async function probeUrl(url: string, statuses?: readonly number[]): Promise<boolean> {
   try {
     const response = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
     await response.body?.cancel();
-    return response.status < 500;
+    return statuses ? statuses.includes(response.status) : response.status >= 200 && response.status < 400;
   } catch {
     return false;
   }
@@ -114,8 +118,9 @@ export async function waitForCheck(
   const deadline = AbortSignal.any([signal, expiry.signal]);
   const waits: Promise<void>[] = [];
   if (check.url !== undefined) {
-    const url = check.url;
-    waits.push(pollUntil(() => probeUrl(url), `${url} did not answer`, deadline));
+    const { url, status } = check;
+    const expected = status ? `status ${status.join(", ")}` : "2xx or 3xx";
+    waits.push(pollUntil(() => probeUrl(url, status), `${url} did not answer with ${expected}`, deadline));
   }
   if (check.port !== undefined) {
     const port = check.port;

@@ -76,6 +76,12 @@ export interface JaffleHandle {
   /** What runs now: kernels, apps and processes with pids and states (the status file's content). */
   status(): RuntimeStatus;
   /**
+   * `listener` hears every failure from now on, as it happens (a kernel, app or process
+   * that failed, a check that did not pass), one line each: `app api failed: reason`.
+   * The status file already shows it when the listener runs.
+   */
+  onFailure(listener: (line: string) => void): void;
+  /**
    * Orderly shutdown: apps stopped, kernels shut down, process groups ended, runtime files
    * removed, log flushed. Idempotent; every call resolves once it is all done.
    */
@@ -204,6 +210,8 @@ function launch(
     throw new StartFailedError(`cannot start: ${errorText(error)}`);
   }
 
+  // The status file shows a failure before anyone hears of it (and exits on it).
+  supervisor.onFailure(() => supervisor.flushStatus());
   const starting = supervisor.start();
   const ready = starting.catch((error: unknown): ReadyReport => {
     logger.critical(`supervisor failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -237,6 +245,7 @@ function launch(
     logger,
     ready,
     status: () => structuredClone(status.snapshot) as RuntimeStatus,
+    onFailure: (listener) => supervisor.onFailure(listener),
     stop: () => (stopped ??= stop()),
     kill: () => {
       forced();

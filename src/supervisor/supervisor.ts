@@ -6,6 +6,10 @@
  * It owns no process handling or protocol of its own: kernels come from the launcher,
  * processes and jobs from src/process, apps from the registry. What it adds is order,
  * readiness, restarts of kernels, the status file, and a shutdown that leaves nothing.
+ *
+ * Every failure (a kernel, app or process that failed, a check that did not pass) is
+ * announced as it happens (`onFailure`), so `--exit-when-ready` ends at the first one;
+ * a long run goes on, and the failed app's state says why until a retry works.
  */
 import { performance } from "node:perf_hooks";
 import type { AppConstructor, AppContext, JaffleApp, JobOutcome } from "../apps/api.js";
@@ -18,6 +22,7 @@ import { ManagedProcess } from "../process/managed-process.js";
 import type { ProcessGroupTracker } from "../process/tracker.js";
 import type { StatusBook } from "../runtime/status-book.js";
 import { AppSlot, errorText, withTimeout } from "./app-slot.js";
+import type { AppState } from "./app-state.js";
 import { GroupRegistry } from "./group-registry.js";
 import { KernelSlot } from "./kernel-slot.js";
 import { LogLineWatch, NotReadyError, waitForCheck } from "./readiness.js";
@@ -72,6 +77,7 @@ export class Supervisor {
   readonly #logWatches = new Map<string, LogLineWatch>();
   readonly #abort = new AbortController();
   #shutdown: Promise<void> | undefined;
+  readonly #failureListeners: ((line: string) => void)[] = [];
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
@@ -86,9 +92,13 @@ export class Supervisor {
         tracker: this.groups,
         startupTimeoutMs: options.readyTimeoutMs,
       });
-      slot.on("changed", () => this.#recordKernel(slot));
+      slot.on("changed", () => this.#recordKernel(slot, slot.kernel ? "running" : "restarting"));
       slot.on("restarted", () => void this.#recreateApps(slot));
-      slot.on("gave-up", () => void this.#dropApps(slot));
+      slot.on("gave-up", (reason) => {
+        this.#recordKernel(slot, "failed", reason);
+        this.#failed(`kernel ${slot.name} failed: ${reason}`);
+        void this.#dropApps(slot);
+      });
       this.#kernels.set(name, slot);
     }
     for (const [name, app] of Object.entries(config.app)) {
@@ -100,6 +110,7 @@ export class Supervisor {
         resolveClass: (className, language) => options.resolveAppClass(className, projectDir, language),
         context: (appSlot, view) => this.#context(appSlot, view),
       });
+      slot.on("state", (state) => this.#recordApp(slot, state));
       this.#apps.set(name, slot);
     }
     for (const [name, job] of Object.entries(config.job)) {
@@ -117,8 +128,7 @@ export class Supervisor {
         logger: this.#watchLog(name, proc.ready, hub.logger(name, proc.logger)),
         tracker: this.groups,
       });
-      const record = () =>
-        options.status.setProcess(name, { pid: managed.pid ?? null, state: managed.state, restarts: managed.restarts });
+      const record = () => this.#recordProcess(name, managed);
       managed.on("spawn", record);
       managed.on("restart", record);
       // The state is settled after the "exit" event's listeners ran.
@@ -175,19 +185,68 @@ export class Supervisor {
     return job.run();
   }
 
-  /** The live instance of an app of this run. */
+  /**
+   * The live instance of an app of this run, as other apps see it: watchdog events go
+   * through its slot (which keeps its state and retries a failed app).
+   */
   app(name: string): JaffleApp | undefined {
-    return this.#apps.get(name)?.instance;
+    return this.#apps.get(name)?.routable;
   }
 
-  #recordKernel(slot: KernelSlot): void {
+  /** The state of each app, by name. */
+  appStates(): Map<string, AppState> {
+    return new Map([...this.#apps].map(([name, slot]) => [name, slot.state]));
+  }
+
+  /** `listener` hears every failure from now on, one line each (`app api failed: ...`). */
+  onFailure(listener: (line: string) => void): void {
+    this.#failureListeners.push(listener);
+  }
+
+  #failed(line: string): void {
+    if (this.stopping) return;
+    for (const listener of this.#failureListeners) listener(line);
+  }
+
+  /** Writes the status file now (write, fsync, rename), pending changes included. */
+  flushStatus(): void {
+    this.#options.status.flush();
+  }
+
+  #recordKernel(slot: KernelSlot, state: "running" | "restarting" | "failed" | "stopped", reason?: string): void {
+    const previous = this.#options.status.snapshot.kernels[slot.name];
     const kernel = slot.kernel;
-    if (!kernel) return;
+    const connectionFile = kernel?.connectionFile ?? previous?.connectionFile;
+    const pid = kernel?.pid ?? previous?.pid;
+    // A kernel that never launched has no pid or connection file to show.
+    if (connectionFile === undefined || pid === undefined) return;
     this.#options.status.setKernel(slot.name, {
-      connectionFile: kernel.connectionFile,
-      pid: kernel.pid,
-      language: kernel.language,
+      state,
+      ...(reason !== undefined ? { reason } : {}),
+      connectionFile,
+      pid,
+      language: kernel?.language ?? previous?.language ?? slot.host.language,
       restarts: slot.restarts,
+    });
+  }
+
+  #recordApp(slot: AppSlot, state: AppState): void {
+    this.#options.status.setApp(slot.name, {
+      kernel: slot.config.kernel,
+      class: slot.config.class,
+      state: state.name,
+      ...(state.name === "failed" ? { reason: state.reason } : {}),
+      since: state.since.toISOString(),
+    });
+  }
+
+  #recordProcess(name: string, managed: ManagedProcess): void {
+    const startedAt = managed.startedAt;
+    this.#options.status.setProcess(name, {
+      pid: managed.pid ?? null,
+      state: managed.state,
+      restarts: managed.restarts,
+      startedAt: startedAt === undefined ? null : new Date(startedAt).toISOString(),
     });
   }
 
@@ -201,9 +260,13 @@ export class Supervisor {
     const failures: string[] = [];
     const checks: Promise<void>[] = [];
     const fail = (what: string) => {
+      if (this.stopping) return;
       failures.push(what);
       logger.error(what);
+      this.#failed(what);
     };
+    // Every app is in the status file from the start, as `starting`.
+    for (const slot of this.#apps.values()) this.#recordApp(slot, slot.state);
 
     // Kernels in parallel: a Python kernel's start-up is the slowest step of a start.
     const failedKernels = new Set<string>();
@@ -213,7 +276,7 @@ export class Supervisor {
           await slot.start();
         } catch (error) {
           failedKernels.add(slot.name);
-          if (!this.stopping) fail(`kernel ${slot.name} did not start: ${errorText(error)}`);
+          fail(`kernel ${slot.name} failed: ${errorText(error)}`);
         }
       }),
     );
@@ -222,20 +285,23 @@ export class Supervisor {
     for (const slot of this.#apps.values()) {
       if (this.stopping) break;
       if (failedKernels.has(slot.config.kernel)) {
+        slot.markStopped();
         fail(`app ${slot.name} not started: its kernel ${slot.config.kernel} did not start`);
         continue;
       }
-      this.#options.status.setApp(slot.name, { kernel: slot.config.kernel, class: slot.config.class });
       try {
         await withTimeout(slot.create(), readyTimeoutMs, `app ${slot.name}: start`);
       } catch (error) {
-        if (!this.stopping) fail(errorText(error));
+        // An AppStartError says "app NAME failed: reason"; its check never runs.
+        fail(errorText(error));
         continue;
       }
       logger.debug(`app ${slot.name} started in kernel ${slot.config.kernel}`);
-      if (slot.config.ready) checks.push(this.#check(`app ${slot.name}`, slot.name, slot.config.ready));
+      // Each check reports its own failure as it happens, not once all are done.
+      const watch = (check: Promise<void>) => checks.push(check.catch((error: unknown) => fail(errorText(error))));
+      if (slot.config.ready) watch(this.#check(`app ${slot.name}`, slot.name, slot.config.ready));
       const declared = slot.instance?.readiness;
-      if (declared) checks.push(this.#check(`app ${slot.name}`, slot.name, declared));
+      if (declared) watch(this.#check(`app ${slot.name}`, slot.name, declared));
     }
 
     for (const [name, managed] of this.#processes) {
@@ -243,19 +309,22 @@ export class Supervisor {
       try {
         await managed.start();
       } catch (error) {
-        if (!this.stopping) fail(`process ${name} did not start: ${errorText(error)}`);
-        this.#options.status.setProcess(name, { pid: null, state: managed.state, restarts: managed.restarts });
+        fail(`process ${name} failed: ${errorText(error)}`);
+        this.#recordProcess(name, managed);
         continue;
       }
-      checks.push(this.#processUp(name, managed, this.#options.config.process[name]!.ready));
+      checks.push(
+        this.#processUp(name, managed, this.#options.config.process[name]!.ready).catch((error: unknown) =>
+          fail(errorText(error)),
+        ),
+      );
     }
 
-    const results = await Promise.allSettled(checks);
-    for (const result of results) {
-      if (result.status === "rejected" && !this.stopping) fail(errorText(result.reason));
-    }
+    await Promise.all(checks);
     const ms = performance.now();
     if (this.stopping) return { ready: false, ms, failures: ["shutdown began before the run was ready"] };
+    // The status file is the truth: on disk before anyone reads the line below.
+    this.flushStatus();
     if (failures.length > 0) {
       logger.error(`not ready after ${seconds(ms)}: ${failures.length} problem${failures.length === 1 ? "" : "s"}`);
       return { ready: false, ms, failures };
@@ -313,7 +382,8 @@ export class Supervisor {
         await withTimeout(app.create(), this.#options.readyTimeoutMs, `app ${app.name}: start`);
         app.logger.info(`created again in the new kernel ${slot.name}`);
       } catch (error) {
-        app.logger.error(`could not be created again: ${errorText(error)}`);
+        // The slot logged the report and is `failed`; the next watchdog event retries.
+        this.#failed(errorText(error));
       }
     }
   }
@@ -322,10 +392,9 @@ export class Supervisor {
     for (const app of this.#apps.values()) {
       if (app.config.kernel !== slot.name) continue;
       await app.discard(2_000);
+      app.markStopped();
       app.logger.error(`stopped: its kernel ${slot.name} is gone`);
-      this.#options.status.setApp(app.name, undefined);
     }
-    this.#options.status.setKernel(slot.name, undefined);
   }
 
   /**

@@ -12,14 +12,22 @@ function listen(server: Server | ReturnType<typeof createTcpServer>, port = 0): 
   );
 }
 
-test("a url check passes on a status below 500 and not on 500", async (t) => {
+test("a url check passes on 2xx and 3xx only, unless its statuses say otherwise", async (t) => {
   let status = 500;
-  const server = createServer((_, res) => res.writeHead(status).end());
+  const server = createServer((_, res) => res.writeHead(status, { location: "/elsewhere" }).end());
   const port = await listen(server);
   t.after(() => server.close());
-  assert.equal(await probeUrl(`http://127.0.0.1:${port}/`), false);
+  const url = `http://127.0.0.1:${port}/`;
+  assert.equal(await probeUrl(url), false);
+  // A 404 is what a foreign server on the port answers: not ready.
   status = 404;
-  assert.equal(await probeUrl(`http://127.0.0.1:${port}/`), true);
+  assert.equal(await probeUrl(url), false);
+  assert.equal(await probeUrl(url, [200, 204, 404]), true);
+  status = 200;
+  assert.equal(await probeUrl(url), true);
+  assert.equal(await probeUrl(url, [204]), false);
+  status = 302;
+  assert.equal(await probeUrl(url), true, "a redirect is not followed, and counts as up");
 });
 
 test("a port check waits until a server listens", async (t) => {

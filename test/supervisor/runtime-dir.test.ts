@@ -20,7 +20,9 @@ function sampleStatus(pid: number): RuntimeStatus {
     pid,
     startedAt: new Date().toISOString(),
     projectDir: "/p",
-    kernels: { py: { connectionFile: "/p/.jaffle/kernel-py.json", pid: 4242, language: "python", restarts: 0 } },
+    kernels: {
+      py: { state: "running", connectionFile: "/p/.jaffle/kernel-py.json", pid: 4242, language: "python", restarts: 0 },
+    },
     apps: {},
     processes: {},
   };
@@ -101,14 +103,15 @@ test("the status book writes the whole status atomically, coalescing a burst of 
     writeFileSync(statusPath(dir), JSON.stringify(status));
   });
   assert.equal(writes.length, 1, "written once at creation");
-  book.setKernel("k", { connectionFile: "/c", pid: 10, language: "javascript", restarts: 0 });
-  book.setApp("a", { kernel: "k", class: "X" });
-  book.setProcess("p", { pid: 11, state: "running", restarts: 0 });
+  const since = new Date().toISOString();
+  book.setKernel("k", { state: "running", connectionFile: "/c", pid: 10, language: "javascript", restarts: 0 });
+  book.setApp("a", { kernel: "k", class: "X", state: "running", since });
+  book.setProcess("p", { pid: 11, state: "running", restarts: 0, startedAt: since });
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(writes.length, 2, "three changes, one write");
   assert.deepEqual(Object.keys(readStatus(dir)!.processes), ["p"]);
   book.close();
-  book.setApp("b", { kernel: "k", class: "Y" });
+  book.setApp("b", { kernel: "k", class: "Y", state: "starting", since });
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(writes.length, 2, "no writes after close");
 });

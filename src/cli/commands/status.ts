@@ -49,23 +49,47 @@ export function formatStatus(status: RuntimeStatus, runtimeDir: string, now = Da
   if (kernels.length > 0) {
     lines.push(
       ...table([
-        ["NAME", "PID", "LANGUAGE", "RESTARTS", "CONNECTION FILE"],
-        ...kernels.map(([name, k]) => [name, String(k.pid), k.language, String(k.restarts), k.connectionFile]),
+        ["NAME", "STATE", "PID", "LANGUAGE", "RESTARTS", "CONNECTION FILE"],
+        ...kernels.map(([name, k]) => [
+          name,
+          k.state === "failed" && k.reason ? `failed: ${k.reason}` : k.state,
+          String(k.pid),
+          k.language,
+          String(k.restarts),
+          k.connectionFile,
+        ]),
       ]),
     );
   }
   const apps = Object.entries(status.apps);
   lines.push("", `apps (${apps.length}):`);
   if (apps.length > 0) {
-    lines.push(...table([["NAME", "KERNEL", "CLASS"], ...apps.map(([name, a]) => [name, a.kernel, a.class])]));
+    lines.push(
+      ...table([
+        ["NAME", "KERNEL", "CLASS", "STATE"],
+        // The reason last: it is the one long cell, and says what to fix.
+        ...apps.map(([name, a]) => [
+          name,
+          a.kernel,
+          a.class,
+          a.state === "failed" ? `failed: ${a.reason ?? "(no reason given)"}` : a.state,
+        ]),
+      ]),
+    );
   }
   const processes = Object.entries(status.processes);
   lines.push("", `processes (${processes.length}):`);
   if (processes.length > 0) {
     lines.push(
       ...table([
-        ["NAME", "PID", "STATE", "RESTARTS"],
-        ...processes.map(([name, p]) => [name, p.pid === null ? "-" : String(p.pid), p.state, String(p.restarts)]),
+        ["NAME", "PID", "STATE", "RESTARTS", "UPTIME"],
+        ...processes.map(([name, p]) => [
+          name,
+          p.pid === null ? "-" : String(p.pid),
+          p.state,
+          String(p.restarts),
+          p.startedAt && p.pid !== null ? formatUptime(now - Date.parse(p.startedAt)) : "-",
+        ]),
       ]),
     );
   }
