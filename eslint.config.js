@@ -16,7 +16,7 @@ const LAYERS = [
   ["cli", "index.ts"],
   ["supervisor", "console", "control"],
   ["kernel", "apps", "process"],
-  ["log", "config", "runtime"],
+  ["log", "config", "runtime", "net"],
   ["expression"],
   ["shared", "paths.ts", "errors.ts"],
 ];

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { createServer as createTcpServer, type AddressInfo } from "node:net";
 import { test } from "node:test";
-import { LogLineWatch, NotReadyError, probePort, probeUrl, waitForCheck } from "../../src/supervisor/readiness.js";
+import { probePort, probeUrl } from "../../src/net/probes.js";
+import { LogLineWatch, NotReadyError, waitForCheck } from "../../src/supervisor/readiness.js";
 import { RestartBudget } from "../../src/supervisor/restart-budget.js";
 import { freePort } from "../helpers/index.js";
 

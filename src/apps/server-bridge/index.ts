@@ -9,7 +9,7 @@
  * module cache and its thread live in the kernel, where `jaffle console` can reach them.
  */
 import type { ReadinessCheck } from "../../config/types.js";
-import { probeUrl } from "../../supervisor/readiness.js";
+import { probeUrl } from "../../net/probes.js";
 import { AppFailure, type AppContext, type JaffleApp, type WatchdogEvent } from "../api.js";
 import { checkHandleName, dialectFor, type KernelDialect, type KernelRuntime } from "../dialect/index.js";
 import { siblingModuleUrl } from "../dialect/kernel-files.js";
