@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { ServerBridgeApp } from "../../src/apps/server-bridge/index.js";
 import { KernelView } from "../../src/supervisor/kernel-view.js";
-import { freePort, tempDir } from "../helpers/index.js";
+import { freePort, needsPython, tempDir } from "../helpers/index.js";
 import { appContext, defer, recordingLogger, startKernel } from "./harness.js";
 
 async function status(port: number): Promise<{ started: string }> {
@@ -24,7 +24,7 @@ for (const threaded of [true, false]) {
   const mode = threaded ? "threaded" : "shared IOLoop";
   test(
     `NotebookApp through the bridge (${mode}): /api/status answers, a watchdog event restarts it, stop frees the port`,
-    { timeout: 180_000 },
+    { timeout: 180_000, ...needsPython("python3-tornado", "python3-traitlets", "python3-notebook") },
     async (t) => {
       const dir = tempDir(t);
       const port = await freePort();

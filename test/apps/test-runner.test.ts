@@ -12,7 +12,7 @@ import type { WatchdogEvent } from "../../src/apps/api.js";
 import { capturingGlob, fillTemplate, targetRules, targetsFor } from "../../src/apps/test-runner/glob-map.js";
 import { TestRunnerApp } from "../../src/apps/test-runner/index.js";
 import { KernelView } from "../../src/supervisor/kernel-view.js";
-import { repoRoot, tempDir } from "../helpers/index.js";
+import { needsPython, repoRoot, tempDir } from "../helpers/index.js";
 import { appContext, recordingLogger, startKernel } from "./harness.js";
 
 const modified = (src_path: string): WatchdogEvent => ({ event_type: "modified", src_path, is_directory: false });
@@ -48,64 +48,76 @@ async function pytestRunner(t: TestContext) {
   return { app, dir, kernel, logger };
 }
 
-test("pytest in ipykernel: pass, break, fix, auto_test, a missing target", { timeout: 180_000 }, async (t) => {
-  const { app, dir, kernel, logger } = await pytestRunner(t);
-  const lastSummary = () => {
-    const found = logger.lines.findLast((line) => / in \d+\.\d\d s$/.test(line.message));
-    return found ? `${found.level}: ${found.message}` : "no summary yet";
-  };
+test(
+  "pytest in ipykernel: pass, break, fix, auto_test, a missing target",
+  { timeout: 180_000, ...needsPython("python3-pytest") },
+  async (t) => {
+    const { app, dir, kernel, logger } = await pytestRunner(t);
+    const lastSummary = () => {
+      const found = logger.lines.findLast((line) => / in \d+\.\d\d s$/.test(line.message));
+      return found ? `${found.level}: ${found.message}` : "no summary yet";
+    };
 
-  await app.handleWatchdogEvent(modified("mylib/text/shout.py"));
-  assert.ok(logger.at("info").includes("testing tests/text/test_shout.py"), logger.text());
-  await logger.waitFor(/test_shout\.py::test_shout PASSED/, "pytest's -v output as the app's lines");
-  assert.match(lastSummary(), /^info: 1 passed in \d+\.\d\d s$/);
+    await app.handleWatchdogEvent(modified("mylib/text/shout.py"));
+    assert.ok(logger.at("info").includes("testing tests/text/test_shout.py"), logger.text());
+    await logger.waitFor(/test_shout\.py::test_shout PASSED/, "pytest's -v output as the app's lines");
+    assert.match(lastSummary(), /^info: 1 passed in \d+\.\d\d s$/);
 
-  writeFileSync(join(dir, "mylib", "text", "shout.py"), 'def shout(text):\n    return text.lower() + "?"\n');
-  await app.handleWatchdogEvent(modified("mylib/text/shout.py"));
-  assert.match(lastSummary(), /^warning: 1 failed in \d+\.\d\d s$/, "the breaking change is tested with the new code");
+    writeFileSync(join(dir, "mylib", "text", "shout.py"), 'def shout(text):\n    return text.lower() + "?"\n');
+    await app.handleWatchdogEvent(modified("mylib/text/shout.py"));
+    assert.match(
+      lastSummary(),
+      /^warning: 1 failed in \d+\.\d\d s$/,
+      "the breaking change is tested with the new code",
+    );
 
-  writeFileSync(join(dir, "mylib", "text", "shout.py"), 'def shout(text):\n    return text.upper() + "!"\n');
-  await app.handleWatchdogEvent(modified("mylib/text/shout.py"));
-  assert.match(lastSummary(), /^info: 1 passed in \d+\.\d\d s$/, "the fix passes again");
+    writeFileSync(join(dir, "mylib", "text", "shout.py"), 'def shout(text):\n    return text.upper() + "!"\n');
+    await app.handleWatchdogEvent(modified("mylib/text/shout.py"));
+    assert.match(lastSummary(), /^info: 1 passed in \d+\.\d\d s$/, "the fix passes again");
 
-  await app.handleWatchdogEvent(modified("tests/test_calc.py"));
-  assert.ok(logger.at("info").includes("testing tests/test_calc.py"), logger.text());
-  assert.match(lastSummary(), /^info: 2 passed in \d+\.\d\d s$/, "an auto_test file runs itself");
+    await app.handleWatchdogEvent(modified("tests/test_calc.py"));
+    assert.ok(logger.at("info").includes("testing tests/test_calc.py"), logger.text());
+    assert.match(lastSummary(), /^info: 2 passed in \d+\.\d\d s$/, "an auto_test file runs itself");
 
-  await app.handleWatchdogEvent(modified("mylib/__init__.py"));
-  await logger.waitFor(/tests\/test___init__\.py \(for mylib\/__init__\.py\) does not exist; skipped/);
+    await app.handleWatchdogEvent(modified("mylib/__init__.py"));
+    await logger.waitFor(/tests\/test___init__\.py \(for mylib\/__init__\.py\) does not exist; skipped/);
 
-  // By hand, as from `jaffle console` or `jaffle attach`.
-  const items = await kernel.execute("pytest.collect_test_items()");
-  assert.equal(
-    items.status === "ok" ? items.result?.replace(/\n\s*/g, " ") : items.status,
-    "['tests/test_calc.py::test_add', 'tests/test_calc.py::test_mul', 'tests/text/test_shout.py::test_shout']",
-  );
-  const byHand = await kernel.execute('pytest.test("tests/test_calc.py::test_mul")');
-  assert.equal(byHand.status, "ok");
-  await logger.waitFor(/^\[pytest\] 1 passed in \d+\.\d\d s$/);
-});
+    // By hand, as from `jaffle console` or `jaffle attach`.
+    const items = await kernel.execute("pytest.collect_test_items()");
+    assert.equal(
+      items.status === "ok" ? items.result?.replace(/\n\s*/g, " ") : items.status,
+      "['tests/test_calc.py::test_add', 'tests/test_calc.py::test_mul', 'tests/text/test_shout.py::test_shout']",
+    );
+    const byHand = await kernel.execute('pytest.test("tests/test_calc.py::test_mul")');
+    assert.equal(byHand.status, "ok");
+    await logger.waitFor(/^\[pytest\] 1 passed in \d+\.\d\d s$/);
+  },
+);
 
-test("events during a run queue one more run over all their targets", { timeout: 180_000 }, async (t) => {
-  const { app, dir, logger } = await pytestRunner(t);
-  // A test that holds its run until the file `release` exists.
-  writeFileSync(
-    join(dir, "tests", "test_gate.py"),
-    'import os, time\n\ndef test_gate():\n    while not os.path.exists("release"):\n        time.sleep(0.01)\n',
-  );
-  const first = app.handleWatchdogEvent(modified("tests/test_gate.py"));
-  await logger.waitFor("testing tests/test_gate.py");
-  const queued = [
-    app.handleWatchdogEvent(modified("mylib/calc.py")),
-    app.handleWatchdogEvent(modified("mylib/text/shout.py")),
-    app.handleWatchdogEvent(modified("tests/test_calc.py")),
-  ];
-  writeFileSync(join(dir, "release"), "");
-  await Promise.all([first, ...queued]);
-  const runs = logger.lines.filter((line) => line.message.startsWith("testing ")).map((line) => line.message);
-  assert.deepEqual(runs, ["testing tests/test_gate.py", "testing tests/test_calc.py tests/text/test_shout.py"]);
-  assert.match(logger.lines.at(-1)?.message ?? "", /^3 passed in /);
-});
+test(
+  "events during a run queue one more run over all their targets",
+  { timeout: 180_000, ...needsPython("python3-pytest") },
+  async (t) => {
+    const { app, dir, logger } = await pytestRunner(t);
+    // A test that holds its run until the file `release` exists.
+    writeFileSync(
+      join(dir, "tests", "test_gate.py"),
+      'import os, time\n\ndef test_gate():\n    while not os.path.exists("release"):\n        time.sleep(0.01)\n',
+    );
+    const first = app.handleWatchdogEvent(modified("tests/test_gate.py"));
+    await logger.waitFor("testing tests/test_gate.py");
+    const queued = [
+      app.handleWatchdogEvent(modified("mylib/calc.py")),
+      app.handleWatchdogEvent(modified("mylib/text/shout.py")),
+      app.handleWatchdogEvent(modified("tests/test_calc.py")),
+    ];
+    writeFileSync(join(dir, "release"), "");
+    await Promise.all([first, ...queued]);
+    const runs = logger.lines.filter((line) => line.message.startsWith("testing ")).map((line) => line.message);
+    assert.deepEqual(runs, ["testing tests/test_gate.py", "testing tests/test_calc.py tests/text/test_shout.py"]);
+    assert.match(logger.lines.at(-1)?.message ?? "", /^3 passed in /);
+  },
+);
 
 test("node:test in the Node kernel: pass, break, fix, auto_test, a missing target", { timeout: 180_000 }, async (t) => {
   const dir = tempDir(t);
