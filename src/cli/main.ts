@@ -6,6 +6,7 @@
 import yargs, { type Argv } from "yargs";
 import { isUserFault } from "../errors.js";
 import { UserError } from "./errors.js";
+import { attachCommand } from "./commands/attach.js";
 import { configCommand } from "./commands/config.js";
 import { consoleCommand } from "./commands/console.js";
 import { initCommand } from "./commands/init.js";
@@ -60,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
   register(parser, statusCommand, setExitCode);
   register(parser, configCommand, setExitCode);
   register(parser, consoleCommand, setExitCode);
+  register(parser, attachCommand, setExitCode);
   register(parser, kernelCommand, setExitCode);
   register(parser, initCommand, setExitCode);
   try {

@@ -13,7 +13,9 @@
  * (or a failure on the way) runs its tail, so nothing is left behind.
  */
 import { builtinApps } from "../apps/catalog.js";
+import { kernelBlockHints } from "../apps/kernel-hint.js";
 import {
+  ConfigError,
   DEFAULT_CONFIG_FILES,
   initExpressionEngine,
   loadConfig,
@@ -137,6 +139,12 @@ export async function startJaffle(options: StartJaffleOptions = {}): Promise<Jaf
       cwd,
       apps: builtinApps,
     });
+    // A Jaffle file's Python app on a kernel block that is the Node kernel here: refused
+    // now with the fix, instead of an obscure failure inside the kernel later.
+    const hints = kernelBlockHints(config);
+    const configFile = (options.configFiles ?? DEFAULT_CONFIG_FILES)[0] ?? "jaffle.hcl";
+    if (hints.length > 0)
+      throw new ConfigError(hints.map((message) => ({ file: configFile, line: 0, column: 0, message })));
     // Loading jq's WebAssembly costs most of a second: only when a rule needs it.
     if (usesReplaceRules(config)) await initExpressionEngine();
     hub = new LogHub({

@@ -55,7 +55,7 @@ for (const threaded of [true, false]) {
 
   test(
     `Tornado bridge (${mode}): serves, restarts with the edited module, recovers from a broken save`,
-    { timeout: 120_000, ...needsPython("python3-tornado") },
+    { timeout: 120_000, ...needsPython("python3-tornado", "python3-traitlets") },
     async (t) => {
       const { app, logger, port, dir, setGreeting } = await tornadoApp(t, threaded);
       assert.equal(await fetchText(port), "Hello from Tornado");
@@ -81,7 +81,7 @@ for (const threaded of [true, false]) {
 
 test(
   "Tornado bridge (threaded): code in the kernel can request the app while it serves",
-  { timeout: 120_000, ...needsPython("python3-tornado") },
+  { timeout: 120_000, ...needsPython("python3-tornado", "python3-traitlets") },
   async (t) => {
     const { kernel, port } = await tornadoApp(t, true);
     const outcome = await kernel.execute(

@@ -7,10 +7,13 @@ under the app's name, so ``start = "tornado_app.start()"``, watchdog code blocks
 ``tornado_app.handle_watchdog_event({event})`` and a person in ``jaffle console`` reach
 the live application: ``NAME.app``, ``NAME.server`` (its HTTPServer), ``NAME.io_loop``.
 
-The application class (``app_class = "my_module.app.ExampleApp"``) is constructed with
-``argv`` and must have ``start()`` and ``stop()`` as Jaffle required: ``start()`` gets
-the loop from ``IOLoop.current()`` and may call ``IOLoop.start()``; ``stop()`` stops the
-loop from a callback it adds.
+The application class (``app_class = "my_module.app.ExampleApp"``) is created in one of
+Jaffle's two conventions: a class with ``initialize`` (a traitlets ``Application``, such
+as Jupyter's NotebookApp) as ``cls()``, then ``app.log`` = a logger feeding this app's
+log lines and ``app.initialize(argv)``; any other class as ``cls(argv)``. It must have
+``start()`` and ``stop()`` as Jaffle required: ``start()`` gets the loop from
+``IOLoop.current()`` and may call ``IOLoop.start()``; ``stop()`` stops the loop from a
+callback it adds.
 
 - threaded = True: the application runs on its own IOLoop in its own thread (the answer
   to "a live Tornado server in the background of a notebook": the kernel stays free, and
@@ -33,6 +36,7 @@ save leaves the kernel running and the next event tries again.
 import asyncio
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -172,19 +176,50 @@ def describe_failure(error, project_dir):
     return reason, "\n".join(lines), details
 
 
-def _route_tornado_logs():
-    """Tornado's loggers to the kernel's output streams, which jaffle logs as the app's
-    lines: records below WARNING to stdout (info lines), the rest to stderr. The streams
-    are looked up at each record: ipykernel may swap sys.stdout and sys.stderr."""
+class KernelStreamHandler(logging.Handler):
+    """Records to the kernel's output streams, which jaffle logs as the app's lines:
+    below WARNING to stdout (info lines), the rest to stderr. The streams are looked up
+    at each record: ipykernel may swap sys.stdout and sys.stderr."""
 
-    class KernelStreamHandler(logging.Handler):
-        def emit(self, record):
-            try:
-                stream = sys.stdout if record.levelno < logging.WARNING else sys.stderr
-                stream.write(self.format(record) + "\n")
-                stream.flush()
-            except Exception:
-                self.handleError(record)
+    def emit(self, record):
+        try:
+            stream = sys.stdout if record.levelno < logging.WARNING else sys.stderr
+            stream.write(self.format(record) + "\n")
+            stream.flush()
+        except Exception:
+            self.handleError(record)
+
+
+def app_logger(name):
+    """The logger a traitlets application gets as ``app.log``: its records become this
+    app's log lines (and not the kernel's stderr, where traitlets would print them)."""
+    log = logging.getLogger("jaffle.app.%s" % name)
+    if not any(isinstance(h, KernelStreamHandler) for h in log.handlers):
+        handler = KernelStreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    return log
+
+
+class _NoSignalHandlers:
+    """While a traitlets application initializes, ``signal.signal`` is a no-op: the
+    process is the kernel's, and NotebookApp's SIGINT/SIGTERM handlers would stop the
+    kernel's loop (and cannot be installed at all from the bridge's thread)."""
+
+    def __enter__(self):
+        self._original = signal.signal
+        signal.signal = lambda signalnum, handler: signal.getsignal(signalnum)
+        return self
+
+    def __exit__(self, *exc):
+        signal.signal = self._original
+        return False
+
+
+def _route_tornado_logs():
+    """Tornado's loggers to the kernel's output streams (see KernelStreamHandler)."""
 
     for child in ("tornado.access", "tornado.application", "tornado.general"):
         logging.getLogger(child).propagate = True
@@ -311,8 +346,17 @@ class TornadoBridge:
     # -- running the app -------------------------------------------------------------
 
     def _construct(self):
-        cls = import_class(self.app_class)
-        return cls(self.argv)
+        """Jaffle's two conventions: a class with ``initialize`` (a traitlets
+        Application such as NotebookApp) is created as ``cls()``, given ``app.log`` and
+        ``app.initialize(argv)``; any other class is created as ``cls(argv)``."""
+        cls = import_class(self.app_class, "app_class")
+        if not callable(getattr(cls, "initialize", None)):
+            return cls(self.argv)
+        app = cls()
+        app.log = app_logger(self.name)
+        with _NoSignalHandlers():
+            app.initialize(list(self.argv))
+        return app
 
     def _start(self):
         if self.threaded:
