@@ -27,7 +27,15 @@ import {
   type RequestType,
 } from "./messages.js";
 import { SendQueue } from "./send-queue.js";
-import { decodeMessage, DELIMITER, encodeMessage, InvalidSignatureError, MessageSigner } from "./wire.js";
+import { RateLimitedWarning } from "./rate-limited-warning.js";
+import {
+  decodeMessage,
+  encodeMessage,
+  MalformedMessageError,
+  MessageSigner,
+  ReplayedMessageError,
+  SignatureHistory,
+} from "./wire.js";
 import { JaffleError } from "../errors.js";
 
 /** The kernel died or stopped answering heartbeats; every pending request fails with this. */
@@ -103,9 +111,6 @@ interface PendingRequest {
   timer?: NodeJS.Timeout;
 }
 
-/** Signatures seen recently: a replayed (identical) signed message is dropped like a forged one. */
-const REPLAY_WINDOW = 4096;
-
 type ClientEvents = {
   iopub: [msg: JupyterMessage];
   dead: [reason: string];
@@ -127,7 +132,10 @@ export class KernelClient extends EventEmitter<ClientEvents> {
   private readonly hb = new Dealer({ linger: 0 });
   private readonly queues: Record<"shell" | "control" | "stdin" | "hb", SendQueue>;
   private readonly pending = new Map<string, PendingRequest>();
-  private readonly seenSignatures = new Set<string>();
+  /** Signatures seen recently: a replayed (identical) signed message is dropped like a forged one. */
+  private readonly seenSignatures = new SignatureHistory();
+  /** Dropped messages are warned about at a bounded rate (a flood of forgeries, one line per interval). */
+  private dropWarning: RateLimitedWarning | undefined;
   private heartbeatTimer?: NodeJS.Timeout;
   private lastHeartbeat = Date.now();
   private iopubSeen = false;
@@ -353,6 +361,7 @@ export class KernelClient extends EventEmitter<ClientEvents> {
 
   private closeSockets(): void {
     this.stopHeartbeat();
+    this.dropWarning?.flush();
     for (const socket of [this.shell, this.control, this.stdin, this.iopub, this.hb]) {
       if (!socket.closed) socket.close();
     }
@@ -444,23 +453,19 @@ export class KernelClient extends EventEmitter<ClientEvents> {
   /** Verifies and parses; anything forged, replayed or malformed is logged and dropped. */
   private decode(frames: Buffer[], channel: Channel): JupyterMessage | undefined {
     try {
-      const msg = decodeMessage(frames, this.signer);
-      if (this.signer.signs) {
-        const at = frames.findIndex((frame) => frame.toString() === DELIMITER);
-        const signature = frames[at + 1]!.toString();
-        if (this.seenSignatures.has(signature)) {
-          this.logger.warning(`dropped a replayed ${msg.header.msg_type} message on ${channel} (duplicate signature)`);
-          return undefined;
-        }
-        this.seenSignatures.add(signature);
-        if (this.seenSignatures.size > REPLAY_WINDOW) {
-          this.seenSignatures.delete(this.seenSignatures.values().next().value!);
-        }
-      }
-      return msg;
+      return decodeMessage(frames, this.signer, this.seenSignatures);
     } catch (error) {
-      const kind = error instanceof InvalidSignatureError ? "with an invalid signature" : "that is malformed";
-      this.logger.warning(`dropped a message ${kind} on ${channel}: ${(error as Error).message}`);
+      const kind =
+        error instanceof ReplayedMessageError
+          ? "that is a replay"
+          : error instanceof MalformedMessageError
+            ? "that is malformed"
+            : "with an invalid signature";
+      this.dropWarning ??= new RateLimitedWarning((line) => this.logger.warning(line));
+      this.dropWarning.warn(
+        `${kind} on ${channel}`,
+        `dropped a message ${kind} on ${channel}: ${(error as Error).message}`,
+      );
       return undefined;
     }
   }
