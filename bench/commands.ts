@@ -38,7 +38,7 @@ function runOnce(subject: Subject, work: string): Sample {
   subject.before?.();
   const rssFile = join(work, "rss");
   const started = performance.now();
-  const result = spawnSync(TIME, ["-f", "%M", "-o", rssFile, subject.command, ...subject.args], {
+  const result = spawnSync(TIME, ["-f", "%M", "-o", rssFile, "--", subject.command, ...subject.args], {
     cwd: subject.cwd,
     env: { ...process.env, ...subject.env },
     stdio: "ignore",

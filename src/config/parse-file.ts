@@ -44,7 +44,11 @@ type Reply = { ok: true; results: ParseResult[] } | { ok: false; error: string }
 
 function parseInWorker(requests: ParseRequest[]): Promise<ParseResult[]> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL("./parse-worker.js", import.meta.url), { workerData: requests });
+    const worker = new Worker(new URL("./parse-worker.js", import.meta.url), {
+      workerData: requests,
+      // A worker inherits the process's flags; `--input-type` (node -e) makes it refuse a file.
+      execArgv: process.execArgv.filter((flag) => !flag.startsWith("--input-type")),
+    });
     let settled = false;
     worker.once("message", (reply: Reply) => {
       settled = true;

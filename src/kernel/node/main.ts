@@ -25,7 +25,6 @@ import { NodeKernel } from "./node-kernel.js";
 import { watchParent } from "./parent-watch.js";
 import { OutputCapture, type StreamPublisher } from "./output-capture.js";
 import { RequestOrigins } from "./request-origin.js";
-import { registerTypeScriptLoader } from "./typescript-loader.js";
 
 function installCellGlobals(projectDir: string): void {
   // Not enumerable, like the globals Node defines itself.
@@ -65,7 +64,8 @@ export async function runKernel(connectionFile: string): Promise<number> {
   }
   // Registering tsx's ESM hooks blocks for about half a second (it starts the loader
   // thread), so it waits for the first cell: kernel_info is answered without that delay.
-  const prepareCells = registerTypeScriptLoader;
+  // Loading tsx itself costs about as much as starting Node, so it waits too.
+  const prepareCells = async () => (await import("./typescript-loader.js")).registerTypeScriptLoader();
   const kernel = new NodeKernel({ sockets: sockets.value, output, origins, prepareCells });
   publishStream = (name, text, parent) => kernel.publishStream(name, text, parent);
 

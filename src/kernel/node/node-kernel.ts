@@ -70,7 +70,7 @@ export interface NodeKernelParts {
   output: OutputCapture;
   origins: RequestOrigins;
   /** Runs once, before the first cell (start-up work that kernel_info need not wait for). */
-  prepareCells?: () => void;
+  prepareCells?: () => void | Promise<void>;
 }
 
 export class NodeKernel {
@@ -95,7 +95,7 @@ export class NodeKernel {
   /** Aborts the execute request in progress (from its start to its reply). */
   private running: AbortController | undefined;
   private requestShutdown!: (request: ShutdownRequest) => void;
-  private prepareCells: (() => void) | undefined;
+  private prepareCells: (() => void | Promise<void>) | undefined;
 
   constructor(parts: NodeKernelParts) {
     this.sockets = parts.sockets;
@@ -275,7 +275,7 @@ export class NodeKernel {
   private async execute(channel: "shell" | "control", request: Message<"execute_request">): Promise<void> {
     const prepare = this.prepareCells;
     this.prepareCells = undefined;
-    prepare?.();
+    await prepare?.();
     const { code, user_expressions: expressions } = request.content;
     const silent = request.content.silent ?? false;
     const storeHistory = !silent && (request.content.store_history ?? true);
