@@ -106,7 +106,9 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
     }
     if (inline === undefined) {
       const next = argv[index + 1];
-      if (next === undefined || (next.startsWith("-") && next !== "-")) usageError(`${flag} needs a value`);
+      // A negative number is a value (`--ready-timeout -3` reaches the command's own check).
+      if (next === undefined || (next.startsWith("-") && next !== "-" && !/^-\.?\d/.test(next)))
+        usageError(`${flag} needs a value`);
       inline = next;
       index++;
     }
