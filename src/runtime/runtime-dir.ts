@@ -106,6 +106,20 @@ export interface RuntimeDir {
 }
 
 /**
+ * What a previous supervisor left in `dir`; a RuntimeDirError when it still runs. `jaffle start`
+ * asks this first, so a second start is refused before anything heavy is loaded.
+ */
+export function refuseIfRunning(dir: string): PreviousRun {
+  const previous = inspectRuntimeDir(dir);
+  if (previous.kind === "running") {
+    throw new RuntimeDirError(
+      `jaffle is already running in this directory (pid ${previous.pid}, runtime dir ${dir}); stop it with "jaffle stop"`,
+    );
+  }
+  return previous;
+}
+
+/**
  * Takes the runtime directory for this process: creates it (0700), refuses when another
  * jaffle runs there, clears a stale run's files, and writes the lock.
  */
@@ -113,12 +127,7 @@ export function acquireRuntimeDir(dir: string): RuntimeDir {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // mkdir's mode is masked by umask and ignored for an existing directory.
   chmodSync(dir, 0o700);
-  const previous = inspectRuntimeDir(dir);
-  if (previous.kind === "running") {
-    throw new RuntimeDirError(
-      `jaffle is already running in this directory (pid ${previous.pid}, runtime dir ${dir}); stop it with "jaffle stop"`,
-    );
-  }
+  const previous = refuseIfRunning(dir);
   if (previous.kind === "stale") removeRuntimeFiles(dir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   let fd: number;

@@ -4,12 +4,8 @@
  * its kernel are found through the runtime directory's status file; see
  * src/console/app-shell.ts. Leaving never stops the app or its kernel.
  */
-import type { Argv } from "yargs";
 import { builtinDescriptor } from "../../apps/catalog.js";
-import { AppShell } from "../../console/app-shell.js";
 import { locateKernel } from "../../console/locate.js";
-import { KernelClient } from "../../kernel/client.js";
-import { readConnectionFile } from "../../kernel/connection.js";
 import { loggerFrom } from "../../log/logger.js";
 import { resolveRuntimeDir } from "../../runtime/runtime-dir.js";
 import { readStatus } from "../../runtime/status.js";
@@ -29,12 +25,17 @@ const stderrLogger = loggerFrom("attach", (level, message) => {
 export const attachCommand: JaffleCommand<AttachArgs> = {
   command: "attach <app>",
   describe: "Open an app's own shell (the test runner: run a test per line, Tab completes; Ctrl-D leaves)",
-  builder: (y: Argv) =>
-    y.positional("app", { type: "string", describe: "The app's name in jaffle.hcl" }).option("runtime-dir", {
-      type: "string",
-      describe: "The runtime directory of the running jaffle (default .jaffle)",
-    }) as unknown as Argv<AttachArgs>,
+  positionals: { app: { describe: "The app's name in jaffle.hcl" } },
+  options: {
+    "runtime-dir": { type: "string", describe: "The runtime directory of the running jaffle (default .jaffle)" },
+  },
   run: async (args) => {
+    // Imported here: ZeroMQ and the shell are for this command only (see main.ts).
+    const [{ AppShell }, { KernelClient }, { readConnectionFile }] = await Promise.all([
+      import("../../console/app-shell.js"),
+      import("../../kernel/client.js"),
+      import("../../kernel/connection.js"),
+    ]);
     const name = String(args.app ?? "");
     const runtimeDir = resolveRuntimeDir(process.cwd(), args["runtime-dir"]);
     const status = readStatus(runtimeDir);

@@ -5,11 +5,8 @@
  * the kernel. Exit code 0, or 1 if the kernel died; see src/console/session.ts.
  */
 import { resolve } from "node:path";
-import type { Argv } from "yargs";
 import { locateKernel, type KernelLocation } from "../../console/locate.js";
-import { ConsoleSession } from "../../console/session.js";
-import { KernelClient } from "../../kernel/client.js";
-import { readConnectionFile } from "../../kernel/connection.js";
+import type { KernelClient } from "../../kernel/client.js";
 import { loggerFrom, type Logger } from "../../log/logger.js";
 import { resolveRuntimeDir } from "../../runtime/runtime-dir.js";
 import { UserError } from "../errors.js";
@@ -30,18 +27,18 @@ const stderrLogger: Logger = loggerFrom("console", (level, message) => {
 export const consoleCommand: JaffleCommand<ConsoleArgs> = {
   command: "console [kernel]",
   describe: "Attach an interactive shell to a running kernel (Ctrl-D leaves it running)",
-  builder: (y: Argv) =>
-    y
-      .positional("kernel", { type: "string", describe: "The kernel's name in jaffle.hcl" })
-      .option("runtime-dir", {
-        type: "string",
-        describe: "The runtime directory of the running jaffle (default .jaffle)",
-      })
-      .option("existing", {
-        type: "string",
-        describe: "Attach to the kernel of this connection file instead",
-      }) as unknown as Argv<ConsoleArgs>,
+  positionals: { kernel: { describe: "The kernel's name in jaffle.hcl" } },
+  options: {
+    "runtime-dir": { type: "string", describe: "The runtime directory of the running jaffle (default .jaffle)" },
+    existing: { type: "string", describe: "Attach to the kernel of this connection file instead" },
+  },
   run: async (args) => {
+    // Imported here: ZeroMQ and the client are for this command only (see main.ts).
+    const [{ ConsoleSession }, { KernelClient }, { readConnectionFile }] = await Promise.all([
+      import("../../console/session.js"),
+      import("../../kernel/client.js"),
+      import("../../kernel/connection.js"),
+    ]);
     let location: KernelLocation;
     if (args.existing !== undefined) {
       location = { connectionFile: resolve(args.existing) };

@@ -3,7 +3,6 @@
  * pids, uptime, restarts). `--json` prints the status file itself for scripts.
  * Exit status 1 when no jaffle runs here.
  */
-import type { Argv } from "yargs";
 import { inspectRuntimeDir, resolveRuntimeDir } from "../../runtime/runtime-dir.js";
 import { readStatus, type RuntimeStatus } from "../../runtime/status.js";
 import type { JaffleCommand } from "../main.js";
@@ -99,14 +98,10 @@ export function formatStatus(status: RuntimeStatus, runtimeDir: string, now = Da
 export const statusCommand: JaffleCommand<StatusArgs> = {
   command: "status",
   describe: "Show what the jaffle of this directory runs (exit 1 when none runs)",
-  builder: (y: Argv) =>
-    y
-      .option("runtime-dir", { type: "string", describe: "The runtime directory of that jaffle (default .jaffle)" })
-      .option("json", {
-        type: "boolean",
-        default: false,
-        describe: "Print the status file (JSON)",
-      }) as unknown as Argv<StatusArgs>,
+  options: {
+    "runtime-dir": { type: "string", describe: "The runtime directory of that jaffle (default .jaffle)" },
+    json: { type: "boolean", default: false, describe: "Print the status file (JSON)" },
+  },
   run: async (args) => {
     const dir = resolveRuntimeDir(process.cwd(), args["runtime-dir"]);
     const found = inspectRuntimeDir(dir);

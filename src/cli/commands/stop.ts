@@ -6,7 +6,6 @@
  * is idempotent, like `systemctl stop`, so scripts can call it unconditionally);
  * 1 only when the supervisor could not be ended.
  */
-import type { Argv } from "yargs";
 import { isGroupAlive } from "../../process/groups.js";
 import { isJaffleRunning } from "../../runtime/pid.js";
 import { inspectRuntimeDir, removeRuntimeFiles, resolveRuntimeDir } from "../../runtime/runtime-dir.js";
@@ -31,14 +30,14 @@ async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolea
 export const stopCommand: JaffleCommand<StopArgs> = {
   command: "stop",
   describe: "Stop the jaffle running in this directory, or clean up after one that died",
-  builder: (y: Argv) =>
-    y
-      .option("runtime-dir", { type: "string", describe: "The runtime directory of that jaffle (default .jaffle)" })
-      .option("timeout", {
-        type: "number",
-        default: 30,
-        describe: "Seconds to wait for a clean shutdown before killing the supervisor",
-      }) as unknown as Argv<StopArgs>,
+  options: {
+    "runtime-dir": { type: "string", describe: "The runtime directory of that jaffle (default .jaffle)" },
+    timeout: {
+      type: "number",
+      default: 30,
+      describe: "Seconds to wait for a clean shutdown before killing the supervisor",
+    },
+  },
   run: async (args) => {
     if (!Number.isFinite(args.timeout) || args.timeout <= 0) {
       throw new UserError(`--timeout must be a positive number of seconds, got ${String(args.timeout)}`);

@@ -30,7 +30,6 @@ import { NodeKernel } from "./node-kernel.js";
 import { watchParent } from "./parent-watch.js";
 import { OutputCapture, type StreamPublisher } from "./output-capture.js";
 import { RequestOrigins } from "./request-origin.js";
-import { registerTypeScriptLoader } from "./typescript-loader.js";
 
 function installCellGlobals(globals: Record<string, unknown>): void {
   for (const [name, value] of Object.entries(globals)) {
@@ -69,7 +68,8 @@ export async function runKernel(connectionFile: string): Promise<number> {
   }
   // Registering tsx's ESM hooks blocks for about half a second (it starts the loader
   // thread), so it waits for the first cell: kernel_info is answered without that delay.
-  const prepareCells = registerTypeScriptLoader;
+  // Loading tsx itself costs about as much as starting Node, so it waits for the first cell.
+  const prepareCells = async () => (await import("./typescript-loader.js")).registerTypeScriptLoader();
   const interruptWatch = watch.status === "fulfilled" ? watch.value : undefined;
   const kernel = new NodeKernel({
     sockets: sockets.value,

@@ -78,7 +78,7 @@ export interface NodeKernelParts {
   output: OutputCapture;
   origins: RequestOrigins;
   /** Runs once, before the first cell (start-up work that kernel_info need not wait for). */
-  prepareCells?: () => void;
+  prepareCells?: () => void | Promise<void>;
   /** The history file shared with earlier sessions; without one, history is this session's. */
   historyFile?: string;
   /** Told when each cell starts and ends (the interrupt watch breaks into running cells only). */
@@ -118,7 +118,7 @@ export class NodeKernel {
   /** Aborts the execute request in progress (from its start to its reply). */
   private running: AbortController | undefined;
   private requestShutdown!: (request: ShutdownRequest) => void;
-  private prepareCells: (() => void) | undefined;
+  private prepareCells: (() => void | Promise<void>) | undefined;
 
   constructor(parts: NodeKernelParts) {
     this.sockets = parts.sockets;
@@ -366,7 +366,7 @@ export class NodeKernel {
   private async execute(channel: "shell" | "control", request: Message<"execute_request">): Promise<void> {
     const prepare = this.prepareCells;
     this.prepareCells = undefined;
-    prepare?.();
+    await prepare?.();
     const { code, user_expressions: expressions } = request.content;
     const silent = request.content.silent ?? false;
     const storeHistory = !silent && (request.content.store_history ?? true);
