@@ -46,6 +46,8 @@ export class KernelTimeoutError extends Error {
 
 export interface KernelClientOptions {
   logger: Logger;
+  /** The session id of every message sent (default: a fresh UUID). */
+  session?: string;
   /**
    * From the kernelspec; `signal` needs `pid` (the kernel leads its own process group);
    * `remote` asks the server that runs the kernel (see `remoteInterrupt`).
@@ -114,7 +116,7 @@ type ClientEvents = {
 };
 
 export class KernelClient extends EventEmitter<ClientEvents> {
-  readonly session = randomUUID();
+  readonly session: string;
   readonly username: string;
   /** The kernel_info_reply received while connecting. */
   info!: KernelInfoReplyContent;
@@ -130,6 +132,7 @@ export class KernelClient extends EventEmitter<ClientEvents> {
     private readonly options: KernelClientOptions,
   ) {
     super();
+    this.session = options.session ?? randomUUID();
     this.username = safeUsername();
     this.channels = typeof channels === "function" ? channels(this.session) : channels;
   }

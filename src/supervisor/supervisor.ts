@@ -19,7 +19,7 @@ import type { ProcessGroupTracker } from "../process/tracker.js";
 import type { StatusBook } from "../runtime/status-book.js";
 import { AppSlot, errorText, withTimeout } from "./app-slot.js";
 import { GroupRegistry } from "./group-registry.js";
-import { KernelSlot } from "./kernel-slot.js";
+import { KernelSlot, recordKernelStatus } from "./kernel-slot.js";
 import { LogLineWatch, NotReadyError, waitForCheck } from "./readiness.js";
 
 export interface SupervisorOptions {
@@ -85,6 +85,7 @@ export class Supervisor {
         logger: hub.logger(name),
         tracker: this.groups,
         startupTimeoutMs: options.readyTimeoutMs,
+        gateway: config.gateway,
       });
       slot.on("changed", () => this.#recordKernel(slot));
       slot.on("restarted", () => void this.#recreateApps(slot));
@@ -183,12 +184,7 @@ export class Supervisor {
   #recordKernel(slot: KernelSlot): void {
     const kernel = slot.kernel;
     if (!kernel) return;
-    this.#options.status.setKernel(slot.name, {
-      connectionFile: kernel.connectionFile,
-      pid: kernel.pid,
-      language: kernel.language,
-      restarts: slot.restarts,
-    });
+    recordKernelStatus(this.#options.status, slot.name, kernel, slot.restarts);
   }
 
   /**

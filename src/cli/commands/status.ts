@@ -45,12 +45,21 @@ export function formatStatus(status: RuntimeStatus, runtimeDir: string, now = Da
     `runtime directory: ${runtimeDir}`,
   ];
   const kernels = Object.entries(status.kernels);
-  lines.push("", `kernels (${kernels.length}):`);
-  if (kernels.length > 0) {
+  const remoteKernels = Object.entries(status.remoteKernels ?? {});
+  lines.push("", `kernels (${kernels.length + remoteKernels.length}):`);
+  if (kernels.length + remoteKernels.length > 0) {
     lines.push(
       ...table([
         ["NAME", "PID", "LANGUAGE", "RESTARTS", "CONNECTION FILE"],
         ...kernels.map(([name, k]) => [name, String(k.pid), k.language, String(k.restarts), k.connectionFile]),
+        // A kernel on a Jupyter server (issue 15): `remote`, and its id on that server.
+        ...remoteKernels.map(([name, k]) => [
+          name,
+          "remote",
+          k.language,
+          String(k.restarts),
+          `kernel ${k.kernelId} on ${k.server}`,
+        ]),
       ]),
     );
   }
