@@ -32,9 +32,19 @@ export type SlotKernel = RunningKernel | RemoteKernel;
 /** Records the kernel in the status file: `remote` and the server's kernel id for a remote one. */
 export function recordKernelStatus(book: StatusBook, name: string, kernel: SlotKernel, restarts: number): void {
   if (kernel instanceof RemoteKernel) {
-    book.setRemoteKernel(name, { server: kernel.server, kernelId: kernel.kernelId, language: kernel.language, restarts });
+    book.setRemoteKernel(name, {
+      server: kernel.server,
+      kernelId: kernel.kernelId,
+      language: kernel.language,
+      restarts,
+    });
   } else {
-    book.setKernel(name, { connectionFile: kernel.connectionFile, pid: kernel.pid, language: kernel.language, restarts });
+    book.setKernel(name, {
+      connectionFile: kernel.connectionFile,
+      pid: kernel.pid,
+      language: kernel.language,
+      restarts,
+    });
   }
 }
 export interface KernelSlotEvents {
@@ -107,16 +117,16 @@ export class KernelSlot extends EventEmitter<KernelSlotEvents> {
           startupTimeoutMs: options.startupTimeoutMs,
         })
       : await launchKernel({
-      name,
-      kernelName: config.kernel_name,
-      runtimeDir: options.runtimeDir,
-      cwd: options.projectDir,
-      passEnv: config.pass_env,
-      env: config.env,
-      logger: options.logger,
-      tracker: options.tracker,
-      startupTimeoutMs: options.startupTimeoutMs,
-    });
+          name,
+          kernelName: config.kernel_name,
+          runtimeDir: options.runtimeDir,
+          cwd: options.projectDir,
+          passEnv: config.pass_env,
+          env: config.env,
+          logger: options.logger,
+          tracker: options.tracker,
+          startupTimeoutMs: options.startupTimeoutMs,
+        });
     if (this.#stopping) {
       // Shutdown began while we were launching: don't leave this one behind.
       await kernel.shutdown(2_000);
