@@ -132,10 +132,13 @@ export class GatewayRest {
   }
 }
 
-/** fetch() wraps the socket error (ECONNREFUSED, ENOTFOUND...) in `cause`. */
+/** The socket error's code (ECONNREFUSED, ENOTFOUND...): fetch() wraps it in `cause`. */
 export function networkReason(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   if (cause?.code) return cause.code;
+  // ws hands the socket error itself over.
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && /^E[A-Z]+$/.test(code)) return code;
   if ((error as Error).name === "TimeoutError") return "no answer in time";
   return cause?.message ?? (error as Error).message;
 }
