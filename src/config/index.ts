@@ -106,5 +106,6 @@ export async function loadConfig(files: string[], options: LoadOptions = {}): Pr
     process: validated.process,
     job: validated.job,
     logger: validated.logger,
+    ...(validated.gateway === undefined ? {} : { gateway: validated.gateway }),
   } as JaffleConfig;
 }

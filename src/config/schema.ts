@@ -77,10 +77,19 @@ export const readySchema = object({
   timeout: { schema: { kind: "number", min: 0 } },
 });
 
+/** gateway (issue 15): a Jupyter Server or gateway that runs the kernel; see src/kernel/gateway/. */
+export const gatewaySchema = object({
+  url: { schema: str({ url: true }) },
+  token: { schema: str() },
+  path: { schema: str() },
+  env: { schema: { kind: "env" } },
+});
+
 export const kernelSchema = object({
   kernel_name: { schema: str() },
   pass_env: { schema: strings, default: emptyList },
   env: { schema: { kind: "env" }, default: emptyMap },
+  gateway: { schema: gatewaySchema },
 });
 
 export const appSchema = object({
@@ -124,6 +133,7 @@ export const rootSchema = object({
   process: { schema: { kind: "labelled", body: processSchema }, default: emptyMap },
   job: { schema: { kind: "labelled", body: jobSchema }, default: emptyMap },
   logger: { schema: loggerSchema, default: defaultLogger },
+  gateway: { schema: gatewaySchema },
 });
 
 /**

@@ -46,6 +46,19 @@ export interface KernelConfig {
   pass_env: string[];
   /** Extra environment for the kernel. */
   env: Record<string, string>;
+  /** Run the kernel on this Jupyter Server or gateway (wins over the root block). */
+  gateway?: GatewayConfig;
+}
+
+/** A `gateway {}` block (issue 15); what is absent comes from the root block or the environment. */
+export interface GatewayConfig {
+  url?: string;
+  /** Sent as `Authorization: token ...`; never logged. */
+  token?: string;
+  /** The kernel's working directory on the server, relative to its root. */
+  path?: string;
+  /** Sent in the start request (Enterprise Gateway reads KERNEL_* variables from it). */
+  env?: Record<string, string>;
 }
 
 export interface AppConfig {
@@ -91,4 +104,6 @@ export interface JaffleConfig {
   process: Record<string, ProcessConfig>;
   job: Record<string, JobConfig>;
   logger: LoggerConfig;
+  /** The root `gateway {}` block: the default server for every kernel with a kernel_name. */
+  gateway?: GatewayConfig;
 }

@@ -3,12 +3,14 @@
  * writes `<runtimeDir>/kernel-<name>.json` for each kernel and lists them (with their
  * pids) in `<runtimeDir>/status.json`; the connection-file name is the contract, the
  * status file only adds the pid (so Ctrl-C can signal the kernel's process group).
+ * A kernel on a Jupyter server has no connection file: the status file names its server
+ * and kernel id instead (`remoteKernels`).
  */
 import { existsSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { JaffleError } from "../errors.js";
 import { connectionFilePath, kernelOfConnectionFile } from "../runtime/connection-files.js";
-import { readStatus } from "../runtime/status.js";
+import { readStatus, type RemoteKernelStatus } from "../runtime/status.js";
 
 /** No kernel of that name can be reached through the runtime directory. */
 export class KernelNotFoundError extends JaffleError {
@@ -17,11 +19,18 @@ export class KernelNotFoundError extends JaffleError {
   }
 }
 
-export interface KernelLocation {
-  connectionFile: string;
-  /** The kernel's pid when the status file names it and it is alive. */
-  pid?: number;
-}
+export type KernelLocation =
+  | {
+      connectionFile: string;
+      /** The kernel's pid when the status file names it and it is alive. */
+      pid?: number;
+      remote?: undefined;
+    }
+  | {
+      remote: RemoteKernelStatus;
+      /** The running jaffle's project directory (its jaffle.hcl holds the gateway token). */
+      projectDir: string;
+    };
 
 /** Names of the kernels with a connection file in the runtime directory. */
 export function kernelsIn(runtimeDir: string): string[] {
@@ -49,8 +58,16 @@ function alive(pid: number): boolean {
 export function locateKernel(name: string, runtimeDir: string): KernelLocation {
   const dir = resolve(runtimeDir);
   const connectionFile = connectionFilePath(dir, name);
+  const status = readStatus(dir);
+  const stale = () =>
+    new KernelNotFoundError(`jaffle (pid ${status!.pid}) is no longer running; ${runtimeDir} holds stale files`);
+  const remote = status?.remoteKernels?.[name];
+  if (status && remote) {
+    if (!alive(status.pid)) throw stale();
+    return { remote, projectDir: status.projectDir };
+  }
   if (!existsSync(connectionFile)) {
-    const available = kernelsIn(dir);
+    const available = [...kernelsIn(dir), ...Object.keys(status?.remoteKernels ?? {})].sort();
     if (available.length === 0) {
       throw new KernelNotFoundError(
         `no kernels are running in ${runtimeDir} (start them with \`jaffle start\`, or pass --existing FILE)`,
@@ -60,10 +77,7 @@ export function locateKernel(name: string, runtimeDir: string): KernelLocation {
       `no kernel named "${name}" in ${runtimeDir}; running kernels: ${available.join(", ")}`,
     );
   }
-  const status = readStatus(dir);
-  if (status && !alive(status.pid)) {
-    throw new KernelNotFoundError(`jaffle (pid ${status.pid}) is no longer running; ${runtimeDir} holds stale files`);
-  }
+  if (status && !alive(status.pid)) throw stale();
   const pid = status?.kernels[name]?.pid;
   return pid !== undefined && alive(pid) ? { connectionFile, pid } : { connectionFile };
 }

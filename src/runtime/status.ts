@@ -24,6 +24,15 @@ export interface KernelStatus {
 }
 
 export type AppStateName = "starting" | "running" | "failed" | "stopped";
+/** A kernel on a Jupyter Server or gateway (issue 15): no connection file, no process here. */
+export interface RemoteKernelStatus {
+  /** The server's base URL (never with a token). */
+  server: string;
+  /** The kernel's id on that server. */
+  kernelId: string;
+  language: string;
+  restarts: number;
+}
 
 export interface AppStatus {
   kernel: string;
@@ -54,6 +63,8 @@ export interface RuntimeStatus {
   startedAt: string;
   projectDir: string;
   kernels: Record<string, KernelStatus>;
+  /** Kernels on a Jupyter server, by block name (a name is in `kernels` or here, never both). */
+  remoteKernels?: Record<string, RemoteKernelStatus>;
   apps: Record<string, AppStatus>;
   processes: Record<string, ProcessStatus>;
 }
@@ -96,6 +107,7 @@ export function readStatus(runtimeDir: string): RuntimeStatus | undefined {
       startedAt: value.startedAt,
       projectDir: value.projectDir ?? "",
       kernels: value.kernels ?? {},
+      remoteKernels: value.remoteKernels ?? {},
       apps: value.apps ?? {},
       processes: value.processes ?? {},
     };

@@ -5,14 +5,22 @@
  * supervisor gives up on the kernel, calls fail.
  */
 import type { AppKernel, ExecuteOptions, ExecuteOutcome } from "../apps/api.js";
-import type { RunningKernel } from "../kernel/launcher.js";
+import type { KernelClient } from "../kernel/client.js";
 import type { JupyterMessage } from "../kernel/messages.js";
 import type { Logger } from "../log/logger.js";
 import { OutputRouter } from "./output-router.js";
 import { JaffleError } from "../errors.js";
 
-/** What the host needs of a running kernel (the launcher's RunningKernel has it). */
-export type HostableKernel = Pick<RunningKernel, "language" | "client" | "on" | "off">;
+/**
+ * What the host needs of a running kernel: the launcher's RunningKernel and a remote
+ * kernel on a Jupyter server (issue 15) both have it.
+ */
+export interface HostableKernel {
+  readonly language: string;
+  readonly client: KernelClient;
+  on(event: "exit" | "dead", listener: () => void): unknown;
+  off(event: "exit" | "dead", listener: () => void): unknown;
+}
 
 export class KernelGoneError extends JaffleError {
   constructor(kernel: string, why: string) {
@@ -133,7 +141,7 @@ export class KernelHost implements AppKernel {
       kernel.on("exit", onExit);
       kernel.on("dead", onExit);
     });
-    let result: Awaited<ReturnType<RunningKernel["client"]["execute"]>>;
+    let result: Awaited<ReturnType<KernelClient["execute"]>>;
     // stop_on_error = false: every piece of code jaffle runs stands alone. With the
     // protocol's default, ipykernel aborts whatever request arrives shortly after a failed
     // one, so the code block after a failing one would silently not run.

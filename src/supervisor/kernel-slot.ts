@@ -4,10 +4,13 @@
  * minute). The supervisor listens for "restarted" to create the kernel's apps again.
  */
 import { EventEmitter } from "node:events";
-import type { KernelConfig } from "../config/types.js";
+import type { GatewayConfig, KernelConfig } from "../config/types.js";
+import { RemoteKernel, startRemoteKernel } from "../kernel/gateway/remote-kernel.js";
+import { resolveGateway } from "../kernel/gateway/settings.js";
 import { launchKernel, type RunningKernel } from "../kernel/launcher.js";
 import type { Logger } from "../log/logger.js";
 import type { ProcessGroupTracker } from "../process/tracker.js";
+import type { StatusBook } from "../runtime/status-book.js";
 import { errorText } from "./app-slot.js";
 import { KernelHost } from "./kernel-host.js";
 import { RestartBudget } from "./restart-budget.js";
@@ -19,6 +22,21 @@ export interface KernelSlotOptions {
   tracker: ProcessGroupTracker;
   /** Launch and answer within this long, or the launch fails. */
   startupTimeoutMs: number;
+  /** The root `gateway {}` block (issue 15); a kernel's own block wins. */
+  gateway?: GatewayConfig;
+}
+
+/** A kernel process here (the launcher's) or a kernel on a Jupyter server (issue 15). */
+export type SlotKernel = RunningKernel | RemoteKernel;
+
+/** Records a kernel on a Jupyter server in the status file: `remote`, its id and server. */
+export function recordRemoteKernelStatus(book: StatusBook, name: string, kernel: RemoteKernel, restarts: number): void {
+  book.setRemoteKernel(name, {
+    server: kernel.server,
+    kernelId: kernel.kernelId,
+    language: kernel.language,
+    restarts,
+  });
 }
 
 export interface KernelSlotEvents {
@@ -38,7 +56,8 @@ function describeExit(args: unknown[]): string {
   if (typeof first === "number") return `exit code ${first}`;
   if (typeof first === "string") return `signal ${first}`;
   if (first && typeof first === "object") {
-    const info = first as { code?: number | null; signal?: string | null; exitCode?: number | null };
+    const info = first as { code?: number | null; signal?: string | null; exitCode?: number | null; reason?: string };
+    if (typeof info.reason === "string") return info.reason;
     const code = info.code ?? info.exitCode;
     if (typeof info.signal === "string") return `signal ${info.signal}`;
     if (typeof code === "number") return `exit code ${code}`;
@@ -50,7 +69,7 @@ function describeExit(args: unknown[]): string {
 export class KernelSlot extends EventEmitter<KernelSlotEvents> {
   readonly host: KernelHost;
   readonly budget = new RestartBudget(5, 60_000);
-  #kernel: RunningKernel | undefined;
+  #kernel: SlotKernel | undefined;
   #stopping = false;
   #restartDelay = FIRST_RESTART_DELAY_MS;
 
@@ -68,7 +87,7 @@ export class KernelSlot extends EventEmitter<KernelSlotEvents> {
     return this.options.logger;
   }
 
-  get kernel(): RunningKernel | undefined {
+  get kernel(): SlotKernel | undefined {
     return this.#kernel;
   }
 
@@ -79,24 +98,41 @@ export class KernelSlot extends EventEmitter<KernelSlotEvents> {
   /** Launches the kernel; resolves once it answered. */
   async start(): Promise<void> {
     const { options, config, name } = this;
-    const kernel = await launchKernel({
-      name,
-      kernelName: config.kernel_name,
-      runtimeDir: options.runtimeDir,
-      cwd: options.projectDir,
-      passEnv: config.pass_env,
-      env: config.env,
-      logger: options.logger,
-      tracker: options.tracker,
-      startupTimeoutMs: options.startupTimeoutMs,
-    });
+    // issue 15: a kernel with a gateway runs on that server, behind the same client.
+    const gateway = resolveGateway(config.gateway, options.gateway, config.kernel_name !== undefined);
+    const kernel: SlotKernel = gateway
+      ? await startRemoteKernel({
+          name,
+          kernelName: config.kernel_name,
+          settings: gateway,
+          logger: options.logger,
+          startupTimeoutMs: options.startupTimeoutMs,
+        })
+      : await launchKernel({
+          name,
+          kernelName: config.kernel_name,
+          runtimeDir: options.runtimeDir,
+          cwd: options.projectDir,
+          passEnv: config.pass_env,
+          env: config.env,
+          logger: options.logger,
+          tracker: options.tracker,
+          startupTimeoutMs: options.startupTimeoutMs,
+        });
     if (this.#stopping) {
       // Shutdown began while we were launching: don't leave this one behind.
       await kernel.shutdown(2_000);
       throw new Error(`kernel ${name}: shutdown began during start`);
     }
     this.#kernel = kernel;
-    kernel.once("exit", (exit) => this.#onDeath(kernel, [exit]));
+    kernel.once("exit", (exit: unknown) => this.#onDeath(kernel, [exit]));
+    // A remote kernel ends itself on the server and then emits "exit".
+    if (!(kernel instanceof RemoteKernel)) this.#watchWedged(kernel);
+    this.host.attach(kernel);
+    this.emit("changed");
+  }
+
+  #watchWedged(kernel: RunningKernel): void {
     kernel.on("dead", (reason) => {
       // Heartbeat lost while the process lives on (wedged): kill it, and the "exit"
       // that follows restarts it like any other death.
@@ -108,11 +144,9 @@ export class KernelSlot extends EventEmitter<KernelSlotEvents> {
         /* already gone */
       }
     });
-    this.host.attach(kernel);
-    this.emit("changed");
   }
 
-  #onDeath(kernel: RunningKernel, args: unknown[]): void {
+  #onDeath(kernel: SlotKernel, args: unknown[]): void {
     if (this.#kernel !== kernel || this.#stopping) return;
     this.#kernel = undefined;
     this.host.detach();
@@ -150,7 +184,10 @@ export class KernelSlot extends EventEmitter<KernelSlotEvents> {
       }
       return;
     }
-    this.logger.info(`kernel is back (pid ${this.#kernel?.pid})`);
+    const back = this.#kernel;
+    this.logger.info(
+      `kernel is back (${back instanceof RemoteKernel ? `kernel id ${back.kernelId} on ${back.server}` : `pid ${back?.pid}`})`,
+    );
     // A kernel that stays up for a while earns its quick restarts back.
     const kernel = this.#kernel;
     setTimeout(() => {

@@ -24,7 +24,8 @@ import type { StatusBook } from "../runtime/status-book.js";
 import { AppSlot, errorText, withTimeout } from "./app-slot.js";
 import type { AppState } from "./app-state.js";
 import { GroupRegistry } from "./group-registry.js";
-import { KernelSlot } from "./kernel-slot.js";
+import { RemoteKernel } from "../kernel/gateway/remote-kernel.js";
+import { KernelSlot, recordRemoteKernelStatus } from "./kernel-slot.js";
 import { LogLineWatch, NotReadyError, waitForCheck } from "./readiness.js";
 
 export interface SupervisorOptions {
@@ -91,6 +92,7 @@ export class Supervisor {
         logger: hub.logger(name),
         tracker: this.groups,
         startupTimeoutMs: options.readyTimeoutMs,
+        gateway: config.gateway,
       });
       slot.on("changed", () => this.#recordKernel(slot, slot.kernel ? "running" : "restarting"));
       slot.on("restarted", () => void this.#recreateApps(slot));
@@ -216,6 +218,11 @@ export class Supervisor {
   #recordKernel(slot: KernelSlot, state: "running" | "restarting" | "failed" | "stopped", reason?: string): void {
     const previous = this.#options.status.snapshot.kernels[slot.name];
     const kernel = slot.kernel;
+    if (kernel instanceof RemoteKernel) {
+      // A kernel on a Jupyter server: no pid or connection file here (issue 15).
+      recordRemoteKernelStatus(this.#options.status, slot.name, kernel, slot.restarts);
+      return;
+    }
     const connectionFile = kernel?.connectionFile ?? previous?.connectionFile;
     const pid = kernel?.pid ?? previous?.pid;
     // A kernel that never launched has no pid or connection file to show.

@@ -51,6 +51,8 @@ export const attachCommand: JaffleCommand<AttachArgs> = {
       );
     }
     const location = locateKernel(app.kernel, runtimeDir);
+    if (location.remote)
+      throw new UserError(`app "${name}" runs in a remote kernel; jaffle attach reaches local kernels only`);
     const client = await KernelClient.connect(await readConnectionFile(location.connectionFile), {
       logger: stderrLogger,
       ...(location.pid !== undefined

@@ -44,8 +44,9 @@ export function formatStatus(status: RuntimeStatus, runtimeDir: string, now = Da
     `runtime directory: ${runtimeDir}`,
   ];
   const kernels = Object.entries(status.kernels);
-  lines.push("", `kernels (${kernels.length}):`);
-  if (kernels.length > 0) {
+  const remoteKernels = Object.entries(status.remoteKernels ?? {});
+  lines.push("", `kernels (${kernels.length + remoteKernels.length}):`);
+  if (kernels.length + remoteKernels.length > 0) {
     lines.push(
       ...table([
         ["NAME", "STATE", "PID", "LANGUAGE", "RESTARTS", "CONNECTION FILE"],
@@ -56,6 +57,15 @@ export function formatStatus(status: RuntimeStatus, runtimeDir: string, now = Da
           k.language,
           String(k.restarts),
           k.connectionFile,
+        ]),
+        // A kernel on a Jupyter server (issue 15): `remote`, and its id on that server.
+        ...remoteKernels.map(([name, k]) => [
+          name,
+          "remote",
+          "",
+          k.language,
+          String(k.restarts),
+          `kernel ${k.kernelId} on ${k.server}`,
         ]),
       ]),
     );
