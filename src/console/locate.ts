@@ -7,6 +7,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UserError } from "../cli/errors.js";
+import { pidExists } from "../runtime/pid.js";
 import { readStatus } from "../runtime/status.js";
 
 export interface KernelLocation {
@@ -29,15 +30,6 @@ export function kernelsIn(runtimeDir: string): string[] {
     .sort();
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 export function locateKernel(name: string, runtimeDir: string): KernelLocation {
   const dir = resolve(runtimeDir);
   const connectionFile = join(dir, `kernel-${name}.json`);
@@ -51,9 +43,9 @@ export function locateKernel(name: string, runtimeDir: string): KernelLocation {
     throw new UserError(`no kernel named "${name}" in ${runtimeDir}; running kernels: ${available.join(", ")}`);
   }
   const status = readStatus(dir);
-  if (status && !alive(status.pid)) {
+  if (status && !pidExists(status.pid)) {
     throw new UserError(`jaffle (pid ${status.pid}) is no longer running; ${runtimeDir} holds stale files`);
   }
   const pid = status?.kernels[name]?.pid;
-  return pid !== undefined && alive(pid) ? { connectionFile, pid } : { connectionFile };
+  return pid !== undefined && pidExists(pid) ? { connectionFile, pid } : { connectionFile };
 }

@@ -10,6 +10,7 @@ import { EventEmitter } from "node:events";
 import { userInfo } from "node:os";
 import { Dealer, Subscriber } from "zeromq";
 import type { Logger } from "../log/logger.js";
+import { signalGroup } from "../process/groups.js";
 import { endpoint, type ConnectionInfo } from "./connection.js";
 import {
   createMessage,
@@ -312,7 +313,7 @@ export class KernelClient extends EventEmitter<ClientEvents> {
   async interrupt(timeoutMs = 10_000): Promise<void> {
     this.assertUsable();
     if (this.options.interruptMode !== "message" && this.options.pid !== undefined) {
-      process.kill(-this.options.pid, "SIGINT");
+      if (!signalGroup(this.options.pid, "SIGINT")) throw new Error("interrupt failed: the kernel process is gone");
       return;
     }
     const reply = await this.request("control", "interrupt_request", {}, timeoutMs);

@@ -12,7 +12,8 @@ import type { JobOutcome } from "../apps/api.js";
 import type { Logger } from "../log/logger.js";
 import type { ProcessGroupTracker } from "./tracker.js";
 import { commandArgv } from "./command.js";
-import { describeExit, spawnLoggedChild, type LoggedChild } from "./logged-child.js";
+import { describeExit } from "./exit.js";
+import { spawnLoggedChild, type LoggedChild } from "./logged-child.js";
 import { terminateGroup } from "./groups.js";
 
 export interface JobRunnerOptions {

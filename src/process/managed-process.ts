@@ -17,9 +17,10 @@ import type { ProcessConfig } from "../config/types.js";
 import type { Logger } from "../log/logger.js";
 import type { ProcessGroupTracker } from "./tracker.js";
 import { commandArgv } from "./command.js";
-import { describeExit, spawnLoggedChild, type ChildExit, type LoggedChild } from "./logged-child.js";
+import { describeExit, type ChildExit } from "./exit.js";
+import { spawnLoggedChild, type LoggedChild } from "./logged-child.js";
 import { terminateGroup } from "./groups.js";
-import { RestartBackoff } from "./backoff.js";
+import { RestartBackoff } from "./restart-timing.js";
 
 export type ProcessState = "starting" | "running" | "backoff" | "exited" | "failed" | "stopped";
 

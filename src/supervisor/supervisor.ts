@@ -12,7 +12,7 @@ import type { AppConstructor, AppContext, JaffleApp, JobOutcome } from "../apps/
 import type { JaffleConfig, ReadinessCheck } from "../config/types.js";
 import type { LogHub } from "../log/hub.js";
 import { loggerFrom, type Level, type Logger } from "../log/logger.js";
-import { isGroupAlive } from "../process/groups.js";
+import { waitForGroupsExit } from "../process/groups.js";
 import { JobRunner } from "../process/job-runner.js";
 import { ManagedProcess } from "../process/managed-process.js";
 import type { ProcessGroupTracker } from "../process/tracker.js";
@@ -362,10 +362,7 @@ export class Supervisor {
 
   /** Resolves once no tracked group has a running process left, or after `timeoutMs`. */
   async waitForGroups(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while ([...this.groups.groups.keys()].some((pgid) => isGroupAlive(pgid)) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitForGroupsExit(this.groups.groups.keys(), timeoutMs);
   }
 
   /** The emergency brake (a second SIGTERM): SIGKILL to every group right now. */

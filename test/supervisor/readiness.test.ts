@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import { createServer as createTcpServer, type AddressInfo } from "node:net";
 import { test } from "node:test";
 import { LogLineWatch, NotReadyError, probePort, probeUrl, waitForCheck } from "../../src/supervisor/readiness.js";
-import { RestartBudget } from "../../src/supervisor/restart-budget.js";
+import { RestartBudget } from "../../src/process/restart-timing.js";
 import { freePort } from "../helpers/index.js";
 
 function listen(server: Server | ReturnType<typeof createTcpServer>, port = 0): Promise<number> {
