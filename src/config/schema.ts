@@ -104,6 +104,7 @@ export const processSchema = object({
   restart: { schema: str({ enum: RESTART_POLICIES }), default: () => "never" },
   max_restarts: { schema: { kind: "number", integer: true, min: 0 }, default: () => 5 },
   restart_window: { schema: { kind: "number", min: 0 }, default: () => 10 },
+  stop_timeout: { schema: { kind: "number", min: 0 }, default: () => 5 },
   ready: { schema: readySchema },
 });
 

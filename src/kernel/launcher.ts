@@ -9,7 +9,7 @@
  * exits first or the start-up timeout passes.
  */
 import { EventEmitter } from "node:events";
-import { chmod, mkdir, unlink } from "node:fs/promises";
+import { mkdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../log/logger.js";
 import { describeEnding, type ChildExit } from "../process/exit.js";
@@ -204,9 +204,9 @@ export async function launchKernel(options: LaunchKernelOptions): Promise<Runnin
   const { name, logger } = options;
   const tracker = options.tracker ?? noTracking;
   const spec = resolveKernelSpec(options.kernelName);
+  // Created private when missing; an existing directory's mode is its owner's business
+  // (the runtime directory checks it under `jaffle start`; the file itself is 0600).
   await mkdir(options.runtimeDir, { recursive: true, mode: 0o700 });
-  // The runtime directory is jaffle's own: make sure it is private even if it existed.
-  await chmod(options.runtimeDir, 0o700);
   const connectionFile = join(options.runtimeDir, `kernel-${name}.json`);
   const info = await newConnectionInfo(spec.name);
   await writeConnectionFile(connectionFile, info);

@@ -109,7 +109,8 @@ export class ManagedProcess extends EventEmitter<ManagedProcessEvents> {
   }
 
   /** Ends the process group (SIGTERM, SIGKILL after `timeoutMs`) and cancels any restart. */
-  async stop(timeoutMs = 5000): Promise<void> {
+  /** SIGTERM to the group, SIGKILL after `timeoutMs` (default: the block's stop_timeout). */
+  async stop(timeoutMs = this.config.stop_timeout * 1000): Promise<void> {
     this.stopping = true;
     if (this.restartTimer) {
       clearTimeout(this.restartTimer);

@@ -48,8 +48,6 @@ export type ReadyReport =
 
 /** How long one app's `stop()` may take at shutdown. */
 const APP_STOP_TIMEOUT_MS = 5_000;
-/** SIGTERM to SIGKILL for processes and jobs (Jaffle's 5 s). */
-const PROCESS_STOP_TIMEOUT_MS = 5_000;
 /** shutdown_request to signals for kernels. */
 const KERNEL_SHUTDOWN_TIMEOUT_MS = 5_000;
 
@@ -348,9 +346,7 @@ export class Supervisor {
     );
     const stopProcesses = Promise.all(
       [...this.#processes.values()].map((managed) =>
-        managed
-          .stop(PROCESS_STOP_TIMEOUT_MS)
-          .catch((error: unknown) => logger.warning(`stopping ${managed.name}: ${errorText(error)}`)),
+        managed.stop().catch((error: unknown) => logger.warning(`stopping ${managed.name}: ${errorText(error)}`)),
       ),
     );
     const stopJobs = Promise.all([...this.#jobs.values()].map((job) => job.stop()));

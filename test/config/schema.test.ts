@@ -216,6 +216,7 @@ test("defaults fill every field of the resolved configuration", async (t) => {
     restart: "never",
     max_restarts: 5,
     restart_window: 10,
+    stop_timeout: 5,
   });
   assert.deepEqual(config.job.j, { command: "y", env: {}, tty: false, logger: noLogger });
   assert.deepEqual(config.logger, noLogger);
