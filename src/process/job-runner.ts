@@ -11,7 +11,7 @@ import type { JobConfig } from "../config/types.js";
 import type { JobOutcome } from "../apps/api.js";
 import type { Logger } from "../log/logger.js";
 import type { ProcessGroupTracker } from "./tracker.js";
-import { commandArgv } from "./command.js";
+import { commandArgv } from "../config/command.js";
 import { describeExit } from "./exit.js";
 import { spawnLoggedChild, type LoggedChild } from "./logged-child.js";
 import { terminateGroup } from "./groups.js";

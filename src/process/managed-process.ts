@@ -16,7 +16,7 @@ import { resolve } from "node:path";
 import type { ProcessConfig } from "../config/types.js";
 import type { Logger } from "../log/logger.js";
 import type { ProcessGroupTracker } from "./tracker.js";
-import { commandArgv } from "./command.js";
+import { commandArgv } from "../config/command.js";
 import { describeExit, type ChildExit } from "./exit.js";
 import { spawnLoggedChild, type LoggedChild } from "./logged-child.js";
 import { terminateGroup } from "./groups.js";
