@@ -11,6 +11,7 @@ export type Schema =
       enum?: readonly string[];
       /** compiled as a regular expression */ regex?: boolean;
       /** http(s) URL */ url?: boolean;
+      /** a command line (command.ts): not empty, quotes balanced */ command?: boolean;
       caseInsensitive?: boolean;
     }
   | { kind: "bool" }
@@ -105,7 +106,7 @@ export const appSchema = object({
 export const RESTART_POLICIES = ["never", "on-failure", "always"] as const;
 
 export const processSchema = object({
-  command: { schema: str(), required: true },
+  command: { schema: str({ command: true }), required: true },
   tty: { schema: bool, default: () => false },
   env: { schema: { kind: "env" }, default: emptyMap },
   cwd: { schema: str() },
@@ -114,11 +115,12 @@ export const processSchema = object({
   restart: { schema: str({ enum: RESTART_POLICIES }), default: () => "never" },
   max_restarts: { schema: { kind: "number", integer: true, min: 0 }, default: () => 5 },
   restart_window: { schema: { kind: "number", min: 0 }, default: () => 10 },
+  stop_timeout: { schema: { kind: "number", min: 0 }, default: () => 5 },
   ready: { schema: readySchema },
 });
 
 export const jobSchema = object({
-  command: { schema: str(), required: true },
+  command: { schema: str({ command: true }), required: true },
   env: { schema: { kind: "env" }, default: emptyMap },
   cwd: { schema: str() },
   tty: { schema: bool, default: () => false },

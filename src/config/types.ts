@@ -86,6 +86,8 @@ export interface ProcessConfig {
   max_restarts: number;
   /** Seconds a process must stay up for its restart counter and backoff to reset. */
   restart_window: number;
+  /** Seconds between SIGTERM and SIGKILL when the process is stopped (default 5). */
+  stop_timeout: number;
   ready?: ReadinessCheck;
 }
 

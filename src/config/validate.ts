@@ -11,6 +11,7 @@ import { IssueList } from "./errors.js";
 import { type AppCatalog, type Field, type ObjectSchema, rootSchema, type Schema } from "./schema.js";
 import { nodeFromValue } from "./nodes.js";
 import { checkReplacementTemplate, compileRegex } from "../expression/replace.js";
+import { CommandSyntaxError, commandArgv } from "./command.js";
 
 interface PendingReference {
   kind: "kernel" | "job" | "app";
@@ -76,6 +77,15 @@ export class Validator {
           } catch (error) {
             const reason = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, "");
             this.error(node.pos, `${where}: invalid regular expression ${JSON.stringify(value)}: ${reason}`);
+            return undefined;
+          }
+        }
+        if (schema.command) {
+          try {
+            commandArgv(value);
+          } catch (error) {
+            if (!(error instanceof CommandSyntaxError)) throw error;
+            this.error(node.pos, `${where}: ${error.message}`);
             return undefined;
           }
         }

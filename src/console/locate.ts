@@ -11,6 +11,7 @@ import { resolve } from "node:path";
 import { JaffleError } from "../errors.js";
 import { connectionFilePath, kernelOfConnectionFile } from "../runtime/connection-files.js";
 import { readStatus, type RemoteKernelStatus } from "../runtime/status.js";
+import { pidExists } from "../runtime/pid.js";
 
 /** No kernel of that name can be reached through the runtime directory. */
 export class KernelNotFoundError extends JaffleError {
@@ -46,15 +47,6 @@ export function kernelsIn(runtimeDir: string): string[] {
     .sort();
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 export function locateKernel(name: string, runtimeDir: string): KernelLocation {
   const dir = resolve(runtimeDir);
   const connectionFile = connectionFilePath(dir, name);
@@ -63,7 +55,7 @@ export function locateKernel(name: string, runtimeDir: string): KernelLocation {
     new KernelNotFoundError(`jaffle (pid ${status!.pid}) is no longer running; ${runtimeDir} holds stale files`);
   const remote = status?.remoteKernels?.[name];
   if (status && remote) {
-    if (!alive(status.pid)) throw stale();
+    if (!pidExists(status.pid)) throw stale();
     return { remote, projectDir: status.projectDir };
   }
   if (!existsSync(connectionFile)) {
@@ -77,7 +69,7 @@ export function locateKernel(name: string, runtimeDir: string): KernelLocation {
       `no kernel named "${name}" in ${runtimeDir}; running kernels: ${available.join(", ")}`,
     );
   }
-  if (status && !alive(status.pid)) throw stale();
+  if (status && !pidExists(status.pid)) throw stale();
   const pid = status?.kernels[name]?.pid;
-  return pid !== undefined && alive(pid) ? { connectionFile, pid } : { connectionFile };
+  return pid !== undefined && pidExists(pid) ? { connectionFile, pid } : { connectionFile };
 }

@@ -11,6 +11,7 @@ import { userInfo } from "node:os";
 import type { Logger } from "../log/logger.js";
 import type { KernelChannels } from "./channels.js";
 import type { ConnectionInfo } from "./connection.js";
+import { signalGroup } from "../process/groups.js";
 import {
   createMessage,
   isMessageType,
@@ -304,7 +305,7 @@ export class KernelClient extends EventEmitter<ClientEvents> {
       return;
     }
     if (this.options.interruptMode !== "message" && this.options.pid !== undefined) {
-      process.kill(-this.options.pid, "SIGINT");
+      if (!signalGroup(this.options.pid, "SIGINT")) throw new Error("interrupt failed: the kernel process is gone");
       return;
     }
     const reply = await this.request("control", "interrupt_request", {}, timeoutMs);

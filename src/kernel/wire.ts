@@ -22,10 +22,9 @@ export class InvalidSignatureError extends JaffleError {
 }
 
 /** A correctly signed message whose signature was seen before: a replay, dropped. */
-export class ReplayedMessageError extends Error {
+export class ReplayedMessageError extends JaffleError {
   constructor(readonly msgType: string) {
     super(`replayed ${msgType} message (its signature was seen before)`);
-    this.name = "ReplayedMessageError";
   }
 }
 

@@ -10,8 +10,9 @@ import { resolve } from "node:path";
 import type { JobConfig } from "../config/types.js";
 import type { Logger } from "../log/logger.js";
 import type { ProcessGroupTracker } from "./tracker.js";
-import { commandArgv } from "./command.js";
-import { describeExit, spawnLoggedChild, type LoggedChild } from "./logged-child.js";
+import { commandArgv } from "../config/command.js";
+import { describeExit } from "./exit.js";
+import { spawnLoggedChild, type LoggedChild } from "./logged-child.js";
 import { terminateGroup } from "./groups.js";
 
 export interface JobRunnerOptions {

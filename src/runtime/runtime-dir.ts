@@ -3,10 +3,16 @@
  * files and a lock file. One supervisor owns it at a time: `acquireRuntimeDir` refuses a
  * second `jaffle start` while the first runs, and clears what a dead one left behind
  * (Jaffle made the user run `jaffle stop` first; we just log it and go on).
+ *
+ * Jaffle never changes the mode of a directory it did not create. A directory others
+ * can write to is not private enough for connection files (their keys): in a shared
+ * sticky directory (1777, like /tmp) jaffle uses its own subdirectory `jaffle-<uid>`
+ * (others cannot remove or replace it there); any other such directory is refused.
  */
 import {
   chmodSync,
   closeSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -36,8 +42,74 @@ export const LOCK_FILE = "supervisor.pid";
 export type PreviousRun =
   { kind: "none" } | { kind: "running"; pid: number } | { kind: "stale"; pid: number | undefined };
 
+const WRITABLE_BY_OTHERS = 0o022;
+const STICKY = 0o1000;
+
+/** Our uid; undefined where there is none (Windows): no ownership checks there. */
+function ourUid(): number | undefined {
+  return process.getuid?.();
+}
+
+/** The private subdirectory jaffle uses inside a shared sticky directory. */
+function privateSubdirectory(dir: string): string {
+  return join(dir, `jaffle-${ourUid() ?? "user"}`);
+}
+
+/** True for an existing directory that others can write to and that has the sticky bit. */
+function isSharedStickyDir(dir: string): boolean {
+  try {
+    const stat = lstatSync(dir);
+    return stat.isDirectory() && (stat.mode & WRITABLE_BY_OTHERS) !== 0 && (stat.mode & STICKY) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The runtime directory for `--runtime-dir` (default `.jaffle` in the project). Given a
+ * shared sticky directory, it is jaffle's own subdirectory there, the same for every
+ * command (start, stop, status, console).
+ */
 export function resolveRuntimeDir(projectDir: string, runtimeDir: string | undefined): string {
-  return resolve(projectDir, runtimeDir ?? DEFAULT_RUNTIME_DIR);
+  const dir = resolve(projectDir, runtimeDir ?? DEFAULT_RUNTIME_DIR);
+  return isSharedStickyDir(dir) ? privateSubdirectory(dir) : dir;
+}
+
+/**
+ * Refuses (a RuntimeDirError, one line) an existing directory others can write to, or one
+ * that is not a directory, or one that belongs to someone else: another user could
+ * read or swap the connection files. Its mode is left as it is.
+ */
+function checkExistingDir(dir: string): void {
+  const stat = lstatSync(dir);
+  if (!stat.isDirectory()) throw new RuntimeDirError(`runtime directory ${dir} is not a directory`);
+  const uid = ourUid();
+  if (uid === undefined) return;
+  const others = (stat.mode & WRITABLE_BY_OTHERS) !== 0;
+  if (stat.uid !== uid && others) {
+    throw new RuntimeDirError(
+      `runtime directory ${dir} is writable by others and not owned by you (uid ${stat.uid}); choose a private one`,
+    );
+  }
+  if (others) {
+    throw new RuntimeDirError(
+      `runtime directory ${dir} is writable by others (mode ${(stat.mode & 0o7777).toString(8)}); jaffle will not change it: choose a private one`,
+    );
+  }
+  if (stat.uid !== uid) throw new RuntimeDirError(`runtime directory ${dir} belongs to uid ${stat.uid}, not to you`);
+}
+
+/** Creates the directory 0700 if it does not exist; checks it (without changing it) if it does. */
+function ensureRuntimeDir(dir: string): void {
+  let created: string | undefined;
+  try {
+    created = mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+  // Ours: mkdir's mode is masked by umask, so set it; never an existing directory's.
+  if (created !== undefined) chmodSync(dir, 0o700);
+  else checkExistingDir(dir);
 }
 
 function readLockPid(dir: string): number | undefined {
@@ -120,16 +192,16 @@ export function refuseIfRunning(dir: string): PreviousRun {
 }
 
 /**
- * Takes the runtime directory for this process: creates it (0700), refuses when another
- * jaffle runs there, clears a stale run's files, and writes the lock.
+ * Takes the runtime directory for this process: creates it (0700) or checks the one that
+ * exists, refuses when another jaffle runs there, clears a stale run's files, and
+ * writes the lock.
  */
 export function acquireRuntimeDir(dir: string): RuntimeDir {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // mkdir's mode is masked by umask and ignored for an existing directory.
-  chmodSync(dir, 0o700);
+  ensureRuntimeDir(dir);
   const previous = refuseIfRunning(dir);
   if (previous.kind === "stale") removeRuntimeFiles(dir);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Removing a stale run's files may have removed the (then empty) directory too.
+  ensureRuntimeDir(dir);
   let fd: number;
   try {
     fd = openSync(join(dir, LOCK_FILE), "wx", 0o600);

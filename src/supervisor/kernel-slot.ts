@@ -9,11 +9,13 @@ import { RemoteKernel, startRemoteKernel } from "../kernel/gateway/remote-kernel
 import { resolveGateway } from "../kernel/gateway/settings.js";
 import { launchKernel, type RunningKernel } from "../kernel/launcher.js";
 import type { Logger } from "../log/logger.js";
+import { describeExit, type ChildExit } from "../process/exit.js";
+import { signalGroup } from "../process/groups.js";
+import { DelaySchedule, RestartBudget } from "../process/restart-timing.js";
 import type { ProcessGroupTracker } from "../process/tracker.js";
 import type { StatusBook } from "../runtime/status-book.js";
 import { errorText } from "./app-slot.js";
 import { KernelHost } from "./kernel-host.js";
-import { RestartBudget } from "./restart-budget.js";
 
 export interface KernelSlotOptions {
   runtimeDir: string;
@@ -48,30 +50,17 @@ export interface KernelSlotEvents {
   changed: [];
 }
 
+/** Delays before a restart: 200 ms doubling to 5 s; 30 s of uptime earn the quick ones back. */
 const FIRST_RESTART_DELAY_MS = 200;
 const MAX_RESTART_DELAY_MS = 5_000;
-
-function describeExit(args: unknown[]): string {
-  const [first, second] = args;
-  if (typeof first === "number") return `exit code ${first}`;
-  if (typeof first === "string") return `signal ${first}`;
-  if (first && typeof first === "object") {
-    const info = first as { code?: number | null; signal?: string | null; exitCode?: number | null; reason?: string };
-    if (typeof info.reason === "string") return info.reason;
-    const code = info.code ?? info.exitCode;
-    if (typeof info.signal === "string") return `signal ${info.signal}`;
-    if (typeof code === "number") return `exit code ${code}`;
-  }
-  if (typeof second === "string") return `signal ${second}`;
-  return "unknown cause";
-}
+const HEALTHY_UPTIME_MS = 30_000;
 
 export class KernelSlot extends EventEmitter<KernelSlotEvents> {
   readonly host: KernelHost;
   readonly budget = new RestartBudget(5, 60_000);
   #kernel: SlotKernel | undefined;
   #stopping = false;
-  #restartDelay = FIRST_RESTART_DELAY_MS;
+  readonly #delays = new DelaySchedule(FIRST_RESTART_DELAY_MS, MAX_RESTART_DELAY_MS);
 
   constructor(
     readonly name: string,
@@ -125,7 +114,7 @@ export class KernelSlot extends EventEmitter<KernelSlotEvents> {
       throw new Error(`kernel ${name}: shutdown began during start`);
     }
     this.#kernel = kernel;
-    kernel.once("exit", (exit: unknown) => this.#onDeath(kernel, [exit]));
+    kernel.once("exit", (exit: ChildExit | { reason: string }) => this.#onDeath(kernel, exit));
     // A remote kernel ends itself on the server and then emits "exit".
     if (!(kernel instanceof RemoteKernel)) this.#watchWedged(kernel);
     this.host.attach(kernel);
@@ -138,20 +127,17 @@ export class KernelSlot extends EventEmitter<KernelSlotEvents> {
       // that follows restarts it like any other death.
       if (this.#kernel !== kernel || this.#stopping || !kernel.running) return;
       this.logger.error(`kernel stopped answering (${reason}); killing it`);
-      try {
-        process.kill(-kernel.pid, "SIGKILL");
-      } catch {
-        /* already gone */
-      }
+      signalGroup(kernel.pid, "SIGKILL");
     });
   }
 
-  #onDeath(kernel: SlotKernel, args: unknown[]): void {
+  #onDeath(kernel: SlotKernel, exit: ChildExit | { reason: string }): void {
     if (this.#kernel !== kernel || this.#stopping) return;
     this.#kernel = undefined;
     this.host.detach();
     this.emit("changed");
-    const how = describeExit(args);
+    // A remote kernel says why in words (the server reported it gone); a local one has an exit status.
+    const how = "reason" in exit ? exit.reason : describeExit(exit);
     if (!this.budget.take()) {
       const reason = `died (${how}) ${this.budget.limit + 1} times within ${this.budget.windowMs / 1000} s; not restarting it`;
       this.logger.error(reason);
@@ -166,8 +152,7 @@ export class KernelSlot extends EventEmitter<KernelSlotEvents> {
   }
 
   async #restart(): Promise<void> {
-    const delay = this.#restartDelay;
-    this.#restartDelay = Math.min(MAX_RESTART_DELAY_MS, delay * 2);
+    const delay = this.#delays.next();
     await new Promise((resolve) => setTimeout(resolve, delay));
     if (this.#stopping) return;
     try {
@@ -191,8 +176,8 @@ export class KernelSlot extends EventEmitter<KernelSlotEvents> {
     // A kernel that stays up for a while earns its quick restarts back.
     const kernel = this.#kernel;
     setTimeout(() => {
-      if (this.#kernel === kernel) this.#restartDelay = FIRST_RESTART_DELAY_MS;
-    }, 30_000).unref();
+      if (this.#kernel === kernel) this.#delays.reset();
+    }, HEALTHY_UPTIME_MS).unref();
     this.emit("restarted");
   }
 

@@ -16,7 +16,7 @@ import type { AppConstructor, AppContext, JaffleApp, JobOutcome } from "../apps/
 import type { JaffleConfig, ReadinessCheck } from "../config/types.js";
 import type { LogHub } from "../log/hub.js";
 import { loggerFrom, type Level, type Logger } from "../log/logger.js";
-import { isGroupAlive } from "../process/groups.js";
+import { waitForGroupsExit } from "../process/groups.js";
 import { JobRunner } from "../process/job-runner.js";
 import { ManagedProcess } from "../process/managed-process.js";
 import type { ProcessGroupTracker } from "../process/tracker.js";
@@ -54,8 +54,6 @@ export type ReadyReport =
 
 /** How long one app's `stop()` may take at shutdown. */
 const APP_STOP_TIMEOUT_MS = 5_000;
-/** SIGTERM to SIGKILL for processes and jobs (Jaffle's 5 s). */
-const PROCESS_STOP_TIMEOUT_MS = 5_000;
 /** shutdown_request to signals for kernels. */
 const KERNEL_SHUTDOWN_TIMEOUT_MS = 5_000;
 
@@ -424,9 +422,7 @@ export class Supervisor {
     );
     const stopProcesses = Promise.all(
       [...this.#processes.values()].map((managed) =>
-        managed
-          .stop(PROCESS_STOP_TIMEOUT_MS)
-          .catch((error: unknown) => logger.warning(`stopping ${managed.name}: ${errorText(error)}`)),
+        managed.stop().catch((error: unknown) => logger.warning(`stopping ${managed.name}: ${errorText(error)}`)),
       ),
     );
     const stopJobs = Promise.all([...this.#jobs.values()].map((job) => job.stop()));
@@ -438,10 +434,7 @@ export class Supervisor {
 
   /** Resolves once no tracked group has a running process left, or after `timeoutMs`. */
   async waitForGroups(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while ([...this.groups.groups.keys()].some((pgid) => isGroupAlive(pgid)) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitForGroupsExit(this.groups.groups.keys(), timeoutMs);
   }
 
   /** The emergency brake (a second SIGTERM): SIGKILL to every group right now. */

@@ -124,6 +124,7 @@ export function processConfig(command: string, overrides: Partial<ProcessConfig>
     restart: "never",
     max_restarts: 5,
     restart_window: 10,
+    stop_timeout: 5,
     ...overrides,
   };
 }

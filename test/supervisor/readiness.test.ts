@@ -4,7 +4,7 @@ import { createServer as createTcpServer, type AddressInfo } from "node:net";
 import { test } from "node:test";
 import { probePort, probeUrl } from "../../src/net/probes.js";
 import { LogLineWatch, NotReadyError, waitForCheck } from "../../src/supervisor/readiness.js";
-import { RestartBudget } from "../../src/supervisor/restart-budget.js";
+import { RestartBudget } from "../../src/process/restart-timing.js";
 import { freePort } from "../helpers/index.js";
 
 function listen(server: Server | ReturnType<typeof createTcpServer>, port = 0): Promise<number> {

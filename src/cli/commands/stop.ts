@@ -6,7 +6,8 @@
  * is idempotent, like `systemctl stop`, so scripts can call it unconditionally);
  * 1 only when the supervisor could not be ended.
  */
-import { isGroupAlive } from "../../process/groups.js";
+import { isGroupAlive, waitForGroupsExit } from "../../process/groups.js";
+import { pollUntil } from "../../process/poll.js";
 import { isJaffleRunning } from "../../runtime/pid.js";
 import { inspectRuntimeDir, removeRuntimeFiles, resolveRuntimeDir } from "../../runtime/runtime-dir.js";
 import { readStatus } from "../../runtime/status.js";
@@ -18,13 +19,8 @@ export interface StopArgs {
   timeout: number;
 }
 
-async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return true;
+function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  return pollUntil(done, { timeoutMs, intervalMs: 50 });
 }
 
 export const stopCommand: JaffleCommand<StopArgs> = {
@@ -75,7 +71,7 @@ export const stopCommand: JaffleCommand<StopArgs> = {
       ...Object.values(status?.kernels ?? {}).map((kernel) => kernel.pid),
       ...Object.values(status?.processes ?? {}).flatMap((proc) => (proc.pid ? [proc.pid] : [])),
     ];
-    const groupsGone = await waitUntil(() => pids.every((group) => !isGroupAlive(group)), 10_000);
+    const groupsGone = await waitForGroupsExit(pids, 10_000);
     removeRuntimeFiles(dir);
     if (isJaffleRunning(pid)) {
       process.stderr.write(`jaffle: could not stop jaffle (pid ${pid})\n`);

@@ -14,6 +14,7 @@
  * a server that is not on this machine).
  */
 import type { Channel, JupyterMessage } from "../messages.js";
+import { JaffleError } from "../../errors.js";
 
 export const V1_PROTOCOL = "v1.kernel.websocket.jupyter.org";
 
@@ -22,10 +23,9 @@ export type WireFormat = "v1" | "json";
 
 const CHANNELS: ReadonlySet<string> = new Set(["shell", "iopub", "stdin", "control"]);
 
-export class CodecError extends Error {
+export class CodecError extends JaffleError {
   constructor(message: string) {
     super(message);
-    this.name = "CodecError";
   }
 }
 

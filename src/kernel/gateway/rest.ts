@@ -6,17 +6,17 @@
  */
 import type { GatewaySettings } from "./settings.js";
 import { serverLabel } from "./settings.js";
+import { JaffleError } from "../../errors.js";
 
 /** What went wrong talking to the server; `kind` lets callers tell a dead kernel from a dead server. */
 export type GatewayFailure = "unreachable" | "unauthorized" | "not-found" | "refused";
 
-export class GatewayError extends Error {
+export class GatewayError extends JaffleError {
   constructor(
     readonly kind: GatewayFailure,
     message: string,
   ) {
     super(message);
-    this.name = "GatewayError";
   }
 }
 

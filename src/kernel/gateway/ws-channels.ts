@@ -20,6 +20,7 @@ import type { KernelChannels, SendChannel } from "../channels.js";
 import type { Channel, JupyterMessage } from "../messages.js";
 import { CodecError, decodeWsMessage, encodeWsMessage, V1_PROTOCOL, type WireFormat } from "./codec.js";
 import { GatewayError, networkReason, type GatewayRest } from "./rest.js";
+import { JaffleError } from "../../errors.js";
 
 const FIRST_RECONNECT_DELAY_MS = 250;
 const MAX_RECONNECT_DELAY_MS = 5_000;
@@ -279,7 +280,7 @@ export class WebSocketChannels implements KernelChannels {
 }
 
 /** The server did not pick the v1 subprotocol: ask again with the JSON format. */
-class SubprotocolRefused extends Error {
+class SubprotocolRefused extends JaffleError {
   constructor() {
     super("the server offers no kernel WebSocket subprotocol");
   }

@@ -9,11 +9,11 @@
  */
 import type { JupyterMessage } from "../messages.js";
 import type { RequestHeader } from "./request-origin.js";
+import { JaffleError } from "../../errors.js";
 
-export class StdinNotAllowedError extends Error {
+export class StdinNotAllowedError extends JaffleError {
   constructor() {
     super("input() needs a front end that answers input requests; this one sent the cell with allow_stdin false");
-    this.name = "StdinNotAllowedError";
   }
 }
 
