@@ -1,8 +1,8 @@
 /**
  * `npm run bench [area ...]`: runs the benchmark areas in order and prints one table per
- * measurement. Each area module exports `bench()`; areas: config, kernel, start, restart.
+ * measurement. Each area module exports `bench()`; areas: commands, config, kernel, start, restart.
  */
-const AREAS = ["config", "kernel", "start", "restart"] as const;
+const AREAS = ["commands", "config", "kernel", "start", "restart"] as const;
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

@@ -1,6 +1,6 @@
 # A TypeScript HTTP server running inside jaffle's built-in Node kernel.
 # Save a file under src/ and the server is restarted in place (a few milliseconds);
-# the type checker and the tests run beside it, all in one log stream.
+# the type checker and the test runner app run beside it, all in one log stream.
 #
 #   node ../../bin/jaffle.js start      (in this repository)
 #   npx jaffle start                    (once jaffle is installed in your project)
@@ -40,7 +40,7 @@ app "watchdog" {
         patterns           = ["*/src/*.ts", "*/test/*.ts"]
         ignore_directories = true
         debounce           = 0.3
-        jobs               = ["test"]
+        code_blocks        = ["tests.handle_watchdog_event({event})"]
       },
     ]
   }
@@ -50,6 +50,14 @@ process "typecheck" {
   command = "node ../../node_modules/typescript/bin/tsc --noEmit --watch --preserveWatchOutput -p ."
 }
 
-job "test" {
-  command = "node --import tsx --test test/routes.test.ts"
+# The test runner app: node:test on the tests a change maps to, in a child of the kernel.
+# `jaffle attach tests` opens its shell (a test file per line, Tab completes test ids).
+app "tests" {
+  class  = "TestRunnerApp"
+  kernel = "node_kernel"
+
+  options {
+    auto_test     = ["test/*.test.ts"]
+    auto_test_map = { "src/**/*.ts" = "test/routes.test.ts" }
+  }
 }

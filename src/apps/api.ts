@@ -4,7 +4,9 @@
  * implement `JaffleApp` and are constructed with an `AppContext`.
  */
 import type { AppConfig, ReadinessCheck } from "../config/types.js";
-import type { Logger } from "../log/logger.js";
+import type { Level, Logger } from "../log/logger.js";
+import type { JobOutcome } from "../process/job-runner.js";
+import { JaffleError } from "../errors.js";
 
 /** A file-system event as Jaffle's watchdog describes it; `src_path` is relative to the project dir. */
 export interface WatchdogEvent {
@@ -17,7 +19,13 @@ export interface WatchdogEvent {
 
 /** The outcome of running code in a kernel. Outputs were already logged. */
 export type ExecuteOutcome =
-  | { status: "ok"; /** text/plain of the last expression's value, if any */ result?: string }
+  | {
+      status: "ok";
+      /** text/plain of the last expression's value, if any */
+      result?: string;
+      /** The last expression's whole MIME bundle (typed values such as APP_OUTCOME_MIME). */
+      data?: Record<string, unknown>;
+    }
   | { status: "error"; ename: string; evalue: string; traceback: string[] }
   | { status: "aborted" };
 
@@ -31,15 +39,39 @@ export interface AppKernel {
    * Runs code in the kernel. Its streams, results and errors are logged to `logger`
    * (default: the app's logger), also those printed later by work the code started.
    */
-  execute(code: string, options?: { logger?: Logger; silent?: boolean }): Promise<ExecuteOutcome>;
+  execute(code: string, options?: ExecuteOptions): Promise<ExecuteOutcome>;
 }
 
-export interface JobOutcome {
-  /** Exit code; null when the job was killed by a signal or could not start. */
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  ok: boolean;
+export interface ExecuteOptions {
+  logger?: Logger;
+  silent?: boolean;
+  /**
+   * The level the code's value (its execute_result) is logged at; default info. jaffle's
+   * own calls use debug: a value returned by `start` code is not something the app said.
+   */
+  resultLevel?: Level;
 }
+
+/**
+ * Why an app failed to start or restart, as the app (or the runtime in its kernel)
+ * reports it. `reason` is one line: the user's error message and, where there is one,
+ * the user's `file:line`. `report` is what a person reads in the log (the reason, the
+ * user's own frames, internal frames folded into one line); `details` the full
+ * traceback, logged at debug. Throw it from `setup()`, `confirmStarted()` or
+ * `handleWatchdogEvent()`; any other error counts too, with its message as the reason.
+ */
+export class AppFailure extends JaffleError {
+  constructor(
+    readonly reason: string,
+    readonly report: string = reason,
+    readonly details?: string,
+  ) {
+    super(reason, { userFault: true });
+  }
+}
+
+// A job's outcome is the process layer's fact; plugins see it through runJob().
+export type { JobOutcome };
 
 export interface AppContext {
   /** The app block's label; also the name of its handle in the kernel. */
@@ -74,6 +106,13 @@ export interface JaffleApp {
    * a config `ready` block (and for both when both are given).
    */
   readonly readiness?: ReadinessCheck;
+  /**
+   * Called after `setup()` and the config's `start` code ran without an error: resolves
+   * once what the app started is up, rejects (best with an AppFailure) when it failed.
+   * The server bridge asks its kernel-side runtime here, since `start = "web.start()"`
+   * returns normally even when the server could not start.
+   */
+  confirmStarted?(): Promise<void>;
   /** Stops whatever the app runs (called at shutdown, before its kernel shuts down). */
   stop?(): Promise<void> | void;
   /**

@@ -6,9 +6,14 @@
 import type { AppCatalog, ObjectSchema } from "../config/schema.js";
 import type { AppDescriptor } from "./descriptor.js";
 import { serverBridgeDescriptor } from "./server-bridge/descriptor.js";
+import { testRunnerDescriptor } from "./test-runner/descriptor.js";
 import { watchdogDescriptor } from "./watchdog/descriptor.js";
 
-export const BUILTIN_DESCRIPTORS: readonly AppDescriptor[] = [watchdogDescriptor, serverBridgeDescriptor];
+export const BUILTIN_DESCRIPTORS: readonly AppDescriptor[] = [
+  watchdogDescriptor,
+  serverBridgeDescriptor,
+  testRunnerDescriptor,
+];
 
 export function builtinDescriptor(className: string): AppDescriptor | undefined {
   const name = className.trim();

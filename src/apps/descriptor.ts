@@ -16,6 +16,8 @@ export interface AppDescriptor<Options = unknown> {
   parseOptions(options: Record<string, unknown>, appName: string): Options;
   /** The class, imported on demand so reading a configuration stays light. */
   load(): Promise<AppConstructor>;
+  /** The app has a shell for `jaffle attach` (its handle offers test() and collect_test_items()). */
+  readonly shell?: boolean;
 }
 
 /**
@@ -27,6 +29,7 @@ export function describeApp<Options>(description: {
   optionsSchema: ObjectSchema;
   convert(checked: Record<string, unknown>, appName: string): Options;
   load(): Promise<AppConstructor>;
+  shell?: boolean;
 }): AppDescriptor<Options> {
   return {
     classNames: description.classNames,
@@ -34,5 +37,6 @@ export function describeApp<Options>(description: {
     parseOptions: (options, appName) =>
       description.convert(checkOptions(options, description.optionsSchema, `app "${appName}" options`), appName),
     load: description.load,
+    shell: description.shell ?? false,
   };
 }

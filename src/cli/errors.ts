@@ -1,13 +1,15 @@
 /**
- * An error meant for the user: printed as one line (`jaffle: <message>`) and turned into
- * a non-zero exit code by main(). Anything else thrown is a bug and keeps its stack.
+ * An error of the CLI's own (a bad option value): printed as one line (`jaffle: <message>`)
+ * with its exit code. Lower layers throw their own JaffleError subclasses; main() prints
+ * every user-fault JaffleError the same way. Anything else thrown is a bug and keeps its stack.
  */
-export class UserError extends Error {
+import { JaffleError } from "../errors.js";
+
+export class UserError extends JaffleError {
   constructor(
     message: string,
     readonly exitCode = 1,
   ) {
-    super(message);
-    this.name = "UserError";
+    super(message, { userFault: true });
   }
 }

@@ -1,10 +1,20 @@
 /**
- * The `jaffle` command line. Each command lives in its own module under ./commands and
- * returns its exit code; this module only wires them into yargs and turns errors into
- * one-line messages.
+ * The `jaffle` command line. Each command lives in its own module under ./commands,
+ * declares its arguments as data (see ./args.ts) and returns its exit code; this module
+ * holds the command table, answers --help and --version, and turns errors into one-line
+ * messages.
+ *
+ * Speed: every jaffle run loads this module and all command modules, so those stay
+ * light. A command imports what it needs (the config loader, ZeroMQ, the supervisor)
+ * inside its `run`, so `jaffle status` never pays for `jaffle start`.
  */
-import yargs, { type Argv } from "yargs";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../paths.js";
+import { closestName, commandHelp, commandName, mainHelp, parseCommandArgs, type CommandSpec } from "./args.js";
+import { isUserFault } from "../errors.js";
 import { UserError } from "./errors.js";
+import { attachCommand } from "./commands/attach.js";
 import { configCommand } from "./commands/config.js";
 import { consoleCommand } from "./commands/console.js";
 import { initCommand } from "./commands/init.js";
@@ -16,65 +26,69 @@ import { startCommand } from "./commands/start.js";
 import { statusCommand } from "./commands/status.js";
 import { stopCommand } from "./commands/stop.js";
 
-/** A command: its yargs definition plus a handler that resolves to the exit code. */
-export interface JaffleCommand<A = Record<string, unknown>> {
-  command: string | string[];
-  describe: string;
-  builder: (y: Argv) => Argv<A>;
+/** A command: its arguments (usage, options) plus a handler that resolves to the exit code. */
+export interface JaffleCommand<A = Record<string, unknown>> extends CommandSpec {
   run: (args: A) => Promise<number>;
 }
 
-/** Adds one command to the parser; generic so each command keeps its own argument type. */
-function register<A>(parser: Argv, cmd: JaffleCommand<A>, setExitCode: (code: number) => void): void {
-  parser.command(
-    cmd.command,
-    cmd.describe,
-    (y) => cmd.builder(y),
-    async (args) => {
-      setExitCode(await cmd.run(args as unknown as A));
-    },
-  );
+/** Every command, in the order `jaffle --help` lists them. A new command is one line here. */
+const COMMANDS: readonly JaffleCommand<never>[] = [
+  startCommand,
+  stopCommand,
+  statusCommand,
+  configCommand,
+  consoleCommand,
+  attachCommand,
+  kernelCommand,
+  initCommand,
+  restartCommand,
+  logsCommand,
+  reloadCommand,
+];
+
+function helpWidth(): number {
+  return Math.min(100, process.stdout.columns || 100);
+}
+
+function version(): string {
+  const manifest = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string };
+  return manifest.version;
+}
+
+async function dispatch(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined) throw new UserError("Name a command; see jaffle --help.", 2);
+  if (first === "--help" || first === "-h" || first === "help") {
+    process.stdout.write(mainHelp(COMMANDS, helpWidth()));
+    return 0;
+  }
+  if (first === "--version") {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const command = COMMANDS.find((candidate) => commandName(candidate) === first);
+  if (!command) {
+    if (first.startsWith("-")) throw new UserError(`Unknown argument: ${first} (see jaffle --help)`, 2);
+    const near = closestName(first, COMMANDS.map(commandName));
+    throw new UserError(`Unknown command: ${first}${near ? `; did you mean ${near}?` : ""} (see jaffle --help)`, 2);
+  }
+  const beforeDashes = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;
+  if (beforeDashes.includes("--help") || beforeDashes.includes("-h")) {
+    process.stdout.write(commandHelp(command, helpWidth()));
+    return 0;
+  }
+  return command.run(parseCommandArgs(command, rest) as never);
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let exitCode = 0;
-  const parser = yargs(argv)
-    .scriptName("jaffle")
-    .usage("$0 <command> [options]")
-    .strict()
-    .demandCommand(1, "Name a command; see jaffle --help.")
-    .recommendCommands()
-    .help()
-    .alias("h", "help")
-    .version()
-    .wrap(Math.min(100, process.stdout.columns || 100))
-    .fail((message, error) => {
-      // yargs reports unknown commands and options here. Throwing stops it from going on
-      // to run the command's handler; the message becomes one line and exit code 2.
-      if (error) throw error;
-      throw new UserError(`${message.split("\n")[0]} (see jaffle --help)`, 2);
-    });
-  const setExitCode = (code: number) => {
-    exitCode = code;
-  };
-  register(parser, startCommand, setExitCode);
-  register(parser, stopCommand, setExitCode);
-  register(parser, statusCommand, setExitCode);
-  register(parser, configCommand, setExitCode);
-  register(parser, consoleCommand, setExitCode);
-  register(parser, kernelCommand, setExitCode);
-  register(parser, initCommand, setExitCode);
-  register(parser, restartCommand, setExitCode);
-  register(parser, logsCommand, setExitCode);
-  register(parser, reloadCommand, setExitCode);
   try {
-    await parser.parseAsync();
+    return await dispatch(argv);
   } catch (error) {
-    if (error instanceof UserError) {
+    // Every layer's user-fault errors are one line; UserError (the CLI's own) picks its code.
+    if (isUserFault(error)) {
       process.stderr.write(`jaffle: ${error.message}\n`);
-      return error.exitCode;
+      return error instanceof UserError ? error.exitCode : 1;
     }
     throw error;
   }
-  return exitCode;
 }

@@ -4,6 +4,7 @@
  * collects all problems of a file (and of every stage) before failing, so one run shows
  * everything that needs fixing.
  */
+import { JaffleError } from "../errors.js";
 
 /** A place in a configuration file. Line and column are 1-based; 0 means "not in a file". */
 export interface SourcePosition {
@@ -23,12 +24,11 @@ export function formatIssue(issue: ConfigIssue): string {
     : `${issue.file}: ${issue.message}`;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends JaffleError {
   readonly errors: ConfigIssue[];
 
   constructor(errors: ConfigIssue[]) {
-    super(errors.map(formatIssue).join("\n"));
-    this.name = "ConfigError";
+    super(errors.map(formatIssue).join("\n"), { userFault: true });
     this.errors = errors;
   }
 }

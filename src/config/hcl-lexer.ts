@@ -9,6 +9,7 @@
  * decided later (see hcl-prepass.ts).
  */
 import type { SourcePosition } from "./errors.js";
+import { JaffleError } from "../errors.js";
 
 export type TokenType = "ident" | "number" | "string" | "heredoc" | "punct" | "newline" | "eof";
 
@@ -20,12 +21,12 @@ export interface Token {
   end: number;
 }
 
-export class SyntaxIssue extends Error {
+export class SyntaxIssue extends JaffleError {
   constructor(
     message: string,
     readonly offset: number,
   ) {
-    super(message);
+    super(message, { userFault: true });
   }
 }
 

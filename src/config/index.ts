@@ -8,9 +8,9 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ConfigError, IssueList } from "./errors.js";
-import { parseConfigText } from "./hcl.js";
 import { interpolate } from "./interpolate.js";
 import { mergeAll } from "./merge.js";
+import { parseConfigFiles, type SourceFile } from "./parse-file.js";
 import { type ConfigNode, type MapNode, mapNode } from "./nodes.js";
 import type { AppCatalog } from "./schema.js";
 import type { JaffleConfig } from "./types.js";
@@ -18,12 +18,33 @@ import { Validator } from "./validate.js";
 import { resolveVariables, runtimeValues } from "./variables.js";
 
 export { ConfigError, formatIssue, type ConfigIssue, type SourcePosition } from "./errors.js";
-export { compileRegex, compileReplaceRule, initExpressionEngine, type ReplaceOptions } from "./replace.js";
+import {
+  compileReplaceRule as compileRule,
+  type ReplaceOptions,
+  type ReplaceRule,
+  ReplaceRuleError,
+} from "../expression/replace.js";
+
+export { compileRegex, initExpressionEngine, type ReplaceOptions } from "../expression/replace.js";
 export type * from "./types.js";
 export type { AppCatalog, ObjectSchema } from "./schema.js";
 export { checkOptions, OptionsError } from "./validate.js";
 
 export const DEFAULT_CONFIG_FILES = ["jaffle.hcl"];
+
+/**
+ * A `replace_regex` rule as a line rewriter, for callers of the configuration API: a rule
+ * that does not compile is a ConfigError naming it (rules carry no position of their own).
+ */
+export function compileReplaceRule(rule: ReplaceRule, options: ReplaceOptions = {}): (line: string) => string {
+  try {
+    return compileRule(rule, options);
+  } catch (error) {
+    if (error instanceof ReplaceRuleError)
+      throw new ConfigError([{ file: "replace_regex", line: 0, column: 0, message: error.message }]);
+    throw error;
+  }
+}
 
 export interface LoadOptions {
   /** Jaffle's `--variables` value: a JSON list `["name=value"]` or a JSON object. */
@@ -36,6 +57,8 @@ export interface LoadOptions {
   cwd?: string;
   /** The app classes whose options are checked against their own schema (see AppCatalog). */
   apps?: AppCatalog;
+  /** Where parses are cached (default: $JAFFLE_CACHE_DIR, else the user cache dir; see parse-cache.ts). */
+  cacheDir?: string;
 }
 
 export async function loadConfig(files: string[], options: LoadOptions = {}): Promise<JaffleConfig> {
@@ -44,22 +67,21 @@ export async function loadConfig(files: string[], options: LoadOptions = {}): Pr
   const names = files.length > 0 ? files : DEFAULT_CONFIG_FILES;
   const issues = new IssueList(names);
 
-  const parsed: MapNode[] = [];
+  const sources: SourceFile[] = [];
   for (const name of names) {
-    let text: string;
     try {
-      text = await readFile(resolve(cwd, name), "utf8");
+      sources.push({ file: name, text: await readFile(resolve(cwd, name), "utf8") });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       issues.add(
         { file: name, line: 0, column: 0 },
         code === "ENOENT" ? "no such configuration file" : (error as Error).message,
       );
-      continue;
     }
-    const node = await parseConfigText(name, text, issues);
-    if (node) parsed.push(node);
   }
+  const parsed = (await parseConfigFiles(sources, issues, options.cacheDir)).filter(
+    (node): node is MapNode => node !== undefined,
+  );
   issues.throwIfAny();
 
   const root = mergeAll(parsed, mapNode({ file: names[0]!, line: 1, column: 1 }));
@@ -84,10 +106,6 @@ export async function loadConfig(files: string[], options: LoadOptions = {}): Pr
     process: validated.process,
     job: validated.job,
     logger: validated.logger,
+    ...(validated.gateway === undefined ? {} : { gateway: validated.gateway }),
   } as JaffleConfig;
-}
-
-/** True when `error` is a configuration problem (to print as `file:line:col: message` lines). */
-export function isConfigError(error: unknown): error is ConfigError {
-  return error instanceof ConfigError;
 }

@@ -14,17 +14,23 @@ import {
   type Template,
   templateCalls,
   type Value,
-} from "./expression.js";
-import { standardFilters, standardFunctions } from "./functions.js";
-import { initJq } from "./jq.js";
+} from "../expression/language.js";
+import { standardFilters, standardFunctions } from "../expression/functions.js";
+import { initJq } from "../expression/jq.js";
 import { type ConfigNode, type MapNode, nodeFromValue, type ScalarNode } from "./nodes.js";
 import type { VariableConfig } from "./types.js";
 import { schemaAt } from "./schema.js";
+import { JaffleError } from "../errors.js";
 
 const JQ_FUNCTIONS = new Set(["jq", "jq_all", "jqf", "jq_first"]);
 
 /** Thrown for a variable that exists but has no valid value: that error was already reported. */
-class AlreadyReported extends Error {}
+/** Control flow only: the problem is already in the issue list. */
+class AlreadyReported extends JaffleError {
+  constructor() {
+    super("already reported");
+  }
+}
 
 interface Slot {
   node: ScalarNode & { value: string };

@@ -3,7 +3,7 @@
  * validator (validate.ts) walks a configuration against these descriptions; the resolved
  * configuration always holds every field of types.ts, defaults filled in.
  */
-import { LEVELS } from "../log/logger.js";
+import { LEVELS } from "../shared/levels.js";
 
 export type Schema =
   | {
@@ -11,6 +11,7 @@ export type Schema =
       enum?: readonly string[];
       /** compiled as a regular expression */ regex?: boolean;
       /** http(s) URL */ url?: boolean;
+      /** a command line (command.ts): not empty, quotes balanced */ command?: boolean;
       caseInsensitive?: boolean;
     }
   | { kind: "bool" }
@@ -71,15 +72,25 @@ const defaultLogger = () => ({ suppress_regex: [], replace_regex: [] });
 
 export const readySchema = object({
   url: { schema: str({ url: true }) },
+  status: { schema: list({ kind: "number", integer: true, min: 100, max: 599 }) },
   port: { schema: { kind: "number", integer: true, min: 1, max: 65535 } },
   log_regex: { schema: str({ regex: true }) },
   timeout: { schema: { kind: "number", min: 0 } },
+});
+
+/** gateway (issue 15): a Jupyter Server or gateway that runs the kernel; see src/kernel/gateway/. */
+export const gatewaySchema = object({
+  url: { schema: str({ url: true }) },
+  token: { schema: str() },
+  path: { schema: str() },
+  env: { schema: { kind: "env" } },
 });
 
 export const kernelSchema = object({
   kernel_name: { schema: str() },
   pass_env: { schema: strings, default: emptyList },
   env: { schema: { kind: "env" }, default: emptyMap },
+  gateway: { schema: gatewaySchema },
 });
 
 export const appSchema = object({
@@ -97,7 +108,7 @@ export const appSchema = object({
 export const RESTART_POLICIES = ["never", "on-failure", "always"] as const;
 
 export const processSchema = object({
-  command: { schema: str(), required: true },
+  command: { schema: str({ command: true }), required: true },
   tty: { schema: bool, default: () => false },
   env: { schema: { kind: "env" }, default: emptyMap },
   cwd: { schema: str() },
@@ -106,12 +117,13 @@ export const processSchema = object({
   restart: { schema: str({ enum: RESTART_POLICIES }), default: () => "never" },
   max_restarts: { schema: { kind: "number", integer: true, min: 0 }, default: () => 5 },
   restart_window: { schema: { kind: "number", min: 0 }, default: () => 10 },
+  stop_timeout: { schema: { kind: "number", min: 0 }, default: () => 5 },
   ready: { schema: readySchema },
   depends_on: { schema: strings, default: emptyList },
 });
 
 export const jobSchema = object({
-  command: { schema: str(), required: true },
+  command: { schema: str({ command: true }), required: true },
   env: { schema: { kind: "env" }, default: emptyMap },
   cwd: { schema: str() },
   tty: { schema: bool, default: () => false },
@@ -126,6 +138,7 @@ export const rootSchema = object({
   process: { schema: { kind: "labelled", body: processSchema }, default: emptyMap },
   job: { schema: { kind: "labelled", body: jobSchema }, default: emptyMap },
   logger: { schema: loggerSchema, default: defaultLogger },
+  gateway: { schema: gatewaySchema },
 });
 
 /**

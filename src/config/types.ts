@@ -3,23 +3,18 @@
  * validating and interpolating every file. `jaffle config` prints exactly this as
  * JSON. Each block type is a map keyed by the block's label, in file order.
  */
-import type { Level } from "../log/logger.js";
+import type { Level } from "../shared/levels.js";
+import type { ReplaceRule, VariableValue } from "../expression/replace.js";
+
+export type { ReplaceRule, VariableValue };
 
 export type VariableType = "str" | "bool" | "int" | "float" | "list" | "dict";
-export type VariableValue = string | boolean | number | unknown[] | Record<string, unknown>;
 
 export interface VariableConfig {
   type: VariableType;
   default?: VariableValue;
   /** The value in force after defaults, J_VAR_* and command-line values. */
   value: VariableValue;
-}
-
-export interface ReplaceRule {
-  /** A JavaScript regular expression source (Python `re` syntax is close enough for Jaffle's rules). */
-  from: string;
-  /** A Python-style replacement template; see src/config/replace.ts. Kept unrendered. */
-  to: string;
 }
 
 export interface LoggerConfig {
@@ -32,8 +27,10 @@ export interface LoggerConfig {
 
 /** How the supervisor decides that a process or app is up. Any field given must pass. */
 export interface ReadinessCheck {
-  /** An http(s) URL that must answer with a status below 500. */
+  /** An http(s) URL that must answer with one of `status` (default: any 2xx or 3xx). */
   url?: string;
+  /** The HTTP statuses that count as ready for `url`. */
+  status?: number[];
   /** A TCP port on 127.0.0.1 that must accept a connection. */
   port?: number;
   /** A regular expression that one of the source's log lines must match. */
@@ -49,6 +46,19 @@ export interface KernelConfig {
   pass_env: string[];
   /** Extra environment for the kernel. */
   env: Record<string, string>;
+  /** Run the kernel on this Jupyter Server or gateway (wins over the root block). */
+  gateway?: GatewayConfig;
+}
+
+/** A `gateway {}` block (issue 15); what is absent comes from the root block or the environment. */
+export interface GatewayConfig {
+  url?: string;
+  /** Sent as `Authorization: token ...`; never logged. */
+  token?: string;
+  /** The kernel's working directory on the server, relative to its root. */
+  path?: string;
+  /** Sent in the start request (Enterprise Gateway reads KERNEL_* variables from it). */
+  env?: Record<string, string>;
 }
 
 export interface AppConfig {
@@ -78,6 +88,8 @@ export interface ProcessConfig {
   max_restarts: number;
   /** Seconds a process must stay up for its restart counter and backoff to reset. */
   restart_window: number;
+  /** Seconds between SIGTERM and SIGKILL when the process is stopped (default 5). */
+  stop_timeout: number;
   ready?: ReadinessCheck;
   /** Names of apps and processes that must be ready before this process starts. */
   depends_on: string[];
@@ -98,4 +110,6 @@ export interface JaffleConfig {
   process: Record<string, ProcessConfig>;
   job: Record<string, JobConfig>;
   logger: LoggerConfig;
+  /** The root `gateway {}` block: the default server for every kernel with a kernel_name. */
+  gateway?: GatewayConfig;
 }

@@ -4,12 +4,14 @@
  * with its position (unknown keys, wrong types, missing options, bad regular expressions,
  * names of kernels, jobs or apps that no block defines), not just the first one.
  */
+import { JaffleError } from "../errors.js";
 import type { SourcePosition } from "./errors.js";
 import { type ConfigNode, describeNode, type MapNode } from "./nodes.js";
 import { IssueList } from "./errors.js";
 import { type AppCatalog, type Field, type ObjectSchema, rootSchema, type Schema } from "./schema.js";
 import { nodeFromValue } from "./nodes.js";
-import { checkReplacementTemplate, compileRegex } from "./replace.js";
+import { checkReplacementTemplate, compileRegex } from "../expression/replace.js";
+import { CommandSyntaxError, commandArgv } from "./command.js";
 import { checkDependencies } from "./dependencies.js";
 
 interface PendingReference {
@@ -17,6 +19,17 @@ interface PendingReference {
   name: string;
   pos: SourcePosition;
   where: string;
+}
+
+/** An http(s) URL that `fetch` can request (parsable, with a host). */
+function isHttpUrl(value: string): boolean {
+  if (!/^https?:\/\/[^\s/]+/.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
 }
 
 export class Validator {
@@ -69,7 +82,16 @@ export class Validator {
             return undefined;
           }
         }
-        if (schema.url && !/^https?:\/\/[^\s/]+/.test(value)) {
+        if (schema.command) {
+          try {
+            commandArgv(value);
+          } catch (error) {
+            if (!(error instanceof CommandSyntaxError)) throw error;
+            this.error(node.pos, `${where}: ${error.message}`);
+            return undefined;
+          }
+        }
+        if (schema.url && !isHttpUrl(value)) {
           this.error(node.pos, `${where}: ${JSON.stringify(value)} is not an http(s) URL`);
           return undefined;
         }
@@ -258,8 +280,10 @@ function plain(node: ConfigNode): unknown {
 }
 
 /** Thrown by checkOptions: a one-line message naming the option at fault. */
-export class OptionsError extends Error {
-  override name = "OptionsError";
+export class OptionsError extends JaffleError {
+  constructor(message: string) {
+    super(message, { userFault: true });
+  }
 }
 
 /**

@@ -3,17 +3,35 @@
  * writes `<runtimeDir>/kernel-<name>.json` for each kernel and lists them (with their
  * pids) in `<runtimeDir>/status.json`; the connection-file name is the contract, the
  * status file only adds the pid (so Ctrl-C can signal the kernel's process group).
+ * A kernel on a Jupyter server has no connection file: the status file names its server
+ * and kernel id instead (`remoteKernels`).
  */
 import { existsSync, readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { UserError } from "../cli/errors.js";
-import { readStatus } from "../runtime/status.js";
+import { resolve } from "node:path";
+import { JaffleError } from "../errors.js";
+import { connectionFilePath, kernelOfConnectionFile } from "../runtime/connection-files.js";
+import { readStatus, type RemoteKernelStatus } from "../runtime/status.js";
+import { pidExists } from "../runtime/pid.js";
 
-export interface KernelLocation {
-  connectionFile: string;
-  /** The kernel's pid when the status file names it and it is alive. */
-  pid?: number;
+/** No kernel of that name can be reached through the runtime directory. */
+export class KernelNotFoundError extends JaffleError {
+  constructor(message: string) {
+    super(message, { userFault: true });
+  }
 }
+
+export type KernelLocation =
+  | {
+      connectionFile: string;
+      /** The kernel's pid when the status file names it and it is alive. */
+      pid?: number;
+      remote?: undefined;
+    }
+  | {
+      remote: RemoteKernelStatus;
+      /** The running jaffle's project directory (its jaffle.hcl holds the gateway token). */
+      projectDir: string;
+    };
 
 /** Names of the kernels with a connection file in the runtime directory. */
 export function kernelsIn(runtimeDir: string): string[] {
@@ -24,36 +42,34 @@ export function kernelsIn(runtimeDir: string): string[] {
     return [];
   }
   return entries
-    .map((entry) => /^kernel-(.+)\.json$/.exec(entry)?.[1])
+    .map((entry) => kernelOfConnectionFile(entry))
     .filter((name): name is string => name !== undefined)
     .sort();
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 export function locateKernel(name: string, runtimeDir: string): KernelLocation {
   const dir = resolve(runtimeDir);
-  const connectionFile = join(dir, `kernel-${name}.json`);
+  const connectionFile = connectionFilePath(dir, name);
+  const status = readStatus(dir);
+  const stale = () =>
+    new KernelNotFoundError(`jaffle (pid ${status!.pid}) is no longer running; ${runtimeDir} holds stale files`);
+  const remote = status?.remoteKernels?.[name];
+  if (status && remote) {
+    if (!pidExists(status.pid)) throw stale();
+    return { remote, projectDir: status.projectDir };
+  }
   if (!existsSync(connectionFile)) {
-    const available = kernelsIn(dir);
+    const available = [...kernelsIn(dir), ...Object.keys(status?.remoteKernels ?? {})].sort();
     if (available.length === 0) {
-      throw new UserError(
+      throw new KernelNotFoundError(
         `no kernels are running in ${runtimeDir} (start them with \`jaffle start\`, or pass --existing FILE)`,
       );
     }
-    throw new UserError(`no kernel named "${name}" in ${runtimeDir}; running kernels: ${available.join(", ")}`);
+    throw new KernelNotFoundError(
+      `no kernel named "${name}" in ${runtimeDir}; running kernels: ${available.join(", ")}`,
+    );
   }
-  const status = readStatus(dir);
-  if (status && !alive(status.pid)) {
-    throw new UserError(`jaffle (pid ${status.pid}) is no longer running; ${runtimeDir} holds stale files`);
-  }
+  if (status && !pidExists(status.pid)) throw stale();
   const pid = status?.kernels[name]?.pid;
-  return pid !== undefined && alive(pid) ? { connectionFile, pid } : { connectionFile };
+  return pid !== undefined && pidExists(pid) ? { connectionFile, pid } : { connectionFile };
 }

@@ -1,16 +1,17 @@
 /**
- * A Jupyter client: the shell, iopub, stdin and control channels of one kernel plus a
- * heartbeat monitor, on zeromq v6. Requests resolve with their reply; `execute` also
- * gathers the request's iopub outputs and resolves only once the kernel has gone idle
- * for it, so every output is in. Every received message is signature-checked; bad
- * ones are dropped and logged as warnings.
+ * A Jupyter client: requests on the shell, control and stdin channels of one kernel and
+ * its iopub stream, over a KernelChannels transport (ZeroMQ to a local kernel, or the
+ * WebSocket of a Jupyter Server; see channels.ts). Requests resolve with their reply;
+ * `execute` also gathers the request's iopub outputs and resolves only once the kernel
+ * has gone idle for it, so every output is in.
  */
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { userInfo } from "node:os";
-import { Dealer, Subscriber } from "zeromq";
 import type { Logger } from "../log/logger.js";
-import { endpoint, type ConnectionInfo } from "./connection.js";
+import type { KernelChannels } from "./channels.js";
+import type { ConnectionInfo } from "./connection.js";
+import { signalGroup } from "../process/groups.js";
 import {
   createMessage,
   isMessageType,
@@ -26,30 +27,35 @@ import {
   type ReplyTypeOf,
   type RequestType,
 } from "./messages.js";
-import { SendQueue } from "./send-queue.js";
-import { decodeMessage, DELIMITER, encodeMessage, InvalidSignatureError, MessageSigner } from "./wire.js";
+import { ZmqChannels } from "./zmq-channels.js";
+import { JaffleError } from "../errors.js";
 
 /** The kernel died or stopped answering heartbeats; every pending request fails with this. */
-export class KernelDeadError extends Error {
+export class KernelDeadError extends JaffleError {
   constructor(readonly reason: string) {
     super(`kernel is dead: ${reason}`);
-    this.name = "KernelDeadError";
   }
 }
 
 /** A request got no answer in time. */
-export class KernelTimeoutError extends Error {
+export class KernelTimeoutError extends JaffleError {
   constructor(what: string, timeoutMs: number) {
     super(`${what} got no reply within ${timeoutMs} ms`);
-    this.name = "KernelTimeoutError";
   }
 }
 
 export interface KernelClientOptions {
   logger: Logger;
-  /** From the kernelspec; `signal` needs `pid` (the kernel leads its own process group). */
-  interruptMode?: "signal" | "message";
+  /** The session id of every message sent (default: a fresh UUID). */
+  session?: string;
+  /**
+   * From the kernelspec; `signal` needs `pid` (the kernel leads its own process group);
+   * `remote` asks the server that runs the kernel (see `remoteInterrupt`).
+   */
+  interruptMode?: "signal" | "message" | "remote";
   pid?: number;
+  /** For `interruptMode: "remote"`: the gateway's REST interrupt. */
+  remoteInterrupt?: () => Promise<void>;
   /** How long `connect` waits for the kernel to answer kernel_info and publish on iopub. */
   readyTimeoutMs?: number;
   /** Aborting gives up a `connect` still waiting for the kernel (the launcher: kernel exited). */
@@ -104,50 +110,37 @@ interface PendingRequest {
   timer?: NodeJS.Timeout;
 }
 
-/** Signatures seen recently: a replayed (identical) signed message is dropped like a forged one. */
-const REPLAY_WINDOW = 4096;
-
 type ClientEvents = {
   iopub: [msg: JupyterMessage];
   dead: [reason: string];
 };
 
 export class KernelClient extends EventEmitter<ClientEvents> {
-  readonly session = randomUUID();
+  readonly session: string;
   readonly username: string;
   /** The kernel_info_reply received while connecting. */
   info!: KernelInfoReplyContent;
 
-  private readonly signer: MessageSigner;
-  // shell, control and stdin share one routing id (the session, as jupyter_client does):
-  // a kernel sends input_request on stdin to the identity the execute_request came from.
-  private readonly shell = new Dealer({ linger: 0, routingId: this.session });
-  private readonly control = new Dealer({ linger: 0, routingId: this.session });
-  private readonly stdin = new Dealer({ linger: 0, routingId: this.session });
-  private readonly iopub = new Subscriber({ linger: 0 });
-  private readonly hb = new Dealer({ linger: 0 });
-  private readonly queues: Record<"shell" | "control" | "stdin" | "hb", SendQueue>;
+  private readonly channels: KernelChannels;
   private readonly pending = new Map<string, PendingRequest>();
-  private readonly seenSignatures = new Set<string>();
-  private heartbeatTimer?: NodeJS.Timeout;
-  private lastHeartbeat = Date.now();
   private iopubSeen = false;
   private iopubWaiters: (() => void)[] = [];
   private state: "open" | "dead" | "closed" = "open";
 
   private constructor(
-    readonly connection: ConnectionInfo,
+    channels: KernelChannels | ((session: string) => KernelChannels),
     private readonly options: KernelClientOptions,
   ) {
     super();
-    this.signer = new MessageSigner(connection.key, connection.signature_scheme);
+    this.session = options.session ?? randomUUID();
     this.username = safeUsername();
-    this.queues = {
-      shell: new SendQueue(this.shell),
-      control: new SendQueue(this.control),
-      stdin: new SendQueue(this.stdin),
-      hb: new SendQueue(this.hb),
-    };
+    this.channels = typeof channels === "function" ? channels(this.session) : channels;
+  }
+
+  /** The connection file's contents of a local (ZeroMQ) kernel; a remote kernel has none. */
+  get connection(): ConnectionInfo {
+    if (this.channels instanceof ZmqChannels) return this.channels.connection;
+    throw new Error("a kernel reached through a Jupyter server has no connection file");
   }
 
   get logger(): Logger {
@@ -163,31 +156,27 @@ export class KernelClient extends EventEmitter<ClientEvents> {
    * messages reach us (a SUB socket misses what is published before it is connected, so
    * an execute sent earlier could lose its outputs). Rejects after `readyTimeoutMs`.
    */
-  static async connect(info: ConnectionInfo, options: KernelClientOptions): Promise<KernelClient> {
-    const client = new KernelClient(info, options);
+  static connect(info: ConnectionInfo, options: KernelClientOptions): Promise<KernelClient> {
+    return KernelClient.over((session) => new ZmqChannels(info, session, options.logger, options), options);
+  }
+
+  /**
+   * As `connect`, over any transport. A function gets the client's session id first (the
+   * ZeroMQ sockets use it as their routing id).
+   */
+  static async over(
+    channels: KernelChannels | ((session: string) => KernelChannels),
+    options: KernelClientOptions,
+  ): Promise<KernelClient> {
+    const client = new KernelClient(channels, options);
     try {
-      client.open();
+      client.channels.open((msg, channel) => client.dispatch(msg, channel));
       await client.waitUntilReady(options.readyTimeoutMs ?? 30_000, options.signal);
     } catch (error) {
       client.close();
       throw error;
     }
     return client;
-  }
-
-  private open(): void {
-    const info = this.connection;
-    this.shell.connect(endpoint(info, "shell"));
-    this.control.connect(endpoint(info, "control"));
-    this.stdin.connect(endpoint(info, "stdin"));
-    this.iopub.connect(endpoint(info, "iopub"));
-    this.iopub.subscribe();
-    this.hb.connect(endpoint(info, "hb"));
-    void this.receiveLoop(this.shell, "shell");
-    void this.receiveLoop(this.control, "control");
-    void this.receiveLoop(this.stdin, "stdin");
-    void this.receiveLoop(this.iopub, "iopub");
-    void this.heartbeatReceiveLoop();
   }
 
   private async waitUntilReady(timeoutMs: number, signal?: AbortSignal): Promise<void> {
@@ -221,7 +210,7 @@ export class KernelClient extends EventEmitter<ClientEvents> {
       clearTimeout(timer);
       wait = Math.min(wait * 2, 1000);
     }
-    this.startHeartbeat();
+    this.channels.watch((reason) => this.markDead(reason));
   }
 
   // -------------------------------------------------------------------------------------
@@ -306,13 +295,17 @@ export class KernelClient extends EventEmitter<ClientEvents> {
 
   /**
    * Interrupts the running cell: SIGINT to the kernel's process group when the spec says
-   * `signal` and we know the pid (as jupyter_client does), otherwise `interrupt_request`
-   * on the control channel.
+   * `signal` and we know the pid (as jupyter_client does), the server's REST interrupt
+   * for a remote kernel, otherwise `interrupt_request` on the control channel.
    */
   async interrupt(timeoutMs = 10_000): Promise<void> {
     this.assertUsable();
+    if (this.options.interruptMode === "remote" && this.options.remoteInterrupt) {
+      await this.options.remoteInterrupt();
+      return;
+    }
     if (this.options.interruptMode !== "message" && this.options.pid !== undefined) {
-      process.kill(-this.options.pid, "SIGINT");
+      if (!signalGroup(this.options.pid, "SIGINT")) throw new Error("interrupt failed: the kernel process is gone");
       return;
     }
     const reply = await this.request("control", "interrupt_request", {}, timeoutMs);
@@ -328,7 +321,7 @@ export class KernelClient extends EventEmitter<ClientEvents> {
   async shutdown(options: { restart?: boolean; timeoutMs?: number } = {}): Promise<JupyterMessage<"shutdown_reply">> {
     const restart = options.restart ?? false;
     const reply = await this.request("control", "shutdown_request", { restart }, options.timeoutMs ?? 5000);
-    if (!restart) this.stopHeartbeat();
+    if (!restart) this.channels.unwatch();
     return reply;
   }
 
@@ -337,7 +330,7 @@ export class KernelClient extends EventEmitter<ClientEvents> {
     if (this.state === "closed") return;
     this.state = "closed";
     this.failAll(new Error("kernel client closed"));
-    this.closeSockets();
+    this.channels.close();
   }
 
   /**
@@ -348,15 +341,8 @@ export class KernelClient extends EventEmitter<ClientEvents> {
     if (this.state !== "open") return;
     this.state = "dead";
     this.failAll(new KernelDeadError(reason));
-    this.closeSockets();
+    this.channels.close();
     this.emit("dead", reason);
-  }
-
-  private closeSockets(): void {
-    this.stopHeartbeat();
-    for (const socket of [this.shell, this.control, this.stdin, this.iopub, this.hb]) {
-      if (!socket.closed) socket.close();
-    }
   }
 
   private failAll(error: Error): void {
@@ -413,7 +399,7 @@ export class KernelClient extends EventEmitter<ClientEvents> {
         }, timeoutMs);
       }
       this.pending.set(msgId, pending);
-      this.queues[channel].send(encodeMessage(msg, this.signer)).catch((error: unknown) => {
+      this.channels.send(channel, msg).catch((error: unknown) => {
         this.settle(pending, error instanceof Error ? error : new Error(String(error)));
       });
     });
@@ -430,41 +416,6 @@ export class KernelClient extends EventEmitter<ClientEvents> {
   // -------------------------------------------------------------------------------------
   // Receiving
   // -------------------------------------------------------------------------------------
-
-  private async receiveLoop(socket: Dealer | Subscriber, channel: Channel): Promise<void> {
-    try {
-      for await (const frames of socket) {
-        const msg = this.decode(frames, channel);
-        if (msg) this.dispatch(msg, channel);
-      }
-    } catch (error) {
-      if (this.state === "open") this.logger.warning(`${channel} channel stopped: ${(error as Error).message}`);
-    }
-  }
-
-  /** Verifies and parses; anything forged, replayed or malformed is logged and dropped. */
-  private decode(frames: Buffer[], channel: Channel): JupyterMessage | undefined {
-    try {
-      const msg = decodeMessage(frames, this.signer);
-      if (this.signer.signs) {
-        const at = frames.findIndex((frame) => frame.toString() === DELIMITER);
-        const signature = frames[at + 1]!.toString();
-        if (this.seenSignatures.has(signature)) {
-          this.logger.warning(`dropped a replayed ${msg.header.msg_type} message on ${channel} (duplicate signature)`);
-          return undefined;
-        }
-        this.seenSignatures.add(signature);
-        if (this.seenSignatures.size > REPLAY_WINDOW) {
-          this.seenSignatures.delete(this.seenSignatures.values().next().value!);
-        }
-      }
-      return msg;
-    } catch (error) {
-      const kind = error instanceof InvalidSignatureError ? "with an invalid signature" : "that is malformed";
-      this.logger.warning(`dropped a message ${kind} on ${channel}: ${(error as Error).message}`);
-      return undefined;
-    }
-  }
 
   private dispatch(msg: JupyterMessage, channel: Channel): void {
     const parentId = parentMsgId(msg);
@@ -504,7 +455,7 @@ export class KernelClient extends EventEmitter<ClientEvents> {
         { value },
         { session: this.session, username: this.username, parent: msg },
       );
-      this.queues.stdin.send(encodeMessage(reply, this.signer)).catch((error: unknown) => {
+      this.channels.send("stdin", reply).catch((error: unknown) => {
         this.logger.warning(`could not answer input_request: ${(error as Error).message}`);
       });
     };
@@ -520,44 +471,6 @@ export class KernelClient extends EventEmitter<ClientEvents> {
       this.logger.warning(`input for the kernel failed: ${(error as Error).message}`);
       respond("");
     });
-  }
-
-  // -------------------------------------------------------------------------------------
-  // Heartbeat
-  // -------------------------------------------------------------------------------------
-
-  /**
-   * Pings go through a DEALER with an empty envelope frame, which both a REP heartbeat
-   * (jupyter_client's convention) and ipykernel's echoing ROUTER send back; unlike REQ,
-   * a lost ping cannot wedge the socket.
-   */
-  private async heartbeatReceiveLoop(): Promise<void> {
-    try {
-      for await (const _frames of this.hb) this.lastHeartbeat = Date.now();
-    } catch {
-      /* closed */
-    }
-  }
-
-  private startHeartbeat(): void {
-    const interval = this.options.heartbeatIntervalMs ?? 1000;
-    const timeToDead = this.options.timeToDeadMs ?? 10_000;
-    this.lastHeartbeat = Date.now();
-    this.heartbeatTimer = setInterval(() => {
-      const silentFor = Date.now() - this.lastHeartbeat;
-      if (silentFor > timeToDead) {
-        this.markDead(`no heartbeat for ${Math.round(silentFor / 1000)} s`);
-        return;
-      }
-      this.queues.hb.send([Buffer.alloc(0), Buffer.from(String(Date.now()))]).catch(() => undefined);
-    }, interval);
-    // The heartbeat alone must not keep a finished program alive.
-    this.heartbeatTimer.unref();
-  }
-
-  private stopHeartbeat(): void {
-    clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = undefined;
   }
 }
 

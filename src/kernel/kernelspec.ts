@@ -19,6 +19,11 @@ export function jupyterDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(xdg, "jupyter");
 }
 
+/** Jupyter's runtime directory (connection files), as jupyter_core finds it. */
+export function jupyterRuntimeDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.JUPYTER_RUNTIME_DIR || join(jupyterDataDir(env), "runtime");
+}
+
 /** The data directories searched for `kernels/`, most specific first. */
 export function jupyterDataPath(env: NodeJS.ProcessEnv = process.env): string[] {
   const fromEnv = (env.JUPYTER_PATH ?? "").split(":").filter((dir) => dir !== "");

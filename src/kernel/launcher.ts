@@ -8,13 +8,14 @@
  * answers kernel_info; it fails with the kernel's last stderr lines if the process
  * exits first or the start-up timeout passes.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
-import { chmod, mkdir, unlink } from "node:fs/promises";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
+import { mkdir, unlink } from "node:fs/promises";
 import type { Logger } from "../log/logger.js";
+import { describeEnding, type ChildExit } from "../process/exit.js";
+import { signalGroup } from "../process/groups.js";
+import { spawnLoggedChild, type LoggedChild } from "../process/logged-child.js";
 import { noTracking, type ProcessGroupTracker } from "../process/tracker.js";
+import { connectionFilePath } from "../runtime/connection-files.js";
 import { BUILTIN_KERNEL_NAME } from "./builtin-spec.js";
 import { KernelClient } from "./client.js";
 import { newConnectionInfo, writeConnectionFile } from "./connection.js";
@@ -38,10 +39,7 @@ export interface LaunchKernelOptions {
   startupTimeoutMs?: number;
 }
 
-export interface KernelExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
+export type KernelExit = ChildExit;
 
 /**
  * What every kernel gets without asking, because it cannot run well without it: the
@@ -100,19 +98,8 @@ class LineTail {
   }
 }
 
-function describeExit(exit: KernelExit): string {
-  return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-}
-
-/** Sends a signal to a whole process group; false when no process of the group is left. */
-function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+/** What a kernel leaves in its group after it exited gets this long after SIGTERM. */
+const LEFTOVER_TIMEOUT_MS = 2000;
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -121,6 +108,7 @@ function delay(ms: number): Promise<void> {
 export class RunningKernel extends EventEmitter<RunningKernelEvents> {
   readonly language: string;
   readonly info: KernelInfoReplyContent;
+  /** Resolves once the kernel's group is gone and all its output is logged. */
   readonly exited: Promise<KernelExit>;
   private stopping?: Promise<void>;
   private hasExited = false;
@@ -130,19 +118,21 @@ export class RunningKernel extends EventEmitter<RunningKernelEvents> {
     readonly name: string,
     readonly spec: KernelSpec,
     readonly connectionFile: string,
-    readonly pid: number,
+    private readonly child: LoggedChild,
     readonly client: KernelClient,
-    private readonly child: ChildProcess,
-    exited: Promise<KernelExit>,
     private readonly logger: Logger,
-    private readonly tracker: ProcessGroupTracker,
   ) {
     super();
     this.info = client.info;
     this.language = spec.language || client.info.language_info.name;
-    this.exited = exited;
+    this.exited = child.exited;
     client.on("dead", (reason) => this.emit("dead", reason));
-    void exited.then((exit) => this.onExit(exit));
+    void child.leaderExited.then((exit) => this.onExit(exit));
+  }
+
+  /** The kernel's pid, which is also its process group id. */
+  get pid(): number {
+    return this.child.pid;
   }
 
   get running(): boolean {
@@ -152,8 +142,8 @@ export class RunningKernel extends EventEmitter<RunningKernelEvents> {
   private onExit(exit: KernelExit): void {
     this.hasExited = true;
     if (this.stopping) return;
-    this.logger.error(`kernel ${describeExit(exit)}`);
-    this.client.markDead(`kernel process ${describeExit(exit)}`);
+    this.logger.error(`kernel ${describeEnding(exit)}`);
+    this.client.markDead(`kernel process ${describeEnding(exit)}`);
     // Whatever the kernel started is orphaned now; end it with the kernel.
     signalGroup(this.pid, "SIGKILL");
     void this.cleanUp();
@@ -162,8 +152,8 @@ export class RunningKernel extends EventEmitter<RunningKernelEvents> {
 
   /**
    * shutdown_request, then SIGTERM to the group if it has not exited within `timeoutMs`,
-   * then SIGKILL; finally the connection file is removed and the group untracked.
-   * Idempotent: concurrent calls share one shutdown.
+   * then SIGKILL; finally the connection file is removed (the group is untracked once it
+   * is gone). Idempotent: concurrent calls share one shutdown.
    */
   shutdown(timeoutMs = 5000): Promise<void> {
     this.stopping ??= this.stop(timeoutMs);
@@ -174,7 +164,7 @@ export class RunningKernel extends EventEmitter<RunningKernelEvents> {
     if (this.hasExited) return true;
     let timer: NodeJS.Timeout | undefined;
     const exited = await Promise.race([
-      this.exited.then(() => true),
+      this.child.leaderExited.then(() => true),
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
     ]);
     clearTimeout(timer);
@@ -196,24 +186,17 @@ export class RunningKernel extends EventEmitter<RunningKernelEvents> {
       if (!(await this.waitForExit(timeoutMs))) {
         this.logger.warning(`kernel ignored SIGTERM; sending SIGKILL`);
         signalGroup(this.pid, "SIGKILL");
-        await this.exited;
       }
     }
-    // The leader is gone; anything else it left in its group goes too.
-    if (signalGroup(this.pid, "SIGTERM")) {
-      for (let waited = 0; waited < 2000 && signalGroup(this.pid, 0); waited += 50) await delay(50);
-      signalGroup(this.pid, "SIGKILL");
-    }
+    // The leader is gone; the logged child ends what it left in its group.
+    await this.child.exited;
     await this.cleanUp();
   }
 
   private async cleanUp(): Promise<void> {
     if (this.cleanedUp) return;
     this.cleanedUp = true;
-    this.child.stdout?.destroy();
-    this.child.stderr?.destroy();
     await unlink(this.connectionFile).catch(() => undefined);
-    this.tracker.untrack(this.pid);
   }
 }
 
@@ -221,47 +204,39 @@ export async function launchKernel(options: LaunchKernelOptions): Promise<Runnin
   const { name, logger } = options;
   const tracker = options.tracker ?? noTracking;
   const spec = resolveKernelSpec(options.kernelName);
+  // Created private when missing; an existing directory's mode is its owner's business
+  // (the runtime directory checks it under `jaffle start`; the file itself is 0600).
   await mkdir(options.runtimeDir, { recursive: true, mode: 0o700 });
-  // The runtime directory is jaffle's own: make sure it is private even if it existed.
-  await chmod(options.runtimeDir, 0o700);
-  const connectionFile = join(options.runtimeDir, `kernel-${name}.json`);
+  const connectionFile = connectionFilePath(options.runtimeDir, name);
   const info = await newConnectionInfo(spec.name);
   await writeConnectionFile(connectionFile, info);
 
-  const [command, ...args] = kernelArgv(spec, connectionFile);
-  const child = spawn(command!, args, {
-    cwd: options.cwd,
-    env: kernelEnvironment(spec, options.passEnv, options.env),
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise<KernelExit>((resolve) => {
-    child.once("exit", (code, signal) => resolve({ code, signal }));
-  });
-  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
-  const spawned = await new Promise<Error | undefined>((resolve) => {
-    child.once("spawn", () => resolve(undefined));
-    child.once("error", (error) => resolve(error));
-  });
-  if (spawned || child.pid === undefined) {
+  const argv = kernelArgv(spec, connectionFile);
+  const stderrTail = new LineTail();
+  let child: LoggedChild;
+  try {
+    child = await spawnLoggedChild({
+      argv,
+      cwd: options.cwd,
+      env: kernelEnvironment(spec, options.passEnv, options.env),
+      tty: false,
+      label: `kernel ${name}`,
+      logger,
+      tracker,
+      onStderrLine: (line) => stderrTail.push(line),
+      leftoverTimeoutMs: LEFTOVER_TIMEOUT_MS,
+    });
+  } catch (error) {
     await unlink(connectionFile).catch(() => undefined);
-    throw new Error(`kernel ${name}: cannot start ${command}: ${spawned?.message ?? "no pid"}`);
+    throw new Error(`kernel ${name}: cannot start ${argv[0]}: ${(error as Error).message}`, { cause: error });
   }
   const pid = child.pid;
-  tracker.track(pid, `kernel ${name}`);
-  logger.debug(`started ${spec.name} kernel (pid ${pid}): ${[command, ...args].join(" ")}`);
-
-  const stderrTail = new LineTail();
-  createInterface({ input: child.stdout! }).on("line", (line) => logger.info(line));
-  createInterface({ input: child.stderr! }).on("line", (line) => {
-    stderrTail.push(line);
-    logger.warning(line);
-  });
+  logger.debug(`started ${spec.name} kernel (pid ${pid}): ${argv.join(" ")}`);
 
   const startupTimeoutMs = options.startupTimeoutMs ?? 60_000;
   const abort = new AbortController();
   let exitBeforeReady: KernelExit | undefined;
-  void exited.then((exit) => {
+  void child.leaderExited.then((exit) => {
     exitBeforeReady = exit;
     abort.abort(new Error("kernel exited"));
   });
@@ -277,18 +252,16 @@ export async function launchKernel(options: LaunchKernelOptions): Promise<Runnin
   } catch (error) {
     const exitedFirst = exitBeforeReady;
     signalGroup(pid, "SIGKILL");
-    await exited;
-    // Let the last stderr lines drain into the tail before quoting it.
-    await Promise.race([closed, delay(1000)]);
+    // Resolves once the group is gone and its last stderr lines are in the tail.
+    await Promise.race([child.exited, delay(10_000)]);
     await unlink(connectionFile).catch(() => undefined);
-    tracker.untrack(pid);
     const why = exitedFirst
-      ? `${describeExit(exitedFirst)} before answering kernel_info`
+      ? `${describeEnding(exitedFirst)} before answering kernel_info`
       : `did not answer kernel_info within ${startupTimeoutMs} ms (${(error as Error).message})`;
-    throw new Error(`kernel ${name} (${spec.name}: ${command}) ${why}; its stderr:\n${stderrTail}`, { cause: error });
+    throw new Error(`kernel ${name} (${spec.name}: ${argv[0]}) ${why}; its stderr:\n${stderrTail}`, { cause: error });
   }
   logger.info(
     `kernel ready: ${client.info.implementation} ${client.info.implementation_version} (${spec.display_name})`,
   );
-  return new RunningKernel(name, spec, connectionFile, pid, client, child, exited, logger, tracker);
+  return new RunningKernel(name, spec, connectionFile, child, client, logger);
 }

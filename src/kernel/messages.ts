@@ -267,20 +267,6 @@ export interface ReplyTypeOf {
 }
 export type RequestType = keyof ReplyTypeOf;
 
-/** Message types published on iopub that belong to one execution's output. */
-export type IOPubType =
-  | "status"
-  | "stream"
-  | "execute_input"
-  | "execute_result"
-  | "display_data"
-  | "update_display_data"
-  | "error"
-  | "clear_output"
-  | "comm_open"
-  | "comm_msg"
-  | "comm_close";
-
 export interface MessageHeader<T extends string = MessageType> {
   msg_id: string;
   session: string;

@@ -9,23 +9,29 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { JupyterMessage } from "./messages.js";
+import { JaffleError } from "../errors.js";
 
 export const DELIMITER = "<IDS|MSG>";
 const DELIMITER_BUFFER = Buffer.from(DELIMITER);
 
 /** The signature did not match: the message is dropped, never acted on. */
-export class InvalidSignatureError extends Error {
+export class InvalidSignatureError extends JaffleError {
   constructor(readonly msgType?: string) {
     super(`invalid message signature${msgType ? ` on a ${msgType} message` : ""}`);
-    this.name = "InvalidSignatureError";
+  }
+}
+
+/** A correctly signed message whose signature was seen before: a replay, dropped. */
+export class ReplayedMessageError extends JaffleError {
+  constructor(readonly msgType: string) {
+    super(`replayed ${msgType} message (its signature was seen before)`);
   }
 }
 
 /** The frames do not form a Jupyter message (no delimiter, too few frames, bad JSON). */
-export class MalformedMessageError extends Error {
+export class MalformedMessageError extends JaffleError {
   constructor(message: string) {
     super(message);
-    this.name = "MalformedMessageError";
   }
 }
 
@@ -72,6 +78,26 @@ export class MessageSigner {
   }
 }
 
+/**
+ * The signatures of the last `limit` messages received, so a captured message sent again
+ * is refused: a signature covers the header's unique msg_id, so a genuine sender never
+ * repeats one. ipykernel keeps the same kind of bounded history (2^16 digests).
+ */
+export class SignatureHistory {
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly limit = 65_536) {}
+
+  /** Records the signature; false when it was already there. */
+  remember(signature: string): boolean {
+    if (this.seen.has(signature)) return false;
+    this.seen.add(signature);
+    // A Set iterates in insertion order: the first value is the oldest.
+    if (this.seen.size > this.limit) this.seen.delete(this.seen.values().next().value!);
+    return true;
+  }
+}
+
 /** Serialises a message into frames, identities first. */
 export function encodeMessage(msg: JupyterMessage, signer: MessageSigner): Buffer[] {
   const body = [
@@ -99,9 +125,10 @@ function parseJsonFrame(frame: Buffer, what: string): Record<string, unknown> {
 /**
  * Parses and verifies frames. Everything before `<IDS|MSG>` is kept as identities
  * (the ROUTER peer id on shell/control/stdin, the topic on iopub). Throws
- * InvalidSignatureError or MalformedMessageError; the caller drops and logs those.
+ * InvalidSignatureError, ReplayedMessageError (when given the receiver's `history`) or
+ * MalformedMessageError; the caller drops and logs those.
  */
-export function decodeMessage(frames: Buffer[], signer: MessageSigner): JupyterMessage {
+export function decodeMessage(frames: Buffer[], signer: MessageSigner, history?: SignatureHistory): JupyterMessage {
   const at = frames.findIndex((frame) => frame.equals(DELIMITER_BUFFER));
   if (at < 0) throw new MalformedMessageError(`no ${DELIMITER} delimiter in ${frames.length} frames`);
   if (frames.length < at + 6) {
@@ -126,6 +153,8 @@ export function decodeMessage(frames: Buffer[], signer: MessageSigner): JupyterM
   if (typeof header.msg_type !== "string" || typeof header.msg_id !== "string") {
     throw new MalformedMessageError("header lacks msg_id or msg_type");
   }
+  // Only a signature that verified is remembered: forgeries must not fill the history.
+  if (history && signer.signs && !history.remember(signature)) throw new ReplayedMessageError(header.msg_type);
   return {
     header,
     parent_header: parseJsonFrame(body[1]!, "parent_header"),

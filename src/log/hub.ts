@@ -23,7 +23,7 @@
  */
 import { pino, type Logger as PinoLogger } from "pino";
 import type { LoggerConfig } from "../config/types.js";
-import type { ReplaceOptions } from "../config/replace.js";
+import type { ReplaceOptions } from "../expression/replace.js";
 import { BatchedWriter } from "./batched-writer.js";
 import { loggerFrom, type Level, type Logger } from "./logger.js";
 import { PrettyFormatter } from "./pretty.js";

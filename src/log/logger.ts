@@ -4,9 +4,10 @@
  * take a Logger as a parameter and never format or print on their own.
  */
 
-/** Jaffle's levels, most severe first (Python logging names, as in jaffle.hcl). */
-export const LEVELS = ["critical", "error", "warning", "info", "debug"] as const;
-export type Level = (typeof LEVELS)[number];
+import type { Level } from "../shared/levels.js";
+
+// The levels' home is src/shared/levels.ts; loggers are where most modules meet them.
+export { LEVELS, type Level } from "../shared/levels.js";
 
 export interface Logger {
   /** The source name shown in every line (`jaffle`, a kernel, app, process or job name). */

@@ -3,7 +3,7 @@
  * patterns and replace rules, applied to every record of that source.
  */
 import type { LoggerConfig } from "../config/types.js";
-import { compileRegex, compileReplaceRule, type ReplaceOptions } from "../config/replace.js";
+import { compileRegex, compileReplaceRule, type ReplaceOptions } from "../expression/replace.js";
 import { LEVELS, type Level } from "./logger.js";
 
 export interface CompiledRules {
@@ -19,7 +19,7 @@ export function levelIndex(level: Level): number {
 
 /**
  * Compiles `config`; `where` names the block for error messages. Patterns and replace
- * rules use src/config/replace.ts (Python regex and replacement syntax, `${...}` in
+ * rules use src/expression/replace.ts (Python regex and replacement syntax, `${...}` in
  * `to`), which needs initExpressionEngine() to have been awaited once before.
  */
 export function compileRules(

@@ -1,9 +1,11 @@
 /**
- * Ending a whole process group: the leader and everything it started (a shell's
- * children, a dev server's workers). Every child jaffle starts leads its own group,
- * so its pid is its process-group id.
+ * The one home of process-group signalling: probing, signalling, waiting for and ending
+ * a whole group, the leader and everything it started (a shell's children, a dev
+ * server's workers). Every child jaffle starts leads its own group, so its pid is its
+ * process-group id. Nothing else calls `process.kill(-pgid, …)`.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { pollUntil } from "./poll.js";
 
 /** Fields of /proc/<pid>/stat after the parenthesised command name. */
 function procStat(pid: string): { state: string; pgid: number } | undefined {
@@ -14,6 +16,30 @@ function procStat(pid: string): { state: string; pgid: number } | undefined {
     return { state: rest[0]!, pgid: Number(rest[2]) };
   } catch {
     return undefined;
+  }
+}
+
+/** True while the process exists and is not a zombie (where /proc exists; else: it exists). */
+export function isProcessRunning(pid: number): boolean {
+  if (process.platform !== "linux") {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === "EPERM";
+    }
+  }
+  const stat = procStat(String(pid));
+  return stat !== undefined && stat.state !== "Z" && stat.state !== "X";
+}
+
+/** Sends `signal` to one process; false when it is gone (or not ours). */
+export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -38,6 +64,35 @@ export function runningGroupMembers(pgid: number): number[] {
 }
 
 /**
+ * Running processes (zombies excluded) whose environment holds `name=value`, with their
+ * process groups; read from /proc, so only our own user's processes are seen. Empty
+ * where /proc does not exist.
+ */
+export function processesWithEnv(name: string, value: string): { pid: number; pgid: number }[] {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  const wanted = `${name}=${value}`;
+  const found: { pid: number; pgid: number }[] = [];
+  for (const entry of entries) {
+    if (entry.charCodeAt(0) > 57 || Number(entry) === process.pid) continue;
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${entry}/environ`, "latin1");
+    } catch {
+      continue; // gone, or not ours
+    }
+    if (!environ.split("\0").includes(wanted)) continue;
+    const stat = procStat(entry);
+    if (stat && stat.state !== "Z" && stat.state !== "X") found.push({ pid: Number(entry), pgid: stat.pgid });
+  }
+  return found;
+}
+
+/**
  * True while any process of the group is still running. `kill(-pgid, 0)` answers
  * cheaply when the group is gone; when it says the group exists, /proc tells whether
  * only zombies remain: orphans are reparented to pid 1, and a container's pid 1 may
@@ -53,24 +108,31 @@ export function isGroupAlive(pgid: number): boolean {
   return runningGroupMembers(pgid).length > 0;
 }
 
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+/**
+ * Sends `signal` to every process of the group. True when it was delivered, false when
+ * no process of the group is left (ESRCH) or it is not ours (EPERM).
+ */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  if (!Number.isInteger(pgid) || pgid <= 1) throw new Error(`signalGroup: invalid process group id ${pgid}`);
   try {
     process.kill(-pgid, signal);
+    return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ESRCH" || code === "EPERM") return false;
+    throw error;
   }
 }
 
-const POLL_MS = 20;
-
 /** Resolves true once the group is gone, false when `timeoutMs` passed first. */
-export async function waitForGroupExit(pgid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (isGroupAlive(pgid)) {
-    if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-  return true;
+export function waitForGroupExit(pgid: number, timeoutMs: number): Promise<boolean> {
+  return pollUntil(() => !isGroupAlive(pgid), { timeoutMs });
+}
+
+/** Resolves true once every one of the groups is gone, false when `timeoutMs` passed first. */
+export function waitForGroupsExit(pgids: Iterable<number>, timeoutMs: number): Promise<boolean> {
+  const groups = [...pgids];
+  return pollUntil(() => groups.every((pgid) => !isGroupAlive(pgid)), { timeoutMs });
 }
 
 /**

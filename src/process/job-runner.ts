@@ -8,11 +8,11 @@
  */
 import { resolve } from "node:path";
 import type { JobConfig } from "../config/types.js";
-import type { JobOutcome } from "../apps/api.js";
 import type { Logger } from "../log/logger.js";
 import type { ProcessGroupTracker } from "./tracker.js";
-import { commandArgv } from "./command.js";
-import { describeExit, spawnLoggedChild, type LoggedChild } from "./logged-child.js";
+import { commandArgv } from "../config/command.js";
+import { describeExit } from "./exit.js";
+import { spawnLoggedChild, type LoggedChild } from "./logged-child.js";
 import { terminateGroup } from "./groups.js";
 
 export interface JobRunnerOptions {
@@ -23,6 +23,14 @@ export interface JobRunnerOptions {
   tracker: ProcessGroupTracker;
   /** The base environment (default: process.env); config.env is added on top. */
   env?: NodeJS.ProcessEnv;
+}
+
+/** How one run of a job ended. */
+export interface JobOutcome {
+  /** Exit code; null when the job was killed by a signal or could not start. */
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  ok: boolean;
 }
 
 const NOT_RUN: JobOutcome = { exitCode: null, signal: null, ok: false };

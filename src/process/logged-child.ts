@@ -18,6 +18,7 @@ import { LineSplitter } from "./line-splitter.js";
 import { keepOnlyColor } from "./terminal-text.js";
 import { isGroupAlive, terminateGroup } from "./groups.js";
 import { checkWorkingDirectory, resolveExecutable } from "./executable.js";
+import type { ChildExit } from "./exit.js";
 
 export interface ChildSpec {
   argv: string[];
@@ -28,22 +29,17 @@ export interface ChildSpec {
   label: string;
   logger: Logger;
   tracker: ProcessGroupTracker;
-}
-
-export interface ChildExit {
-  /** Exit code; null when a signal ended the leader. */
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-/** "exit code 1" / "signal SIGKILL", for log lines. */
-export function describeExit(status: ChildExit): string {
-  return status.signal ? `signal ${status.signal}` : `exit code ${status.code}`;
+  /** Also sees every stderr line (pipes only), e.g. to quote the last ones in an error. */
+  onStderrLine?: (line: string) => void;
+  /** How long leftovers of an exited leader get between SIGTERM and SIGKILL; default 5 s. */
+  leftoverTimeoutMs?: number;
 }
 
 export interface LoggedChild {
   /** The leader's pid, which is also the group id. */
   readonly pid: number;
+  /** Resolves as soon as the leader exited (its group and output may still be winding down). */
+  readonly leaderExited: Promise<ChildExit>;
   /** Resolves once the leader exited, its group is gone and all its output is logged. */
   readonly exited: Promise<ChildExit>;
 }
@@ -69,13 +65,16 @@ export async function spawnLoggedChild(spec: ChildSpec): Promise<LoggedChild> {
   if (file === undefined) throw new Error("empty command");
   checkWorkingDirectory(spec.cwd);
   const executable = resolveExecutable(file, spec.cwd, spec.env);
-  return spec.tty ? spawnWithPty(spec, executable, args) : spawnWithPipes(spec, executable, args);
+  // The tracker's marker goes in at exec time, so the reaper can find this child even
+  // before the track() below has reached it.
+  const marked = { ...spec, env: { ...spec.env, ...spec.tracker.childEnv } };
+  return spec.tty ? spawnWithPty(marked, executable, args) : spawnWithPipes(marked, executable, args);
 }
 
-async function endLeftovers(pgid: number, logger: Logger): Promise<void> {
+async function endLeftovers(pgid: number, spec: ChildSpec): Promise<void> {
   if (!isGroupAlive(pgid)) return;
-  const how = await terminateGroup(pgid, LEFTOVER_TIMEOUT_MS);
-  logger.debug(`ended processes left running in the group after its leader exited (${how})`);
+  const how = await terminateGroup(pgid, spec.leftoverTimeoutMs ?? LEFTOVER_TIMEOUT_MS);
+  spec.logger.debug(`ended processes left running in the group after its leader exited (${how})`);
 }
 
 function spawnWithPipes(spec: ChildSpec, executable: string, args: string[]): Promise<LoggedChild> {
@@ -90,7 +89,10 @@ function spawnWithPipes(spec: ChildSpec, executable: string, args: string[]): Pr
     argv0: spec.argv[0],
   });
   const stdoutLines = new LineSplitter((line) => spec.logger.info(line));
-  const stderrLines = new LineSplitter((line) => spec.logger.warning(line));
+  const stderrLines = new LineSplitter((line) => {
+    spec.onStderrLine?.(line);
+    spec.logger.warning(line);
+  });
   child.stdout!.on("data", (chunk: Buffer) => stdoutLines.push(chunk));
   child.stderr!.on("data", (chunk: Buffer) => stderrLines.push(chunk));
 
@@ -102,10 +104,13 @@ function spawnWithPipes(spec: ChildSpec, executable: string, args: string[]): Pr
       const pid = child.pid!;
       spec.tracker.track(pid, spec.label);
       const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
+      const leaderExited = new Promise<ChildExit>((resolve) =>
+        child.once("exit", (code, signal) => resolve({ code, signal })),
+      );
       const exited = new Promise<ChildExit>((resolve) => {
-        child.once("exit", (code, signal) => {
+        void leaderExited.then(({ code, signal }) => {
           void (async () => {
-            await endLeftovers(pid, spec.logger);
+            await endLeftovers(pid, spec);
             spec.tracker.untrack(pid);
             let timer: NodeJS.Timeout | undefined;
             await Promise.race([closed, new Promise<void>((r) => (timer = setTimeout(r, PIPE_CLOSE_GRACE_MS)))]);
@@ -118,7 +123,7 @@ function spawnWithPipes(spec: ChildSpec, executable: string, args: string[]): Pr
           })();
         });
       });
-      resolveSpawn({ pid, exited });
+      resolveSpawn({ pid, leaderExited, exited });
     });
   });
 }
@@ -159,11 +164,14 @@ async function spawnWithPty(spec: ChildSpec, executable: string, args: string[])
     logTerminalLine(line, spec.logger);
   });
   const dataSubscription = terminal.onData((data) => lines.push(data));
+  let leaderGone!: (status: ChildExit) => void;
+  const leaderExited = new Promise<ChildExit>((resolve) => (leaderGone = resolve));
   const exited = new Promise<ChildExit>((resolve) => {
     const exitSubscription = terminal.onExit(({ exitCode, signal }) => {
       exitSubscription.dispose();
+      leaderGone({ code: signal ? null : exitCode, signal: signal ? (signalNames.get(signal) ?? null) : null });
       void (async () => {
-        await endLeftovers(pid, spec.logger);
+        await endLeftovers(pid, spec);
         spec.tracker.untrack(pid);
         // Without a sentinel (the group was signalled) output may still be queued.
         await new Promise((r) => setImmediate(r));
@@ -177,7 +185,7 @@ async function spawnWithPty(spec: ChildSpec, executable: string, args: string[])
       })();
     });
   });
-  return { pid, exited };
+  return { pid, leaderExited, exited };
 }
 
 /**

@@ -16,10 +16,11 @@ import { resolve } from "node:path";
 import type { ProcessConfig } from "../config/types.js";
 import type { Logger } from "../log/logger.js";
 import type { ProcessGroupTracker } from "./tracker.js";
-import { commandArgv } from "./command.js";
-import { describeExit, spawnLoggedChild, type ChildExit, type LoggedChild } from "./logged-child.js";
+import { commandArgv } from "../config/command.js";
+import { describeExit, type ChildExit } from "./exit.js";
+import { spawnLoggedChild, type LoggedChild } from "./logged-child.js";
 import { terminateGroup } from "./groups.js";
-import { RestartBackoff } from "./backoff.js";
+import { RestartBackoff } from "./restart-timing.js";
 
 export type ProcessState = "starting" | "running" | "backoff" | "exited" | "failed" | "stopped";
 
@@ -108,7 +109,8 @@ export class ManagedProcess extends EventEmitter<ManagedProcessEvents> {
   }
 
   /** Ends the process group (SIGTERM, SIGKILL after `timeoutMs`) and cancels any restart. */
-  async stop(timeoutMs = 5000): Promise<void> {
+  /** SIGTERM to the group, SIGKILL after `timeoutMs` (default: the block's stop_timeout). */
+  async stop(timeoutMs = this.config.stop_timeout * 1000): Promise<void> {
     this.stopping = true;
     if (this.restartTimer) {
       clearTimeout(this.restartTimer);

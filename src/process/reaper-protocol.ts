@@ -8,6 +8,12 @@
  */
 export const READY_LINE = "ready";
 
+/**
+ * The environment variable every child of a supervisor carries: its value (the
+ * guardian's argv[2]) marks the processes the guardian ends when the supervisor dies.
+ */
+export const MARKER_VARIABLE = "JAFFLE_REAPER_MARK";
+
 export type ReaperCommand =
   { kind: "track"; pgid: number; label: string } | { kind: "untrack"; pgid: number } | { kind: "close" };
 

@@ -5,16 +5,23 @@
  * that pipe when the supervisor dies, however it dies; the guardian then ends every
  * group still tracked. A clean shutdown calls close() first, so nothing is killed.
  *
+ * A group is started before the guardian can hear of it (track() is a line on a pipe,
+ * read 15-50 ms later under load). So that no started group is ever unknown to it,
+ * every child also carries a marker in its environment (childEnv, set at exec time):
+ * when the supervisor dies, the guardian also ends every process whose environment
+ * holds the marker, whether or not its track line arrived.
+ *
  * The guardian gets none of the supervisor's stdout/stderr (a reader of the
  * supervisor's output sees EOF when the supervisor exits) and does not keep the
  * supervisor's event loop alive.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import type { Socket } from "node:net";
 import { dirname, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ProcessGroupTracker } from "./tracker.js";
-import { encodeCommand, READY_LINE, type ReaperCommand } from "./reaper-protocol.js";
+import { encodeCommand, MARKER_VARIABLE, READY_LINE, type ReaperCommand } from "./reaper-protocol.js";
 
 const START_TIMEOUT_MS = 10_000;
 const CLOSE_TIMEOUT_MS = 5000;
@@ -33,7 +40,13 @@ export class Reaper implements ProcessGroupTracker {
   private closed = false;
   private readonly exited: Promise<void>;
 
-  private constructor(private readonly guardian: ChildProcess) {
+  readonly childEnv: Readonly<Record<string, string>>;
+
+  private constructor(
+    private readonly guardian: ChildProcess,
+    marker: string,
+  ) {
+    this.childEnv = { [MARKER_VARIABLE]: marker };
     this.exited = new Promise((resolve) => {
       if (guardian.exitCode !== null || guardian.signalCode !== null) resolve();
       else guardian.once("exit", () => resolve());
@@ -43,7 +56,9 @@ export class Reaper implements ProcessGroupTracker {
   /** Starts the guardian and resolves once it listens. */
   static async start(): Promise<Reaper> {
     const { script, execArgv } = guardianCommand();
-    const guardian = spawn(process.execPath, [...execArgv, script], {
+    // Unique to this supervisor: a nested jaffle's children carry their own.
+    const marker = `${process.pid}-${randomBytes(6).toString("hex")}`;
+    const guardian = spawn(process.execPath, [...execArgv, script, marker], {
       cwd: "/",
       detached: true,
       stdio: ["pipe", "pipe", "ignore"],
@@ -74,7 +89,7 @@ export class Reaper implements ProcessGroupTracker {
     // Neither the guardian nor its pipe may keep the supervisor running.
     guardian.unref();
     (guardian.stdin as Socket).unref();
-    return new Reaper(guardian);
+    return new Reaper(guardian, marker);
   }
 
   /** The guardian's pid (for tests and `jaffle status`). */

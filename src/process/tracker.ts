@@ -9,6 +9,11 @@ export interface ProcessGroupTracker {
   track(pgid: number, label: string): void;
   /** The group has been ended (or its leader exited and was cleaned up). */
   untrack(pgid: number): void;
+  /**
+   * Variables every child must carry in its environment, set at spawn: they let the
+   * reaper find a child it has not been told about yet (see reaper.ts).
+   */
+  readonly childEnv?: Readonly<Record<string, string>>;
 }
 
 /** For callers with no supervisor (tests of a single part, `jaffle console`). */

@@ -3,10 +3,16 @@
  * files and a lock file. One supervisor owns it at a time: `acquireRuntimeDir` refuses a
  * second `jaffle start` while the first runs, and clears what a dead one left behind
  * (Jaffle made the user run `jaffle stop` first; we just log it and go on).
+ *
+ * Jaffle never changes the mode of a directory it did not create. A directory others
+ * can write to is not private enough for connection files (their keys): in a shared
+ * sticky directory (1777, like /tmp) jaffle uses its own subdirectory `jaffle-<uid>`
+ * (others cannot remove or replace it there); any other such directory is refused.
  */
 import {
   chmodSync,
   closeSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -16,11 +22,19 @@ import {
   writeSync,
 } from "node:fs";
 import { join, resolve } from "node:path";
-import { UserError } from "../cli/errors.js";
+import { JaffleError } from "../errors.js";
+import { connectionFilePath, kernelOfConnectionFile } from "./connection-files.js";
 import { isJaffleRunning } from "./pid.js";
 import { readStatus, STATUS_FILE, writeStatus, type RuntimeStatus } from "./status.js";
 
 export const DEFAULT_RUNTIME_DIR = ".jaffle";
+
+/** The runtime directory cannot be taken (another jaffle runs there, or it is not usable). */
+export class RuntimeDirError extends JaffleError {
+  constructor(message: string) {
+    super(message, { userFault: true });
+  }
+}
 /** Created with O_EXCL: whoever creates it owns the directory. Holds the owner's pid. */
 export const LOCK_FILE = "supervisor.pid";
 
@@ -28,8 +42,74 @@ export const LOCK_FILE = "supervisor.pid";
 export type PreviousRun =
   { kind: "none" } | { kind: "running"; pid: number } | { kind: "stale"; pid: number | undefined };
 
+const WRITABLE_BY_OTHERS = 0o022;
+const STICKY = 0o1000;
+
+/** Our uid; undefined where there is none (Windows): no ownership checks there. */
+function ourUid(): number | undefined {
+  return process.getuid?.();
+}
+
+/** The private subdirectory jaffle uses inside a shared sticky directory. */
+function privateSubdirectory(dir: string): string {
+  return join(dir, `jaffle-${ourUid() ?? "user"}`);
+}
+
+/** True for an existing directory that others can write to and that has the sticky bit. */
+function isSharedStickyDir(dir: string): boolean {
+  try {
+    const stat = lstatSync(dir);
+    return stat.isDirectory() && (stat.mode & WRITABLE_BY_OTHERS) !== 0 && (stat.mode & STICKY) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The runtime directory for `--runtime-dir` (default `.jaffle` in the project). Given a
+ * shared sticky directory, it is jaffle's own subdirectory there, the same for every
+ * command (start, stop, status, console).
+ */
 export function resolveRuntimeDir(projectDir: string, runtimeDir: string | undefined): string {
-  return resolve(projectDir, runtimeDir ?? DEFAULT_RUNTIME_DIR);
+  const dir = resolve(projectDir, runtimeDir ?? DEFAULT_RUNTIME_DIR);
+  return isSharedStickyDir(dir) ? privateSubdirectory(dir) : dir;
+}
+
+/**
+ * Refuses (a RuntimeDirError, one line) an existing directory others can write to, or one
+ * that is not a directory, or one that belongs to someone else: another user could
+ * read or swap the connection files. Its mode is left as it is.
+ */
+function checkExistingDir(dir: string): void {
+  const stat = lstatSync(dir);
+  if (!stat.isDirectory()) throw new RuntimeDirError(`runtime directory ${dir} is not a directory`);
+  const uid = ourUid();
+  if (uid === undefined) return;
+  const others = (stat.mode & WRITABLE_BY_OTHERS) !== 0;
+  if (stat.uid !== uid && others) {
+    throw new RuntimeDirError(
+      `runtime directory ${dir} is writable by others and not owned by you (uid ${stat.uid}); choose a private one`,
+    );
+  }
+  if (others) {
+    throw new RuntimeDirError(
+      `runtime directory ${dir} is writable by others (mode ${(stat.mode & 0o7777).toString(8)}); jaffle will not change it: choose a private one`,
+    );
+  }
+  if (stat.uid !== uid) throw new RuntimeDirError(`runtime directory ${dir} belongs to uid ${stat.uid}, not to you`);
+}
+
+/** Creates the directory 0700 if it does not exist; checks it (without changing it) if it does. */
+function ensureRuntimeDir(dir: string): void {
+  let created: string | undefined;
+  try {
+    created = mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+  // Ours: mkdir's mode is masked by umask, so set it; never an existing directory's.
+  if (created !== undefined) chmodSync(dir, 0o700);
+  else checkExistingDir(dir);
 }
 
 function readLockPid(dir: string): number | undefined {
@@ -49,7 +129,7 @@ function isOurFile(name: string): boolean {
     // The control socket and its token (src/control/server.ts).
     name === "control.sock" ||
     name === "control.token" ||
-    /^kernel-.+\.json$/.test(name) ||
+    kernelOfConnectionFile(name) !== undefined ||
     /^status\.json\.\d+\.tmp$/.test(name)
   );
 }
@@ -101,21 +181,30 @@ export interface RuntimeDir {
 }
 
 /**
- * Takes the runtime directory for this process: creates it (0700), refuses when another
- * jaffle runs there, clears a stale run's files, and writes the lock.
+ * What a previous supervisor left in `dir`; a RuntimeDirError when it still runs. `jaffle start`
+ * asks this first, so a second start is refused before anything heavy is loaded.
  */
-export function acquireRuntimeDir(dir: string): RuntimeDir {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // mkdir's mode is masked by umask and ignored for an existing directory.
-  chmodSync(dir, 0o700);
+export function refuseIfRunning(dir: string): PreviousRun {
   const previous = inspectRuntimeDir(dir);
   if (previous.kind === "running") {
-    throw new UserError(
+    throw new RuntimeDirError(
       `jaffle is already running in this directory (pid ${previous.pid}, runtime dir ${dir}); stop it with "jaffle stop"`,
     );
   }
+  return previous;
+}
+
+/**
+ * Takes the runtime directory for this process: creates it (0700) or checks the one that
+ * exists, refuses when another jaffle runs there, clears a stale run's files, and
+ * writes the lock.
+ */
+export function acquireRuntimeDir(dir: string): RuntimeDir {
+  ensureRuntimeDir(dir);
+  const previous = refuseIfRunning(dir);
   if (previous.kind === "stale") removeRuntimeFiles(dir);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Removing a stale run's files may have removed the (then empty) directory too.
+  ensureRuntimeDir(dir);
   let fd: number;
   try {
     fd = openSync(join(dir, LOCK_FILE), "wx", 0o600);
@@ -123,7 +212,7 @@ export function acquireRuntimeDir(dir: string): RuntimeDir {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     // Another start won the race between our check and our create.
     const pid = readLockPid(dir);
-    throw new UserError(
+    throw new RuntimeDirError(
       `jaffle is already running in this directory${pid ? ` (pid ${pid})` : ""}; stop it with "jaffle stop"`,
     );
   }
@@ -133,7 +222,7 @@ export function acquireRuntimeDir(dir: string): RuntimeDir {
   return {
     path: dir,
     previous,
-    connectionFile: (kernelName) => join(dir, `kernel-${kernelName}.json`),
+    connectionFile: (kernelName) => connectionFilePath(dir, kernelName),
     writeStatus: (status) => {
       if (!released) writeStatus(dir, status);
     },

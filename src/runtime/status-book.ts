@@ -3,7 +3,7 @@
  * change. Writes are coalesced to one per tick: a burst of changes (a kernel and its
  * apps coming back) costs one rename, not one each.
  */
-import type { AppStatus, KernelStatus, ProcessStatus, RuntimeStatus } from "./status.js";
+import type { AppStatus, KernelStatus, ProcessStatus, RemoteKernelStatus, RuntimeStatus } from "./status.js";
 
 export class StatusBook {
   readonly #status: RuntimeStatus;
@@ -20,6 +20,7 @@ export class StatusBook {
       startedAt: startedAt.toISOString(),
       projectDir,
       kernels: {},
+      remoteKernels: {},
       apps: {},
       processes: {},
     };
@@ -31,8 +32,16 @@ export class StatusBook {
   }
 
   setKernel(name: string, status: KernelStatus | undefined): void {
+    delete this.#status.remoteKernels?.[name];
     if (status) this.#status.kernels[name] = status;
     else delete this.#status.kernels[name];
+    this.#changed();
+  }
+
+  /** A kernel on a Jupyter server (issue 15). */
+  setRemoteKernel(name: string, status: RemoteKernelStatus): void {
+    delete this.#status.kernels[name];
+    (this.#status.remoteKernels ??= {})[name] = status;
     this.#changed();
   }
 

@@ -1,20 +1,41 @@
 /**
  * One `app` block: resolves its class once, and creates an instance in its kernel
- * (construct, `setup()`, then the block's `start` code). After the kernel died and came
- * back, `create()` runs again and makes a new instance in the new kernel.
+ * (construct, `setup()`, the block's `start` code, then the app's own confirmation that
+ * what it started is up). After the kernel died and came back, `create()` runs again and
+ * makes a new instance in the new kernel.
+ *
+ * The slot owns the app's state (app-state.ts): every transition happens here, and is
+ * announced with a "state" event (the supervisor writes it to the status file and ends an
+ * `--exit-when-ready` run at a failure). Watchdog events reach the app through
+ * `routable`, so a restart's outcome changes the state too, and a failed app is retried.
  */
-import type { AppConstructor, AppContext, JaffleApp } from "../apps/api.js";
+import { EventEmitter } from "node:events";
+import { AppFailure, type AppConstructor, type AppContext, type JaffleApp, type WatchdogEvent } from "../apps/api.js";
 import type { AppConfig } from "../config/types.js";
 import type { Logger } from "../log/logger.js";
+import { failed, running, starting, stopped, type AppState } from "./app-state.js";
 import type { KernelHost } from "./kernel-host.js";
 import { KernelView } from "./kernel-view.js";
+import { JaffleError } from "../errors.js";
 
 /** Why an app did not start; the message is one line for the log and the exit report. */
-export class AppStartError extends Error {
-  constructor(app: string, what: string) {
-    super(`app ${app}: ${what}`);
-    this.name = "AppStartError";
+export class AppStartError extends JaffleError {
+  constructor(
+    app: string,
+    /** The one-line reason, without the app's name. */
+    readonly reason: string,
+  ) {
+    super(`app ${app} failed: ${reason}`, { userFault: true });
   }
+}
+
+/** A failure as the slot logs it: the reason, the readable report, the full details. */
+function failureOf(error: unknown, prefix = ""): AppFailure {
+  if (error instanceof AppFailure) {
+    return prefix === "" ? error : new AppFailure(prefix + error.reason, error.report, error.details);
+  }
+  const reason = prefix + errorText(error).split("\n")[0]!;
+  return new AppFailure(reason, reason, error instanceof Error ? error.stack : undefined);
 }
 
 export function errorText(error: unknown): string {
@@ -45,11 +66,19 @@ export interface AppSlotDeps {
   context(slot: AppSlot, kernel: KernelView): AppContext;
 }
 
-export class AppSlot {
+export interface AppSlotEvents {
+  /** The state changed (see app-state.ts). */
+  state: [state: AppState];
+}
+
+export class AppSlot extends EventEmitter<AppSlotEvents> {
   #class: AppConstructor | undefined;
   #instance: JaffleApp | undefined;
+  #state: AppState = starting();
   /** Set by stop(): a create() still under way must not leave an instance behind. */
   #stopped = false;
+  /** The attempt under way (create or a watchdog event); the next one waits for it. */
+  #busy: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly name: string,
@@ -57,23 +86,57 @@ export class AppSlot {
     readonly logger: Logger,
     readonly host: KernelHost,
     private readonly deps: AppSlotDeps,
-  ) {}
+  ) {
+    super();
+  }
 
   /** The live instance, if the last `create()` got as far as constructing it. */
   get instance(): JaffleApp | undefined {
     return this.#instance;
   }
 
+  get state(): AppState {
+    return this.#state;
+  }
+
+  /** The only place the state changes. */
+  #enter(state: AppState): void {
+    if (this.#state.name === "stopped" && state.name !== "stopped") return;
+    this.#state = state;
+    this.emit("state", state);
+  }
+
   /**
-   * Makes a new instance in the host's current kernel and runs the `start` code.
-   * Rejects with an AppStartError; the details (traceback) are in the app's log.
+   * Logs a failure at error (the reason and the readable report; the full details at
+   * debug) and enters `failed`. Returns the AppStartError for the caller to throw.
    */
-  async create(): Promise<void> {
+  #fail(error: unknown, stage: "create" | "run", prefix = "", what = "start"): AppStartError {
+    const failure = failureOf(error, prefix);
+    const report = failure.report.startsWith(failure.reason) ? failure.report : `${failure.reason}\n${failure.report}`;
+    this.logger.error(`${what} failed: ${report}`);
+    if (failure.details) this.logger.debug(`the whole traceback:\n${failure.details}`);
+    this.#enter(failed(failure.reason, stage));
+    return new AppStartError(this.name, failure.reason);
+  }
+
+  /**
+   * Makes a new instance in the host's current kernel, runs the `start` code and waits
+   * for the app's confirmation. Resolves in state `running`; rejects with an
+   * AppStartError in state `failed` (the report is in the app's log).
+   */
+  create(): Promise<void> {
+    const attempt = this.#busy.then(() => this.#create());
+    this.#busy = attempt.catch(() => undefined);
+    return attempt;
+  }
+
+  async #create(): Promise<void> {
     const { name, config } = this;
+    this.#enter(starting());
     try {
       this.#class ??= await this.deps.resolveClass(config.class, this.host.language);
     } catch (error) {
-      throw new AppStartError(name, `class ${config.class}: ${errorText(error)}`);
+      throw this.#fail(error, "create", `class ${config.class}: `);
     }
     if (this.#stopped) throw new AppStartError(name, "not created: jaffle is shutting down");
     const view = new KernelView(this.host, this.host.generation, this.logger);
@@ -81,13 +144,13 @@ export class AppSlot {
     try {
       instance = new this.#class(this.deps.context(this, view));
     } catch (error) {
-      throw new AppStartError(name, `creating ${config.class} failed: ${errorText(error)}`);
+      throw this.#fail(error, "create", `creating ${config.class}: `);
     }
     this.#instance = instance;
     try {
       await instance.setup?.();
     } catch (error) {
-      throw new AppStartError(name, `setup failed: ${errorText(error)}`);
+      throw this.#fail(error, "create");
     }
     if (this.#stopped) {
       // stop() ran while setup() was under way and saw no instance: end this one now.
@@ -95,17 +158,74 @@ export class AppSlot {
       await this.#stopInstance(instance, STOP_AFTER_SHUTDOWN_MS);
       throw new AppStartError(name, "stopped: jaffle is shutting down");
     }
-    if (config.start === undefined || config.start.trim() === "") return;
-    let outcome;
+    if (config.start !== undefined && config.start.trim() !== "") {
+      let outcome;
+      try {
+        // The code's value is not something the app said: debug, not info.
+        outcome = await view.execute(config.start, { logger: this.logger, resultLevel: "debug" });
+      } catch (error) {
+        throw this.#fail(error, "create", "start code: ");
+      }
+      // The kernel's error and traceback were logged as the cell's output already.
+      if (outcome.status === "error") throw this.#fail(`${outcome.ename}: ${outcome.evalue}`, "create", "start code: ");
+      if (outcome.status === "aborted") throw this.#fail("the kernel aborted it", "create", "start code: ");
+    }
     try {
-      outcome = await view.execute(config.start, { logger: this.logger });
+      await instance.confirmStarted?.();
     } catch (error) {
-      throw new AppStartError(name, `start code failed: ${errorText(error)}`);
+      throw this.#fail(error, "run");
     }
-    if (outcome.status === "error") {
-      throw new AppStartError(name, `start code failed: ${outcome.ename}: ${outcome.evalue}`);
+    this.#enter(running());
+  }
+
+  /**
+   * A watchdog event for this app. A running app (or one whose server failed) gets it:
+   * the server bridge restarts, and the outcome is the new state. An app that failed
+   * before it existed (its class, setup() or `start` code) is created anew instead.
+   * Rejects with an AppStartError when the app is failed afterwards.
+   */
+  handleWatchdogEvent(event: WatchdogEvent): Promise<void> {
+    const attempt = this.#busy.then(() => this.#deliver(event));
+    this.#busy = attempt.catch(() => undefined);
+    return attempt;
+  }
+
+  async #deliver(event: WatchdogEvent): Promise<void> {
+    const state = this.#state;
+    if (state.name === "stopped") return;
+    const instance = this.#instance;
+    if (!instance || (state.name === "failed" && state.stage === "create")) {
+      if (instance) await this.discard(STOP_AFTER_SHUTDOWN_MS);
+      this.logger.info("trying to start again");
+      return this.#create();
     }
-    if (outcome.status === "aborted") throw new AppStartError(name, "start code was aborted");
+    if (!instance.handleWatchdogEvent) throw new Error(`app "${this.name}" does not handle watchdog events`);
+    this.#enter(starting());
+    try {
+      await instance.handleWatchdogEvent(event);
+    } catch (error) {
+      throw this.#fail(error, "run", "", "restart");
+    }
+    this.#enter(running());
+  }
+
+  /**
+   * The app as other apps see it (`AppContext.app(name)`, watchdog routing): its
+   * instance, except that watchdog events go through this slot, which keeps the state.
+   */
+  get routable(): JaffleApp | undefined {
+    const instance = this.#instance;
+    const deliver = (event: WatchdogEvent) => this.handleWatchdogEvent(event);
+    if (!instance) return this.#state.name === "failed" ? { handleWatchdogEvent: deliver } : undefined;
+    if (!instance.handleWatchdogEvent) return instance;
+    return new Proxy(instance, {
+      get: (target, property) => {
+        if (property === "handleWatchdogEvent") return deliver;
+        const value: unknown = Reflect.get(target, property, target);
+        // Bound to the instance itself: its methods may use private fields.
+        return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
   }
 
   /** Stops the current instance for good; a failure or a hang is logged, never thrown. */
@@ -114,6 +234,12 @@ export class AppSlot {
     const instance = this.#instance;
     this.#instance = undefined;
     if (instance) await this.#stopInstance(instance, timeoutMs);
+    this.#enter(stopped());
+  }
+
+  /** Its kernel is gone for good: nothing will run it again. */
+  markStopped(): void {
+    this.#enter(stopped());
   }
 
   async #stopInstance(instance: JaffleApp, timeoutMs: number): Promise<void> {

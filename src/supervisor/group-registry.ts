@@ -4,12 +4,17 @@
  * emergency: a second SIGTERM during shutdown, which kills every group at once instead
  * of waiting for the polite shutdown to finish.
  */
+import { signalGroup } from "../process/groups.js";
 import type { ProcessGroupTracker } from "../process/tracker.js";
 
 export class GroupRegistry implements ProcessGroupTracker {
   readonly #groups = new Map<number, string>();
 
   constructor(private readonly next: ProcessGroupTracker) {}
+
+  get childEnv(): Readonly<Record<string, string>> | undefined {
+    return this.next.childEnv;
+  }
 
   track(pgid: number, label: string): void {
     this.#groups.set(pgid, label);
@@ -30,12 +35,7 @@ export class GroupRegistry implements ProcessGroupTracker {
   signalAll(signal: NodeJS.Signals): string[] {
     const signalled: string[] = [];
     for (const [pgid, label] of this.#groups) {
-      try {
-        process.kill(-pgid, signal);
-        signalled.push(label);
-      } catch {
-        /* the group is already gone */
-      }
+      if (signalGroup(pgid, signal)) signalled.push(label);
     }
     return signalled;
   }

@@ -4,19 +4,27 @@
  * restarts: while a dead kernel is being replaced, calls wait for the new one; once the
  * supervisor gives up on the kernel, calls fail.
  */
-import type { AppKernel, ExecuteOutcome } from "../apps/api.js";
-import type { RunningKernel } from "../kernel/launcher.js";
+import type { AppKernel, ExecuteOptions, ExecuteOutcome } from "../apps/api.js";
+import type { KernelClient } from "../kernel/client.js";
 import type { JupyterMessage } from "../kernel/messages.js";
 import type { Logger } from "../log/logger.js";
 import { OutputRouter } from "./output-router.js";
+import { JaffleError } from "../errors.js";
 
-/** What the host needs of a running kernel (the launcher's RunningKernel has it). */
-export type HostableKernel = Pick<RunningKernel, "language" | "client" | "on" | "off">;
+/**
+ * What the host needs of a running kernel: the launcher's RunningKernel and a remote
+ * kernel on a Jupyter server (issue 15) both have it.
+ */
+export interface HostableKernel {
+  readonly language: string;
+  readonly client: KernelClient;
+  on(event: "exit" | "dead", listener: () => void): unknown;
+  off(event: "exit" | "dead", listener: () => void): unknown;
+}
 
-export class KernelGoneError extends Error {
+export class KernelGoneError extends JaffleError {
   constructor(kernel: string, why: string) {
     super(`kernel ${kernel} ${why}`);
-    this.name = "KernelGoneError";
   }
 }
 
@@ -38,10 +46,12 @@ function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
-function textPlain(msg: JupyterMessage | undefined): string | undefined {
-  if (!msg || msg.header.msg_type !== "execute_result") return undefined;
-  const text = (msg as JupyterMessage<"execute_result">).content.data?.["text/plain"];
-  return typeof text === "string" ? text : undefined;
+/** The value of an execute_result: its text/plain and its whole MIME bundle. */
+function resultOf(msg: JupyterMessage | undefined): { result?: string; data?: Record<string, unknown> } {
+  if (!msg || msg.header.msg_type !== "execute_result") return {};
+  const data = (msg as JupyterMessage<"execute_result">).content.data as Record<string, unknown> | undefined;
+  const text = data?.["text/plain"];
+  return { ...(typeof text === "string" ? { result: text } : {}), ...(data ? { data } : {}) };
 }
 
 export class KernelHost implements AppKernel {
@@ -54,7 +64,9 @@ export class KernelHost implements AppKernel {
     // Deferred by a microtask: the client may hand the same message to an execute's
     // onOutput right after emitting it, and that is where we learn the msg_id of a
     // request still running. Every message is deferred alike, so order is kept.
-    queueMicrotask(() => this.#router.dispatch(msg));
+    const session = (msg.parent_header as { session?: unknown }).session;
+    const fromOtherClient = typeof session === "string" && session !== this.#current?.client.session;
+    queueMicrotask(() => this.#router.dispatch(msg, fromOtherClient));
   };
 
   constructor(
@@ -110,14 +122,15 @@ export class KernelHost implements AppKernel {
     this.#next.reject(error);
   }
 
-  async execute(code: string, options: { logger?: Logger; silent?: boolean } = {}): Promise<ExecuteOutcome> {
+  async execute(code: string, options: ExecuteOptions = {}): Promise<ExecuteOutcome> {
     const logger = options.logger ?? this.logger;
+    const resultLevel = options.resultLevel ?? "info";
     const kernel = this.#current ?? (await this.#next.promise);
     let routed = false;
     const onOutput = (msg: JupyterMessage) => {
       const parent = (msg.parent_header as { msg_id?: string }).msg_id;
       if (!routed && parent) {
-        this.#router.route(parent, logger);
+        this.#router.route(parent, logger, resultLevel);
         routed = true;
       }
     };
@@ -128,7 +141,7 @@ export class KernelHost implements AppKernel {
       kernel.on("exit", onExit);
       kernel.on("dead", onExit);
     });
-    let result: Awaited<ReturnType<RunningKernel["client"]["execute"]>>;
+    let result: Awaited<ReturnType<KernelClient["execute"]>>;
     // stop_on_error = false: every piece of code jaffle runs stands alone. With the
     // protocol's default, ipykernel aborts whatever request arrives shortly after a failed
     // one, so the code block after a failing one would silently not run.
@@ -140,11 +153,10 @@ export class KernelHost implements AppKernel {
       kernel.off("dead", onExit);
     }
     // Later outputs of this request (work it started) still belong to `logger`.
-    this.#router.route(result.msgId, logger);
+    this.#router.route(result.msgId, logger, resultLevel);
     const reply = result.reply.content as { status: string; ename?: string; evalue?: string; traceback?: string[] };
     if (reply.status === "ok") {
-      const value = textPlain(result.outputs.findLast((m) => m.header.msg_type === "execute_result"));
-      return value === undefined ? { status: "ok" } : { status: "ok", result: value };
+      return { status: "ok", ...resultOf(result.outputs.findLast((m) => m.header.msg_type === "execute_result")) };
     }
     if (reply.status === "error") {
       return {

@@ -4,13 +4,18 @@
  * minute). The supervisor listens for "restarted" to create the kernel's apps again.
  */
 import { EventEmitter } from "node:events";
-import type { KernelConfig } from "../config/types.js";
+import type { GatewayConfig, KernelConfig } from "../config/types.js";
+import { RemoteKernel, startRemoteKernel } from "../kernel/gateway/remote-kernel.js";
+import { resolveGateway } from "../kernel/gateway/settings.js";
 import { launchKernel, type RunningKernel } from "../kernel/launcher.js";
 import type { Logger } from "../log/logger.js";
+import { describeExit, type ChildExit } from "../process/exit.js";
+import { signalGroup } from "../process/groups.js";
+import { DelaySchedule, RestartBudget } from "../process/restart-timing.js";
 import type { ProcessGroupTracker } from "../process/tracker.js";
+import type { StatusBook } from "../runtime/status-book.js";
 import { errorText } from "./app-slot.js";
 import { KernelHost } from "./kernel-host.js";
-import { RestartBudget } from "./restart-budget.js";
 
 export interface KernelSlotOptions {
   runtimeDir: string;
@@ -19,6 +24,21 @@ export interface KernelSlotOptions {
   tracker: ProcessGroupTracker;
   /** Launch and answer within this long, or the launch fails. */
   startupTimeoutMs: number;
+  /** The root `gateway {}` block (issue 15); a kernel's own block wins. */
+  gateway?: GatewayConfig;
+}
+
+/** A kernel process here (the launcher's) or a kernel on a Jupyter server (issue 15). */
+export type SlotKernel = RunningKernel | RemoteKernel;
+
+/** Records a kernel on a Jupyter server in the status file: `remote`, its id and server. */
+export function recordRemoteKernelStatus(book: StatusBook, name: string, kernel: RemoteKernel, restarts: number): void {
+  book.setRemoteKernel(name, {
+    server: kernel.server,
+    kernelId: kernel.kernelId,
+    language: kernel.language,
+    restarts,
+  });
 }
 
 export interface KernelSlotEvents {
@@ -30,29 +50,17 @@ export interface KernelSlotEvents {
   changed: [];
 }
 
+/** Delays before a restart: 200 ms doubling to 5 s; 30 s of uptime earn the quick ones back. */
 const FIRST_RESTART_DELAY_MS = 200;
 const MAX_RESTART_DELAY_MS = 5_000;
-
-function describeExit(args: unknown[]): string {
-  const [first, second] = args;
-  if (typeof first === "number") return `exit code ${first}`;
-  if (typeof first === "string") return `signal ${first}`;
-  if (first && typeof first === "object") {
-    const info = first as { code?: number | null; signal?: string | null; exitCode?: number | null };
-    const code = info.code ?? info.exitCode;
-    if (typeof info.signal === "string") return `signal ${info.signal}`;
-    if (typeof code === "number") return `exit code ${code}`;
-  }
-  if (typeof second === "string") return `signal ${second}`;
-  return "unknown cause";
-}
+const HEALTHY_UPTIME_MS = 30_000;
 
 export class KernelSlot extends EventEmitter<KernelSlotEvents> {
   readonly host: KernelHost;
   readonly budget = new RestartBudget(5, 60_000);
-  #kernel: RunningKernel | undefined;
+  #kernel: SlotKernel | undefined;
   #stopping = false;
-  #restartDelay = FIRST_RESTART_DELAY_MS;
+  readonly #delays = new DelaySchedule(FIRST_RESTART_DELAY_MS, MAX_RESTART_DELAY_MS);
 
   constructor(
     readonly name: string,
@@ -68,7 +76,7 @@ export class KernelSlot extends EventEmitter<KernelSlotEvents> {
     return this.options.logger;
   }
 
-  get kernel(): RunningKernel | undefined {
+  get kernel(): SlotKernel | undefined {
     return this.#kernel;
   }
 
@@ -79,45 +87,57 @@ export class KernelSlot extends EventEmitter<KernelSlotEvents> {
   /** Launches the kernel; resolves once it answered. */
   async start(): Promise<void> {
     const { options, config, name } = this;
-    const kernel = await launchKernel({
-      name,
-      kernelName: config.kernel_name,
-      runtimeDir: options.runtimeDir,
-      cwd: options.projectDir,
-      passEnv: config.pass_env,
-      env: config.env,
-      logger: options.logger,
-      tracker: options.tracker,
-      startupTimeoutMs: options.startupTimeoutMs,
-    });
+    // issue 15: a kernel with a gateway runs on that server, behind the same client.
+    const gateway = resolveGateway(config.gateway, options.gateway, config.kernel_name !== undefined);
+    const kernel: SlotKernel = gateway
+      ? await startRemoteKernel({
+          name,
+          kernelName: config.kernel_name,
+          settings: gateway,
+          logger: options.logger,
+          startupTimeoutMs: options.startupTimeoutMs,
+        })
+      : await launchKernel({
+          name,
+          kernelName: config.kernel_name,
+          runtimeDir: options.runtimeDir,
+          cwd: options.projectDir,
+          passEnv: config.pass_env,
+          env: config.env,
+          logger: options.logger,
+          tracker: options.tracker,
+          startupTimeoutMs: options.startupTimeoutMs,
+        });
     if (this.#stopping) {
       // Shutdown began while we were launching: don't leave this one behind.
       await kernel.shutdown(2_000);
       throw new Error(`kernel ${name}: shutdown began during start`);
     }
     this.#kernel = kernel;
-    kernel.once("exit", (exit) => this.#onDeath(kernel, [exit]));
+    kernel.once("exit", (exit: ChildExit | { reason: string }) => this.#onDeath(kernel, exit));
+    // A remote kernel ends itself on the server and then emits "exit".
+    if (!(kernel instanceof RemoteKernel)) this.#watchWedged(kernel);
+    this.host.attach(kernel);
+    this.emit("changed");
+  }
+
+  #watchWedged(kernel: RunningKernel): void {
     kernel.on("dead", (reason) => {
       // Heartbeat lost while the process lives on (wedged): kill it, and the "exit"
       // that follows restarts it like any other death.
       if (this.#kernel !== kernel || this.#stopping || !kernel.running) return;
       this.logger.error(`kernel stopped answering (${reason}); killing it`);
-      try {
-        process.kill(-kernel.pid, "SIGKILL");
-      } catch {
-        /* already gone */
-      }
+      signalGroup(kernel.pid, "SIGKILL");
     });
-    this.host.attach(kernel);
-    this.emit("changed");
   }
 
-  #onDeath(kernel: RunningKernel, args: unknown[]): void {
+  #onDeath(kernel: SlotKernel, exit: ChildExit | { reason: string }): void {
     if (this.#kernel !== kernel || this.#stopping) return;
     this.#kernel = undefined;
     this.host.detach();
     this.emit("changed");
-    const how = describeExit(args);
+    // A remote kernel says why in words (the server reported it gone); a local one has an exit status.
+    const how = "reason" in exit ? exit.reason : describeExit(exit);
     if (!this.budget.take()) {
       const reason = `died (${how}) ${this.budget.limit + 1} times within ${this.budget.windowMs / 1000} s; not restarting it`;
       this.logger.error(reason);
@@ -132,8 +152,7 @@ export class KernelSlot extends EventEmitter<KernelSlotEvents> {
   }
 
   async #restart(): Promise<void> {
-    const delay = this.#restartDelay;
-    this.#restartDelay = Math.min(MAX_RESTART_DELAY_MS, delay * 2);
+    const delay = this.#delays.next();
     await new Promise((resolve) => setTimeout(resolve, delay));
     if (this.#stopping) return;
     try {
@@ -150,12 +169,15 @@ export class KernelSlot extends EventEmitter<KernelSlotEvents> {
       }
       return;
     }
-    this.logger.info(`kernel is back (pid ${this.#kernel?.pid})`);
+    const back = this.#kernel;
+    this.logger.info(
+      `kernel is back (${back instanceof RemoteKernel ? `kernel id ${back.kernelId} on ${back.server}` : `pid ${back?.pid}`})`,
+    );
     // A kernel that stays up for a while earns its quick restarts back.
     const kernel = this.#kernel;
     setTimeout(() => {
-      if (this.#kernel === kernel) this.#restartDelay = FIRST_RESTART_DELAY_MS;
-    }, 30_000).unref();
+      if (this.#kernel === kernel) this.#delays.reset();
+    }, HEALTHY_UPTIME_MS).unref();
     this.emit("restarted");
   }
 
@@ -179,7 +201,7 @@ export class KernelSlot extends EventEmitter<KernelSlotEvents> {
       }
     }
     await this.start();
-    this.logger.info(`kernel restarted (pid ${this.kernel?.pid})`);
+    this.logger.info(`kernel restarted (pid ${this.kernel && "pid" in this.kernel ? this.kernel.pid : "remote"})`);
   }
 
   /** Shuts the kernel down (shutdown_request, then signals); no restart after this. */

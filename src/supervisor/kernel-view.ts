@@ -4,7 +4,7 @@
  * kernel, and calls still made by the old instance (its `stop()`, a late timer) fail at
  * once instead of running half-finished code in a kernel that never set that app up.
  */
-import type { AppKernel, ExecuteOutcome } from "../apps/api.js";
+import type { AppKernel, ExecuteOptions, ExecuteOutcome } from "../apps/api.js";
 import type { Logger } from "../log/logger.js";
 import { KernelGoneError, type KernelHost } from "./kernel-host.js";
 
@@ -24,10 +24,10 @@ export class KernelView implements AppKernel {
     return this.host.language;
   }
 
-  execute(code: string, options: { logger?: Logger; silent?: boolean } = {}): Promise<ExecuteOutcome> {
+  execute(code: string, options: ExecuteOptions = {}): Promise<ExecuteOutcome> {
     if (this.host.generation !== this.generation) {
       return Promise.reject(new KernelGoneError(this.host.name, "was restarted; this app instance was replaced"));
     }
-    return this.host.execute(code, { logger: options.logger ?? this.defaultLogger, silent: options.silent ?? false });
+    return this.host.execute(code, { ...options, logger: options.logger ?? this.defaultLogger });
   }
 }

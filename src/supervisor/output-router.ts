@@ -7,7 +7,7 @@
  * the kernel's own logger.
  */
 import { stripAnsi } from "../log/ansi.js";
-import type { Logger } from "../log/logger.js";
+import { loggerFrom, type Level, type Logger } from "../log/logger.js";
 import { parentMsgId, type JupyterMessage } from "../kernel/messages.js";
 
 /** `text` split into lines, without the final newline's empty tail. */
@@ -24,8 +24,11 @@ function plainText(data: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-/** Logs one iopub message to `logger`; messages that carry no output are ignored. */
-export function logOutput(msg: JupyterMessage, logger: Logger): void {
+/**
+ * Logs one iopub message to `logger`; messages that carry no output are ignored.
+ * `resultLevel`: the level of an execute_result (the code's value, not its output).
+ */
+export function logOutput(msg: JupyterMessage, logger: Logger, resultLevel: Level = "info"): void {
   switch (msg.header.msg_type) {
     case "stream": {
       const content = (msg as JupyterMessage<"stream">).content;
@@ -36,7 +39,8 @@ export function logOutput(msg: JupyterMessage, logger: Logger): void {
     case "execute_result":
     case "display_data": {
       const text = plainText((msg as JupyterMessage<"display_data">).content.data ?? {});
-      if (text !== undefined && text !== "") logger.info(text);
+      const level = msg.header.msg_type === "execute_result" ? resultLevel : "info";
+      if (text !== undefined && text !== "") logger.log(level, text);
       return;
     }
     case "error": {
@@ -53,19 +57,37 @@ export function logOutput(msg: JupyterMessage, logger: Logger): void {
   }
 }
 
+interface Route {
+  logger: Logger;
+  resultLevel: Level;
+}
+
 export class OutputRouter {
-  readonly #routes = new Map<string, Logger>();
+  readonly #routes = new Map<string, Route>();
 
   constructor(
     /** Where outputs of requests nobody registered go (the kernel's logger). */
     private readonly fallback: Logger,
     private readonly capacity = 1_000,
-  ) {}
+  ) {
+    this.#consoleLogger = loggerFrom(fallback.name, (level, message) =>
+      fallback.log(
+        level,
+        message
+          .split("\n")
+          .map((line) => `[console] ${line}`)
+          .join("\n"),
+      ),
+    );
+  }
+
+  /** Output of another client's requests, marked as such. */
+  readonly #consoleLogger: Logger;
 
   /** Outputs whose parent is `msgId` go to `logger` from now on. */
-  route(msgId: string, logger: Logger): void {
+  route(msgId: string, logger: Logger, resultLevel: Level = "info"): void {
     this.#routes.delete(msgId); // re-insert at the young end
-    this.#routes.set(msgId, logger);
+    this.#routes.set(msgId, { logger, resultLevel });
     while (this.#routes.size > this.capacity) {
       const oldest = this.#routes.keys().next().value as string;
       this.#routes.delete(oldest);
@@ -73,12 +95,26 @@ export class OutputRouter {
   }
 
   loggerFor(msg: JupyterMessage): Logger {
-    const parent = parentMsgId(msg);
-    return (parent !== undefined && this.#routes.get(parent)) || this.fallback;
+    return this.#routeFor(msg)?.logger ?? this.fallback;
   }
 
-  dispatch(msg: JupyterMessage): void {
-    logOutput(msg, this.loggerFor(msg));
+  #routeFor(msg: JupyterMessage): Route | undefined {
+    const parent = parentMsgId(msg);
+    return parent === undefined ? undefined : this.#routes.get(parent);
+  }
+
+  /**
+   * `fromOtherClient`: the request came from another client of the kernel (a person in
+   * `jaffle console`, JupyterLab). Its output is theirs, not the app's or the kernel's:
+   * it is shown marked as such, and the value of what they typed not at all.
+   */
+  dispatch(msg: JupyterMessage, fromOtherClient = false): void {
+    if (fromOtherClient) {
+      if (msg.header.msg_type !== "execute_result") logOutput(msg, this.#consoleLogger);
+      return;
+    }
+    const route = this.#routeFor(msg);
+    logOutput(msg, route?.logger ?? this.fallback, route?.resultLevel);
   }
 
   get size(): number {

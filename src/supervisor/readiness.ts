@@ -4,40 +4,13 @@
  * check is fed every line of its source from the moment the source is created, so a
  * line printed before anyone asked still counts.
  */
-import { connect } from "node:net";
-import { compileRegex } from "../config/replace.js";
+import { compileRegex } from "../expression/replace.js";
 import type { ReadinessCheck } from "../config/types.js";
+import { JaffleError } from "../errors.js";
+import { probePort, probeUrl } from "../net/probes.js";
 
 const FIRST_POLL_MS = 50;
 const MAX_POLL_MS = 1_000;
-/** One probe may not take longer than this, so a hung server cannot stall the poll loop. */
-const PROBE_TIMEOUT_MS = 2_000;
-
-/** True when the URL answers with a status below 500 (any answer means a server is up). */
-export async function probeUrl(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-    await response.body?.cancel();
-    return response.status < 500;
-  } catch {
-    return false;
-  }
-}
-
-/** True when something accepts TCP connections on 127.0.0.1:port. */
-export function probePort(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(PROBE_TIMEOUT_MS, () => done(false));
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-  });
-}
-
 /** Remembers whether any line of one source matched a regular expression. */
 export class LogLineWatch {
   readonly regex: RegExp;
@@ -67,10 +40,9 @@ export class LogLineWatch {
   }
 }
 
-export class NotReadyError extends Error {
+export class NotReadyError extends JaffleError {
   constructor(readonly what: string) {
-    super(what);
-    this.name = "NotReadyError";
+    super(what, { userFault: true });
   }
 }
 
@@ -97,15 +69,6 @@ async function pollUntil(probe: () => Promise<boolean>, failure: string, signal:
   }
 }
 
-/** Describes a check for log lines: `url http://x, port 8000, log /listening/`. */
-export function describeCheck(check: ReadinessCheck): string {
-  const parts: string[] = [];
-  if (check.url !== undefined) parts.push(`url ${check.url}`);
-  if (check.port !== undefined) parts.push(`port ${check.port}`);
-  if (check.log_regex !== undefined) parts.push(`log /${check.log_regex}/`);
-  return parts.join(", ");
-}
-
 /**
  * Waits until every field of `check` passes, or rejects with a NotReadyError naming the
  * field that did not pass within `timeoutMs` (or before `signal` aborted).
@@ -123,8 +86,9 @@ export async function waitForCheck(
   const deadline = AbortSignal.any([signal, expiry.signal]);
   const waits: Promise<void>[] = [];
   if (check.url !== undefined) {
-    const url = check.url;
-    waits.push(pollUntil(() => probeUrl(url), `${url} did not answer`, deadline));
+    const { url, status } = check;
+    const expected = status ? `status ${status.join(", ")}` : "2xx or 3xx";
+    waits.push(pollUntil(() => probeUrl(url, status), `${url} did not answer with ${expected}`, deadline));
   }
   if (check.port !== undefined) {
     const port = check.port;

@@ -105,20 +105,32 @@ async function supervise(
   };
   process.on("uncaughtException", onException);
 
+  // --exit-when-ready ends at the first failure, not when the rest is done or timed out.
+  const failures: string[] = [];
+  let firstFailure!: () => void;
+  const failed = new Promise<void>((resolve) => (firstFailure = resolve));
+  jaffle.onFailure((line) => {
+    failures.push(line);
+    firstFailure();
+  });
+
   try {
     const outcome = await Promise.race([
       jaffle.ready.then((report) => ({ kind: "started" as const, report })),
       shutdownRequested.then((reason) => ({ kind: "signal" as const, reason })),
+      ...(options.exitWhenReady ? [failed.then(() => ({ kind: "failed" as const }))] : []),
     ]);
     if (outcome.kind === "signal") {
       logger.info(`${outcome.reason}: shutting down before the run was ready`);
-    } else if (options.exitWhenReady) {
-      const { report } = outcome;
-      if (!report.ready) {
-        logger.error(`--exit-when-ready: not ready: ${report.failures.join("; ")}`);
-        exitCode = 1;
-      }
-    } else {
+    } else if (outcome.kind === "failed" || (options.exitWhenReady && !outcome.report.ready)) {
+      // Each failure was logged as it happened, one line each; the status file shows it.
+      const count = Math.max(
+        failures.length,
+        outcome.kind === "started" && !outcome.report.ready ? outcome.report.failures.length : 0,
+      );
+      logger.error(`--exit-when-ready: ${count} failure${count === 1 ? "" : "s"}; exiting 1`);
+      exitCode = 1;
+    } else if (!options.exitWhenReady) {
       const reason = await shutdownRequested;
       logger.info(`${reason}: shutting down`);
     }

@@ -13,6 +13,7 @@
  * (or a failure on the way) runs its tail, so nothing is left behind.
  */
 import { builtinApps } from "../apps/catalog.js";
+import { kernelBlockHints } from "../apps/kernel-hint.js";
 import {
   ConfigError,
   DEFAULT_CONFIG_FILES,
@@ -33,6 +34,7 @@ import type { RuntimeStatus } from "../runtime/status.js";
 import { StatusBook } from "../runtime/status-book.js";
 import { errorText, withTimeout } from "./app-slot.js";
 import { Supervisor, type ReadyReport } from "./supervisor.js";
+import { JaffleError } from "../errors.js";
 
 export type { ReadyReport } from "./supervisor.js";
 export type { RuntimeStatus } from "../runtime/status.js";
@@ -93,6 +95,12 @@ export interface JaffleHandle {
   /** `jaffle reload`: rejects with a one-line reason when the files have errors (logged at file:line:col). */
   reload(): Promise<{ line: string; failures: number }>;
   /**
+   * `listener` hears every failure from now on, as it happens (a kernel, app or process
+   * that failed, a check that did not pass), one line each: `app api failed: reason`.
+   * The status file already shows it when the listener runs.
+   */
+  onFailure(listener: (line: string) => void): void;
+  /**
    * Orderly shutdown: apps stopped, kernels shut down, process groups ended, runtime files
    * removed, log flushed. Idempotent; every call resolves once it is all done.
    */
@@ -108,9 +116,7 @@ export interface JaffleHandle {
  * Thrown by startJaffle when something failed after the log existed; the log already
  * holds the reason, so the CLI does not print it again.
  */
-export class StartFailedError extends Error {
-  override name = "StartFailedError";
-}
+export class StartFailedError extends JaffleError {}
 
 /** True when some logger block has replace rules (they need the expression engine). */
 function usesReplaceRules(config: JaffleConfig): boolean {
@@ -130,8 +136,8 @@ function variableArgs(variables: Record<string, VariableValue> | undefined): str
 
 /**
  * Loads the configuration and starts everything in it. Rejects with a ConfigError (its
- * `errors` name file:line:col) when the configuration is wrong, with a UserError-like
- * Error when another jaffle runs in the directory, with StartFailedError when the
+ * `errors` name file:line:col) when the configuration is wrong, with a RuntimeDirError
+ * when another jaffle runs in the directory, with StartFailedError when the
  * guardian or the supervisor could not be set up (already logged).
  */
 export async function startJaffle(options: StartJaffleOptions = {}): Promise<JaffleHandle> {
@@ -143,14 +149,23 @@ export async function startJaffle(options: StartJaffleOptions = {}): Promise<Jaf
   let hub: LogHub | undefined;
   let runtime: RuntimeDir | undefined;
   try {
-    const load = () =>
-      loadConfig(options.configFiles ?? DEFAULT_CONFIG_FILES, {
+    const configFiles = options.configFiles ?? DEFAULT_CONFIG_FILES;
+    const load = async () => {
+      const loaded = await loadConfig(configFiles, {
         variablesJson: options.variablesJson,
         vars: [...variableArgs(options.variables), ...(options.vars ?? [])],
         env: options.env ?? process.env,
         cwd,
         apps: builtinApps,
       });
+      // A Jaffle file's Python app on a kernel block that is the Node kernel here: refused
+      // now with the fix, instead of an obscure failure inside the kernel later.
+      const hints = kernelBlockHints(loaded);
+      const configFile = configFiles[0] ?? "jaffle.hcl";
+      if (hints.length > 0)
+        throw new ConfigError(hints.map((message) => ({ file: configFile, line: 0, column: 0, message })));
+      return loaded;
+    };
     const config = await load();
     // Loading jq's WebAssembly costs most of a second: only when a rule needs it.
     if (usesReplaceRules(config)) await initExpressionEngine();
@@ -160,6 +175,13 @@ export async function startJaffle(options: StartJaffleOptions = {}): Promise<Jaf
       level: options.logLevel ?? config.logger.level ?? "info",
       root: config.logger,
       out: options.logOutput,
+      // `${var.NAME}`, `${env(...)}` and `exec()` in a replace_regex `to` are rendered per
+      // line with the run's resolved variables, environment and project directory.
+      replace: {
+        variables: Object.fromEntries(Object.entries(config.variable).map(([name, v]) => [name, v.value])),
+        env: options.env ?? process.env,
+        cwd,
+      },
     });
     // Every line from the first one on, for `jaffle logs`.
     const ring = new LogRing(options.logHistory);
@@ -228,6 +250,8 @@ async function launch(run: Launch): Promise<JaffleHandle> {
     throw new StartFailedError(`cannot start: ${errorText(error)}`);
   }
 
+  // The status file shows a failure before anyone hears of it (and exits on it).
+  supervisor.onFailure(() => supervisor.flushStatus());
   const reload = async (): Promise<{ line: string; failures: number }> => {
     let next: JaffleConfig;
     try {
@@ -301,6 +325,7 @@ async function launch(run: Launch): Promise<JaffleHandle> {
     logger,
     ready,
     status: () => structuredClone(status.snapshot) as RuntimeStatus,
+    onFailure: (listener) => supervisor.onFailure(listener),
     restart: (name) => supervisor.restart(name),
     reload,
     stop: () => (stopped ??= stop()),

@@ -8,6 +8,10 @@
  * It owns no process handling or protocol of its own: kernels come from the launcher,
  * processes and jobs from src/process, apps from the registry. What it adds is order,
  * readiness, restarts of kernels, the status file, and a shutdown that leaves nothing.
+ *
+ * Every failure (a kernel, app or process that failed, a check that did not pass) is
+ * announced as it happens (`onFailure`), so `--exit-when-ready` ends at the first one;
+ * a long run goes on, and the failed app's state says why until a retry works.
  */
 import { performance } from "node:perf_hooks";
 import type { AppConstructor, AppContext, JaffleApp, JobOutcome } from "../apps/api.js";
@@ -21,15 +25,17 @@ import type {
 } from "../config/types.js";
 import type { LogHub } from "../log/hub.js";
 import { loggerFrom, type Level, type Logger } from "../log/logger.js";
-import { isGroupAlive } from "../process/groups.js";
+import { waitForGroupsExit } from "../process/groups.js";
 import { JobRunner } from "../process/job-runner.js";
 import { ManagedProcess } from "../process/managed-process.js";
 import type { ProcessGroupTracker } from "../process/tracker.js";
 import type { StatusBook } from "../runtime/status-book.js";
 import { AppSlot, errorText, withTimeout } from "./app-slot.js";
 import { describeDiff, diffConfigs, type BlockKind } from "./config-diff.js";
+import type { AppState } from "./app-state.js";
 import { GroupRegistry } from "./group-registry.js";
-import { KernelSlot } from "./kernel-slot.js";
+import { RemoteKernel } from "../kernel/gateway/remote-kernel.js";
+import { KernelSlot, recordRemoteKernelStatus } from "./kernel-slot.js";
 import { LogLineWatch, NotReadyError, waitForCheck } from "./readiness.js";
 import { NotStartedError, ReadyBook } from "./ready-book.js";
 
@@ -59,8 +65,6 @@ export type ReadyReport =
 
 /** How long one app's `stop()` may take at shutdown. */
 const APP_STOP_TIMEOUT_MS = 5_000;
-/** SIGTERM to SIGKILL for processes and jobs (Jaffle's 5 s). */
-const PROCESS_STOP_TIMEOUT_MS = 5_000;
 /** shutdown_request to signals for kernels. */
 const KERNEL_SHUTDOWN_TIMEOUT_MS = 5_000;
 
@@ -96,6 +100,7 @@ export class Supervisor {
   /** Restarts and reloads run one at a time, in the order asked. */
   #changes: Promise<unknown> = Promise.resolve();
   #shutdown: Promise<void> | undefined;
+  readonly #failureListeners: ((line: string) => void)[] = [];
 
   constructor(options: SupervisorOptions) {
     this.#options = options;
@@ -126,10 +131,15 @@ export class Supervisor {
       logger: hub.logger(name),
       tracker: this.groups,
       startupTimeoutMs: readyTimeoutMs,
+      gateway: this.#config.gateway,
     });
-    slot.on("changed", () => this.#recordKernel(slot));
+    slot.on("changed", () => this.#recordKernel(slot, slot.kernel ? "running" : "restarting"));
     slot.on("restarted", () => void this.#recreateApps(slot));
-    slot.on("gave-up", () => void this.#dropApps(slot));
+    slot.on("gave-up", (reason) => {
+      this.#recordKernel(slot, "failed", reason);
+      this.#failed(`kernel ${slot.name} failed: ${reason}`);
+      void this.#dropApps(slot);
+    });
     this.#kernels.set(name, slot);
     return slot;
   }
@@ -143,6 +153,10 @@ export class Supervisor {
       resolveClass: (className, language) => resolveAppClass(className, projectDir, language),
       context: (appSlot, view) => this.#context(appSlot, view),
     });
+    slot.on("state", (state) => {
+      // An app a reload replaced must not overwrite its successor's entry.
+      if (this.#apps.get(name) === slot) this.#recordApp(slot, state);
+    });
     this.#apps.set(name, slot);
     return slot;
   }
@@ -154,7 +168,7 @@ export class Supervisor {
   }
 
   #addProcess(name: string, config: ProcessConfig): ManagedProcess {
-    const { projectDir, status } = this.#options;
+    const { projectDir } = this.#options;
     const managed = new ManagedProcess({
       name,
       config,
@@ -165,7 +179,7 @@ export class Supervisor {
     const record = () => {
       // A process a reload replaced must not overwrite its successor's entry.
       if (this.#processes.get(name) !== managed) return;
-      status.setProcess(name, { pid: managed.pid ?? null, state: managed.state, restarts: managed.restarts });
+      this.#recordProcess(name, managed);
     };
     managed.on("spawn", record);
     managed.on("restart", record);
@@ -230,20 +244,74 @@ export class Supervisor {
     return job.run();
   }
 
-  /** The live instance of an app of this run. */
+  /**
+   * The live instance of an app of this run, as other apps see it: watchdog events go
+   * through its slot (which keeps its state and retries a failed app).
+   */
   app(name: string): JaffleApp | undefined {
-    return this.#apps.get(name)?.instance;
+    return this.#apps.get(name)?.routable;
   }
 
-  #recordKernel(slot: KernelSlot): void {
+  /** The state of each app, by name. */
+  appStates(): Map<string, AppState> {
+    return new Map([...this.#apps].map(([name, slot]) => [name, slot.state]));
+  }
+
+  /** `listener` hears every failure from now on, one line each (`app api failed: ...`). */
+  onFailure(listener: (line: string) => void): void {
+    this.#failureListeners.push(listener);
+  }
+
+  #failed(line: string): void {
+    if (this.stopping) return;
+    for (const listener of this.#failureListeners) listener(line);
+  }
+
+  /** Writes the status file now (write, fsync, rename), pending changes included. */
+  flushStatus(): void {
+    this.#options.status.flush();
+  }
+
+  #recordKernel(slot: KernelSlot, state: "running" | "restarting" | "failed" | "stopped", reason?: string): void {
+    const previous = this.#options.status.snapshot.kernels[slot.name];
     if (this.#kernels.get(slot.name) !== slot) return;
     const kernel = slot.kernel;
-    if (!kernel) return;
+    if (kernel instanceof RemoteKernel) {
+      // A kernel on a Jupyter server: no pid or connection file here (issue 15).
+      recordRemoteKernelStatus(this.#options.status, slot.name, kernel, slot.restarts);
+      return;
+    }
+    const connectionFile = kernel?.connectionFile ?? previous?.connectionFile;
+    const pid = kernel?.pid ?? previous?.pid;
+    // A kernel that never launched has no pid or connection file to show.
+    if (connectionFile === undefined || pid === undefined) return;
     this.#options.status.setKernel(slot.name, {
-      connectionFile: kernel.connectionFile,
-      pid: kernel.pid,
-      language: kernel.language,
+      state,
+      ...(reason !== undefined ? { reason } : {}),
+      connectionFile,
+      pid,
+      language: kernel?.language ?? previous?.language ?? slot.host.language,
       restarts: slot.restarts,
+    });
+  }
+
+  #recordApp(slot: AppSlot, state: AppState): void {
+    this.#options.status.setApp(slot.name, {
+      kernel: slot.config.kernel,
+      class: slot.config.class,
+      state: state.name,
+      ...(state.name === "failed" ? { reason: state.reason } : {}),
+      since: state.since.toISOString(),
+    });
+  }
+
+  #recordProcess(name: string, managed: ManagedProcess): void {
+    const startedAt = managed.startedAt;
+    this.#options.status.setProcess(name, {
+      pid: managed.pid ?? null,
+      state: managed.state,
+      restarts: managed.restarts,
+      startedAt: startedAt === undefined ? null : new Date(startedAt).toISOString(),
     });
   }
 
@@ -262,7 +330,10 @@ export class Supervisor {
       if (this.stopping) return;
       failures.push(what);
       logger.error(what);
+      this.#failed(what);
     };
+    // Every app is in the status file from the start, as `starting`.
+    for (const slot of this.#apps.values()) this.#recordApp(slot, slot.state);
 
     // Kernels in parallel: a Python kernel's start-up is the slowest step of a start.
     const failedKernels = new Set<string>();
@@ -272,7 +343,7 @@ export class Supervisor {
           await slot.start();
         } catch (error) {
           failedKernels.add(slot.name);
-          fail(`kernel ${slot.name} did not start: ${errorText(error)}`);
+          fail(`kernel ${slot.name} failed: ${errorText(error)}`);
         }
       }),
     );
@@ -283,6 +354,7 @@ export class Supervisor {
     for (const slot of this.#apps.values()) {
       if (this.stopping) break;
       if (failedKernels.has(slot.config.kernel)) {
+        slot.markStopped();
         const why = `app ${slot.name} not started: its kernel ${slot.config.kernel} did not start`;
         this.#ready.fail(slot.name, why);
         fail(why);
@@ -324,6 +396,8 @@ export class Supervisor {
     await Promise.all(outcomes);
     const ms = performance.now();
     if (this.stopping) return { ready: false, ms, failures: ["shutdown began before the run was ready"] };
+    // The status file is the truth: on disk before anyone reads the line below.
+    this.flushStatus();
     if (failures.length > 0) {
       logger.error(`not ready after ${seconds(ms)}: ${failures.length} problem${failures.length === 1 ? "" : "s"}`);
       return { ready: false, ms, failures };
@@ -343,9 +417,7 @@ export class Supervisor {
         const reason = errorText(error);
         this.#ready.fail(name, reason);
         const proc = this.#processes.get(name);
-        if (proc && proc.pid === undefined) {
-          this.#options.status.setProcess(name, { pid: null, state: "failed", restarts: proc.restarts });
-        }
+        if (proc && proc.pid === undefined) this.#recordProcess(name, proc);
         fail(reason);
       },
     );
@@ -374,7 +446,6 @@ export class Supervisor {
 
   /** Creates an app: `created` settles with the creation, `up` once its checks passed too. */
   #appUp(slot: AppSlot): { created: Promise<void>; up: Promise<void> } {
-    this.#options.status.setApp(slot.name, { kernel: slot.config.kernel, class: slot.config.class });
     const created = withTimeout(slot.create(), this.#options.readyTimeoutMs, `app ${slot.name}: start`);
     const up = created.then(() => {
       this.#options.logger.debug(`app ${slot.name} started in kernel ${slot.config.kernel}`);
@@ -447,7 +518,8 @@ export class Supervisor {
         await withTimeout(app.create(), this.#options.readyTimeoutMs, `app ${app.name}: start`);
         app.logger.info(`created again in the new kernel ${slot.name}`);
       } catch (error) {
-        app.logger.error(`could not be created again: ${errorText(error)}`);
+        // The slot logged the report and is `failed`; the next watchdog event retries.
+        this.#failed(errorText(error));
       }
     }
   }
@@ -456,11 +528,10 @@ export class Supervisor {
     for (const app of this.#apps.values()) {
       if (app.config.kernel !== slot.name) continue;
       await app.discard(2_000);
+      app.markStopped();
       app.logger.error(`stopped: its kernel ${slot.name} is gone`);
       this.#ready.fail(app.name, `app ${app.name} stopped: its kernel ${slot.name} is gone`);
-      this.#options.status.setApp(app.name, undefined);
     }
-    this.#options.status.setKernel(slot.name, undefined);
   }
 
   // ------------------------------------------------------------------ restart and reload
@@ -513,7 +584,7 @@ export class Supervisor {
     const before = managed.pid;
     this.#ready.reset(name);
     this.#resetLogWatch(name, this.#config.process[name]!.ready);
-    await managed.stop(PROCESS_STOP_TIMEOUT_MS);
+    await managed.stop();
     await this.#settleOrThrow(name, this.#processUp(name, managed).up);
     return `process ${name} (pid ${before ?? "-"} -> ${managed.pid ?? "-"})`;
   }
@@ -538,7 +609,7 @@ export class Supervisor {
     const slot = this.#kernels.get(name)!;
     const apps = [...this.#apps.values()].filter((app) => app.config.kernel === name);
     for (const app of apps) this.#ready.reset(app.name);
-    const before = slot.kernel?.pid;
+    const before = kernelPid(slot.kernel);
     for (const app of [...apps].reverse()) await app.discard(APP_STOP_TIMEOUT_MS);
     await slot.relaunch(KERNEL_SHUTDOWN_TIMEOUT_MS);
     for (const app of apps) {
@@ -546,7 +617,7 @@ export class Supervisor {
       await this.#settleOrThrow(app.name, this.#appUp(app).up);
     }
     const with_ = apps.length > 0 ? ` with ${plural(apps.length, "app")}` : "";
-    return `kernel ${name} (pid ${before ?? "-"} -> ${slot.kernel?.pid ?? "-"})${with_}`;
+    return `kernel ${name} (pid ${before ?? "-"} -> ${kernelPid(slot.kernel) ?? "-"})${with_}`;
   }
 
   async #settleOrThrow(name: string, up: Promise<void>): Promise<void> {
@@ -677,7 +748,7 @@ export class Supervisor {
     if (app) return app.stop(APP_STOP_TIMEOUT_MS);
     const managed = this.#processes.get(name);
     await managed
-      ?.stop(PROCESS_STOP_TIMEOUT_MS)
+      ?.stop()
       .catch((error: unknown) => this.#options.logger.warning(`stopping ${name}: ${errorText(error)}`));
   }
 
@@ -711,10 +782,7 @@ export class Supervisor {
 
   /** Resolves once no tracked group has a running process left, or after `timeoutMs`. */
   async waitForGroups(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while ([...this.groups.groups.keys()].some((pgid) => isGroupAlive(pgid)) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitForGroupsExit(this.groups.groups.keys(), timeoutMs);
   }
 
   /** The emergency brake (a second SIGTERM): SIGKILL to every group right now. */
@@ -722,4 +790,9 @@ export class Supervisor {
     this.#abort.abort();
     return this.groups.signalAll("SIGKILL");
   }
+}
+
+/** A local kernel's pid; a kernel on a Jupyter server (or none) has none here. */
+function kernelPid(kernel: KernelSlot["kernel"]): number | undefined {
+  return kernel && "pid" in kernel ? kernel.pid : undefined;
 }

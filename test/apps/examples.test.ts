@@ -95,7 +95,7 @@ for (const threaded of [false, true]) {
       await served(jaffle, port, "recovered", "the recovered server");
       assert.match(jaffle.stdout(), /watchdog\s+I modified src\/greeting\.ts/);
       assert.match(jaffle.stdout(), /web\s+I GET \/ 200/, "the server's console output is a log line of the app");
-      await jaffle.waitForOutput(/test\s+\w .*# pass 2/, 60_000);
+      await jaffle.waitForOutput(/tests\s+I 2 passed in \d+\.\d\d s/, 60_000);
     },
   );
 }
@@ -124,7 +124,7 @@ test("node_server: a burst of saves gives one restart with debounce", { timeout:
 for (const threaded of [true, false]) {
   test(
     `tornado example (the seed's configuration${threaded ? "" : ", threaded = false"}): an edit restarts the app`,
-    { timeout: 240_000, ...needsPython("python3-tornado") },
+    { timeout: 240_000, ...needsPython("python3-tornado", "python3-traitlets") },
     async (t) => {
       const port = await freePort();
       const dir = copyExample(t, "tornado", (hcl) =>
@@ -221,7 +221,7 @@ function pidWith(needle: string): number | undefined {
 
 test(
   "tornado example: after its kernel is killed and restarted, the app serves again and saves still restart it",
-  { timeout: 240_000, ...needsPython("python3-tornado") },
+  { timeout: 240_000, ...needsPython("python3-tornado", "python3-traitlets") },
   async (t) => {
     const port = await freePort();
     const dir = copyExample(t, "tornado", (hcl) => hcl.replace("--port=9999", `--port=${port}`));

@@ -116,7 +116,9 @@ test("a constructor exception is reported with its stack", { timeout: 60_000 }, 
   );
   const web = createBridge({ name: "bad", appClass: "./src/bad.ts#Bad", argv: [], projectDir: dir, threaded: false });
   assert.equal(await web.start(), false);
-  assert.match(web.lastError ?? "", /Error: no config\n\s+at new Bad/);
+  // The report: the user's error and file first, then the user's own frames only.
+  assert.match(web.lastError ?? "", /^no config \(src\/bad\.ts:1:\d+\)\n {4}at new Bad \(src\/bad\.ts:1:\d+\)\n/);
+  assert.match(web.lastError ?? "", /\(\d+ internal frames hidden; --debug shows them\)$/);
   const missing = createBridge({
     name: "missing",
     appClass: "./src/app.ts#Nope",

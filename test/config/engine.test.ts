@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compileReplaceRule } from "../../src/config/index.js";
-import { jqReady, stopJq } from "../../src/config/jq.js";
+import { jqReady, stopJq } from "../../src/expression/jq.js";
 import { load } from "./support.js";
 
 test("jq is loaded only when needed, and then by loadConfig for replace rules", async (t) => {

@@ -1,7 +1,7 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { ConfigError, compileRegex, compileReplaceRule, initExpressionEngine } from "../../src/config/index.js";
-import { expandReplacement, parseReplacement } from "../../src/config/replace.js";
+import { expandReplacement, parseReplacement } from "../../src/expression/replace.js";
 import { load } from "./support.js";
 
 const ESC = "\x1b";

@@ -165,6 +165,7 @@ test("every block and option loads, with aliases normalised and environment valu
     restart: "on-failure",
     max_restarts: 3,
     restart_window: 2.5,
+    stop_timeout: 5,
     env: { PORT: "4000" },
     logger: { level: "warning", suppress_regex: [], replace_regex: [] },
     ready: { port: 4000 },
@@ -220,6 +221,7 @@ test("defaults fill every field of the resolved configuration", async (t) => {
     restart: "never",
     max_restarts: 5,
     restart_window: 10,
+    stop_timeout: 5,
   });
   assert.deepEqual(config.job.j, { command: "y", env: {}, tty: false, logger: noLogger });
   assert.deepEqual(config.logger, noLogger);

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestContext } from "node:test";
+import { CACHE_DIR_ENV } from "../../src/config/parse-cache.js";
 import { launchKernel, type RunningKernel } from "../../src/kernel/launcher.js";
 import { loggerFrom, silentLogger, type Level, type Logger } from "../../src/log/logger.js";
 
@@ -17,6 +18,15 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", ".."
 export const fixturesDir = join(repoRoot, "test", "fixtures");
 export const jaffleBin = join(repoRoot, "bin", "jaffle.js");
 export { needsPython, needsPythonPackages, systemPython, type JupyterPackage } from "./python.js";
+
+/**
+ * Tests never write to the user's cache: every test process (and each jaffle it starts,
+ * which inherits the environment) caches configuration parses in its own temp dir,
+ * removed when the process exits.
+ */
+const testCache = mkdtempSync(join(tmpdir(), "jaffle-test-cache-"));
+process.env[CACHE_DIR_ENV] = testCache;
+process.on("exit", () => rmSync(testCache, { recursive: true, force: true }));
 
 /** A fresh directory under the system temp dir, removed when the test ends. */
 export function tempDir(t: TestContext, prefix = "jaffle-test-"): string {

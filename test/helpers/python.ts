@@ -27,6 +27,8 @@ const MODULES = {
   "python3-jupyter-kernel-test": "jupyter_kernel_test",
   "python3-notebook": "notebook",
   "python3-nbclient": "nbclient",
+  "python3-pytest": "pytest",
+  "python3-traitlets": "traitlets",
 } as const;
 export type JupyterPackage = keyof typeof MODULES;
 

@@ -49,11 +49,13 @@ function killGroup(pid: number): void {
 export async function runPython(
   t: TestContext,
   args: string[],
-  options: { jupyterPath: string; cwd: string; stdin?: string; timeoutMs?: number },
+  options: { jupyterPath: string; cwd: string; stdin?: string; timeoutMs?: number; runtimeDir?: string },
 ): Promise<PythonRun & { kernelPids: number[] }> {
+  // Connection files (and the kernel's history file beside them) go to a fresh directory.
+  const runtimeDir = options.runtimeDir ?? tempDir(t, "jaffle-node-runtime-");
   const child = spawn(systemPython, args, {
     cwd: options.cwd,
-    env: { ...process.env, JUPYTER_PATH: options.jupyterPath, PYTHONUNBUFFERED: "1" },
+    env: { ...process.env, JUPYTER_PATH: options.jupyterPath, JUPYTER_RUNTIME_DIR: runtimeDir, PYTHONUNBUFFERED: "1" },
     stdio: ["pipe", "pipe", "pipe"],
     detached: true,
   });
@@ -90,11 +92,13 @@ export interface ExecuteRecord {
 export async function driveScenario<T>(
   t: TestContext,
   scenario: string,
+  options: { runtimeDir?: string } = {},
 ): Promise<T & { pid: number; alive_after_shutdown: boolean }> {
   const jupyterPath = await installNodeKernel(t);
   const run = await runPython(t, [join(nodeKernelFixtures, "drive.py"), scenario], {
     jupyterPath,
     cwd: nodeKernelProject,
+    ...options,
   });
   assert.equal(run.code, 0, `drive.py ${scenario} failed:\n${run.stderr}`);
   const report = JSON.parse(run.stdout.trim().split("\n").at(-1)!) as T & {

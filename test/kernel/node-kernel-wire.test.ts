@@ -81,3 +81,91 @@ test("a cell that calls process.exit(3) ends the kernel with code 3, not a nativ
   await shell.send(encodeMessage(request, new MessageSigner(info.key)));
   assert.deepEqual(await kernel.exited, { code: 3, signal: null });
 });
+
+/** Sends a cell on a fresh shell socket; the test closes the socket. */
+async function connectShell(t: TestContext, info: ConnectionInfo): Promise<Dealer> {
+  const shell = new Dealer({ linger: 0 });
+  t.after(() => shell.close());
+  shell.connect(endpoint(info, "shell"));
+  return shell;
+}
+
+function executeRequest(code: string, userExpressions: Record<string, string> = {}): JupyterMessage {
+  return createMessage(
+    "execute_request",
+    { code, silent: false, user_expressions: userExpressions },
+    { session: "wire-test" },
+  );
+}
+
+test("a replayed signed execute_request is dropped, not run again (issue 11, item 3)", async (t) => {
+  const { info, kernel } = await startKernel(t);
+  const shell = await connectShell(t, info);
+  const signer = new MessageSigner(info.key);
+  const captured = encodeMessage(executeRequest("globalThis.runs = (globalThis.runs ?? 0) + 1"), signer);
+  // The same frames three times: what an attacker who captured one message can send.
+  for (let i = 0; i < 3; i++) await shell.send(captured);
+  const count = executeRequest("'counted'", { runs: "runs" });
+  await shell.send(encodeMessage(count, signer));
+  // One peer, one socket: replies come in order, so the second reply tells the count.
+  const replies: JupyterMessage[] = [];
+  for (;;) {
+    const reply = decodeMessage(await shell.receive(), signer);
+    replies.push(reply);
+    if ((reply.parent_header as { msg_id: string }).msg_id === count.header.msg_id) break;
+  }
+  assert.equal(replies.length, 2, "only the first copy and the counting cell were answered");
+  const runs = (replies[1]!.content as { user_expressions: Record<string, { data: Record<string, string> }> })
+    .user_expressions.runs!;
+  assert.equal(runs.data["text/plain"], "1");
+  await waitFor(() => /replayed execute_request message/.test(kernel.stderr()), "the replay to be logged");
+});
+
+test("5,000 forged messages give one warning and a counted summary, not 5,000 lines (issue 11, item 8)", async (t) => {
+  const { info, kernel } = await startKernel(t);
+  const shell = await connectShell(t, info);
+  const forger = new MessageSigner("not-the-key");
+  const total = 5_000;
+  for (let i = 0; i < total; i++) await shell.send(encodeMessage(kernelInfoRequest(), forger));
+  // A genuine request after them: once it is answered, every forgery has been read.
+  const signer = new MessageSigner(info.key);
+  await shell.send(encodeMessage(kernelInfoRequest(), signer));
+  assert.equal(decodeMessage(await shell.receive(), signer).header.msg_type, "kernel_info_reply");
+  kernel.child.kill("SIGTERM");
+  await kernel.exited;
+  // Shutdown writes the pending summary: every drop is accounted for, in a few lines.
+  const lines = kernel
+    .stderr()
+    .split("\n")
+    .filter((line) => /dropped a message|more like this/.test(line));
+  assert.ok(lines.length <= 4, lines.join("\n"));
+  assert.match(lines[0]!, /dropped a message on shell: invalid message signature on a kernel_info_request/);
+  const summarised = lines.slice(1).map((line) => Number(/^jaffle-node: (\d+) more like this/.exec(line)?.[1]));
+  assert.equal(1 + summarised.reduce((sum, n) => sum + n, 0), total, lines.join("\n"));
+});
+
+test("output written just before process.exit() reaches the kernel's real streams (issue 11, item 2)", async (t) => {
+  const fatal = await startKernel(t);
+  const shell = await connectShell(t, fatal.info);
+  const signer = new MessageSigner(fatal.info.key);
+  // In a callback, as a server's request handler would: the cell itself has ended.
+  await shell.send(
+    encodeMessage(executeRequest('setTimeout(() => { console.error("FATAL"); process.exit(5) }, 0)'), signer),
+  );
+  assert.deepEqual(await fatal.kernel.exited, { code: 5, signal: null });
+  assert.match(fatal.kernel.stderr(), /^FATAL$/m);
+
+  const flood = await startKernel(t);
+  const floodShell = await connectShell(t, flood.info);
+  const code = "setTimeout(() => { for (let i = 0; i < 2000; i++) console.log(`line ${i}`); process.exit(9) }, 0)";
+  await floodShell.send(encodeMessage(executeRequest(code), new MessageSigner(flood.info.key)));
+  assert.deepEqual(await flood.kernel.exited, { code: 9, signal: null });
+  const lines = flood.kernel
+    .stdout()
+    .split("\n")
+    .filter((line) => line.startsWith("line "));
+  assert.deepEqual(
+    lines,
+    Array.from({ length: 2000 }, (_, i) => `line ${i}`),
+  );
+});

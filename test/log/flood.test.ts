@@ -4,7 +4,7 @@ import { createWriteStream, readFileSync } from "node:fs";
 import { once } from "node:events";
 import { join } from "node:path";
 import { tempDir } from "../helpers/index.js";
-import { initExpressionEngine } from "../../src/config/replace.js";
+import { initExpressionEngine } from "../../src/expression/replace.js";
 import { LogHub } from "../../src/log/hub.js";
 import { ManagedProcess } from "../../src/process/managed-process.js";
 import { fixtureCommand, isRunning, processConfig, RecordingTracker } from "../process/support.js";

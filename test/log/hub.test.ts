@@ -1,7 +1,7 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { hostname } from "node:os";
-import { initExpressionEngine } from "../../src/config/replace.js";
+import { initExpressionEngine } from "../../src/expression/replace.js";
 import type { LoggerConfig } from "../../src/config/types.js";
 import { LogHub, PINO_LEVELS, type LogRecord } from "../../src/log/hub.js";
 import { nameColor, NAME_WIDTH } from "../../src/log/pretty.js";

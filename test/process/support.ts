@@ -125,6 +125,7 @@ export function processConfig(command: string, overrides: Partial<ProcessConfig>
     max_restarts: 5,
     restart_window: 10,
     depends_on: [],
+    stop_timeout: 5,
     ...overrides,
   };
 }

@@ -31,7 +31,7 @@ test(
     const ok = await host.execute("import sys\nprint('out line')\nprint('err line', file=sys.stderr)\n6 * 7", {
       logger: app,
     });
-    assert.deepEqual(ok, { status: "ok", result: "42" });
+    assert.deepEqual(ok, { status: "ok", result: "42", data: { "text/plain": "42" } });
     await waitFor(() => app.lines.length >= 3, "three lines");
     assert.deepEqual(app.lines, [
       { level: "info", message: "out line" },
@@ -60,7 +60,7 @@ test(
 );
 
 test(
-  "outputs of requests nobody here made go to the kernel's logger",
+  "outputs of another client's requests go to the kernel's logger, marked [console]",
   { timeout: 180_000, ...needsPython() },
   async (t) => {
     const dir = tempDir(t);
@@ -73,10 +73,15 @@ test(
       logger: recordingLogger("other"),
     });
     t.after(() => other.close());
-    await other.execute("print('from the console')");
+    await other.execute("print('from the console')\n'the value typed'");
     await waitFor(
-      () => kernelLog.lines.some((line) => line.message === "from the console"),
-      "the console's line on the kernel logger",
+      () => kernelLog.lines.some((line) => line.message === "[console] from the console"),
+      "the console's line on the kernel logger, marked as console output",
+    );
+    // What they typed and its value are theirs: not a line of the supervisor's log.
+    assert.equal(
+      kernelLog.lines.some((line) => line.message.includes("the value typed")),
+      false,
     );
   },
 );
@@ -105,7 +110,11 @@ test(
     assert.deepEqual(await waiting, { status: "ok" });
     await waitFor(() => app.lines.some((line) => line.message === "after restart"), "output of the waiting call");
     const fresh = await host.execute("'x' in globals()", { logger: app });
-    assert.deepEqual(fresh, { status: "ok", result: "False" }, "a new kernel process has fresh state");
+    assert.deepEqual(
+      fresh,
+      { status: "ok", result: "False", data: { "text/plain": "False" } },
+      "a new kernel process has fresh state",
+    );
 
     host.close("is shut down");
     await assert.rejects(host.execute("1"), /kernel py is shut down/);

@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { createServer as createTcpServer, type AddressInfo } from "node:net";
 import { test } from "node:test";
-import { LogLineWatch, NotReadyError, probePort, probeUrl, waitForCheck } from "../../src/supervisor/readiness.js";
-import { RestartBudget } from "../../src/supervisor/restart-budget.js";
+import { probePort, probeUrl } from "../../src/net/probes.js";
+import { LogLineWatch, NotReadyError, waitForCheck } from "../../src/supervisor/readiness.js";
+import { RestartBudget } from "../../src/process/restart-timing.js";
 import { freePort } from "../helpers/index.js";
 
 function listen(server: Server | ReturnType<typeof createTcpServer>, port = 0): Promise<number> {
@@ -12,14 +13,22 @@ function listen(server: Server | ReturnType<typeof createTcpServer>, port = 0): 
   );
 }
 
-test("a url check passes on a status below 500 and not on 500", async (t) => {
+test("a url check passes on 2xx and 3xx only, unless its statuses say otherwise", async (t) => {
   let status = 500;
-  const server = createServer((_, res) => res.writeHead(status).end());
+  const server = createServer((_, res) => res.writeHead(status, { location: "/elsewhere" }).end());
   const port = await listen(server);
   t.after(() => server.close());
-  assert.equal(await probeUrl(`http://127.0.0.1:${port}/`), false);
+  const url = `http://127.0.0.1:${port}/`;
+  assert.equal(await probeUrl(url), false);
+  // A 404 is what a foreign server on the port answers: not ready.
   status = 404;
-  assert.equal(await probeUrl(`http://127.0.0.1:${port}/`), true);
+  assert.equal(await probeUrl(url), false);
+  assert.equal(await probeUrl(url, [200, 204, 404]), true);
+  status = 200;
+  assert.equal(await probeUrl(url), true);
+  assert.equal(await probeUrl(url, [204]), false);
+  status = 302;
+  assert.equal(await probeUrl(url), true, "a redirect is not followed, and counts as up");
 });
 
 test("a port check waits until a server listens", async (t) => {

@@ -147,7 +147,12 @@ test("a kernel that keeps dying is given up after 5 restarts a minute", { timeou
   }
   process.kill(-pid, "SIGKILL");
   await jaffle.waitForOutput(/py E died \(signal SIGKILL\) 6 times within 60 s; not restarting it/, 60_000);
-  await waitFor(() => statusOf(dir)?.kernels.py === undefined, "the kernel leaves the status file");
+  const given = await waitFor(() => {
+    const kernel = statusOf(dir)?.kernels.py;
+    return kernel?.state === "failed" ? kernel : undefined;
+  }, "the kernel is failed in the status file");
+  assert.match(given.reason!, /died \(signal SIGKILL\) 6 times within 60 s; not restarting it/);
+  assert.equal(given.pid, pid);
   jaffle.child.kill("SIGTERM");
   assert.equal((await jaffle.exited).code, 0);
   await waitGroupsGone(killed, 5_000);

@@ -50,10 +50,13 @@ test("jaffle status and jaffle stop: report, stop, then say nothing runs", { tim
   assert.match(human.stdout, new RegExp(`^jaffle is running: pid ${status.pid}, up \\d+ s`));
   assert.match(
     human.stdout,
-    new RegExp(`^  js +${status.kernels.js!.pid} +javascript +0 +${dir}/\\.jaffle/kernel-js\\.json$`, "m"),
+    new RegExp(`^  js +running +${status.kernels.js!.pid} +javascript +0 +${dir}/\\.jaffle/kernel-js\\.json$`, "m"),
   );
-  assert.match(human.stdout, /^ {2}greeter +js +\.\/plain\.ts#Plain$/m);
-  assert.match(human.stdout, new RegExp(`^  sleeper +${status.processes.sleeper!.pid} +running +0$`, "m"));
+  assert.match(human.stdout, /^ {2}greeter +js +\.\/plain\.ts#Plain +running$/m);
+  assert.match(
+    human.stdout,
+    new RegExp(`^  sleeper +${status.processes.sleeper!.pid} +running +0 +\\d+ (s|min \\d+ s)$`, "m"),
+  );
   const json = await runJaffle(["status", "--json"], { cwd: dir });
   assert.equal(json.code, 0);
   assert.deepEqual(JSON.parse(json.stdout), statusOf(dir));

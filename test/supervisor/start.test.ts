@@ -129,7 +129,8 @@ test("--exit-when-ready exits 1 naming what did not get ready in time", { timeou
 process "web" {
   command = "sleep 600"
   ready {
-    port = ${port}
+    port    = ${port}
+    timeout = 2
   }
 }
 process "fine" {
@@ -138,7 +139,9 @@ process "fine" {
 `,
   );
   const started = Date.now();
-  const run = await runJaffle(["start", "--exit-when-ready", "--no-color", "--ready-timeout", "2"], { cwd: dir });
+  // The check's own timeout, not --ready-timeout 2: that one also bounds the kernel's
+  // start-up, which a loaded machine can take longer than 2 s for.
+  const run = await runJaffle(["start", "--exit-when-ready", "--no-color"], { cwd: dir });
   assert.equal(run.code, 1, run.stdout + run.stderr);
   assert.match(
     run.stdout,
@@ -150,7 +153,7 @@ process "fine" {
 });
 
 test(
-  "--exit-when-ready exits 1 when an app's start code fails, and the run goes on to the end",
+  "--exit-when-ready exits 1 at an app's failing start code, before the apps after it start",
   { timeout: 180_000, ...needsPython() },
   async (t) => {
     const dir = project(
@@ -176,9 +179,12 @@ app "working" {
       /broken E -+\n\s+NameError +Traceback/,
       `the traceback is logged under the app; stderr:\n${run.stderr}`,
     );
-    assert.match(run.stdout, /jaffle E app broken: start code failed: NameError: name 'undefined_name' is not defined/);
-    assert.deepEqual(linesOf(run.stdout, "working"), ["working started"]);
-    assert.match(run.stdout, /--exit-when-ready: not ready: app broken: start code failed/);
+    assert.match(
+      run.stdout,
+      /jaffle E app broken failed: start code: NameError: name 'undefined_name' is not defined$/m,
+    );
+    assert.deepEqual(linesOf(run.stdout, "working"), [], "the run ended at the first failure");
+    assert.match(run.stdout, /jaffle E --exit-when-ready: 1 failure; exiting 1$/m);
   },
 );
 
@@ -223,4 +229,28 @@ process "flood" {
   const expected = Array.from({ length: 100_000 }, (_, i) => `line ${i + 1}`).filter((line) => !line.endsWith("7"));
   assert.equal(lines.length, expected.length);
   assert.deepEqual(lines, expected, "every line, in order");
+});
+
+test("a replace_regex `to` renders ${var.NAME} and ${env(...)} under jaffle start", { timeout: 180_000 }, async (t) => {
+  const dir = project(
+    t,
+    `variable "greeting" { default = "hi" }
+kernel "js" { ${NODE_KERNEL} }
+process "printer" {
+  command = "sh -c 'echo hello world; echo done; sleep 600'"
+  logger {
+    replace_regex = [{ from = "^hello (\\\\w+)$", to = "\${var.greeting} \\\\1 from \${env('WHO')}" }]
+  }
+  ready {
+    log_regex = "^done$"
+  }
+}
+`,
+  );
+  const run = await runJaffle(["start", "--exit-when-ready", "--no-color", "--var", "greeting=howdy"], {
+    cwd: dir,
+    env: { WHO: "the test" },
+  });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.deepEqual(linesOf(run.stdout, "printer"), ["howdy world from the test", "done"]);
 });

@@ -31,6 +31,8 @@ export interface KernelDialect {
   createApp(className: string, handleName: string, conf: Record<string, unknown>, projectDir: string): string;
   /** Calls `NAME.method(args...)` (awaited in JavaScript). */
   callHandle(handleName: string, method: string, args?: readonly unknown[]): string;
+  /** Calls `NAME.method(args...)` and prints its result as one line of JSON on stdout. */
+  printHandleResult(handleName: string, method: string, args?: readonly unknown[]): string;
   /** Loads a runtime and publishes `factory(options)` under the handle's name. */
   loadRuntime(runtime: KernelRuntime, handleName: string, options: object): string;
 }

@@ -29,6 +29,8 @@ export const javascriptDialect: KernelDialect = {
     );
   },
   callHandle: (handleName, method, args = []) => `await ${handleName}.${method}(${args.map(json).join(", ")});`,
+  printHandleResult: (handleName, method, args = []) =>
+    quiet(`console.log(JSON.stringify(await ${handleName}.${method}(${args.map(json).join(", ")})))`),
   loadRuntime: (runtime: KernelRuntime, handleName, options) =>
     quiet(
       `globalThis[${json(handleName)}] = (await import(${json(runtime.javascript())})).${runtime.factory.javascript}(${json(options)})`,

@@ -27,6 +27,8 @@ export const pythonDialect: KernelDialect = {
   createApp: (className, handleName, conf) =>
     `${handleName} = ${helpers()}.create_app(${pythonLiteral(dottedClass(className))}, ${pythonLiteral(conf)})`,
   callHandle: (handleName, method, args = []) => `${handleName}.${method}(${args.map(pythonLiteral).join(", ")})`,
+  printHandleResult: (handleName, method, args = []) =>
+    `print(__import__("json").dumps(${handleName}.${method}(${args.map(pythonLiteral).join(", ")})))`,
   loadRuntime: (runtime: KernelRuntime, handleName, options) =>
     `${handleName} = ${helpers()}.load_module(${pythonLiteral(runtime.python.module)}, ${pythonLiteral(sourceFile(runtime.python.file))}).${runtime.factory.python}(${pythonLiteral(options)})`,
 };

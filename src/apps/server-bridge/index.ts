@@ -9,10 +9,12 @@
  * module cache and its thread live in the kernel, where `jaffle console` can reach them.
  */
 import type { ReadinessCheck } from "../../config/types.js";
-import type { AppContext, ExecuteOutcome, JaffleApp, WatchdogEvent } from "../api.js";
+import { probeUrl } from "../../net/probes.js";
+import { AppFailure, type AppContext, type JaffleApp, type WatchdogEvent } from "../api.js";
 import { checkHandleName, dialectFor, type KernelDialect, type KernelRuntime } from "../dialect/index.js";
 import { siblingModuleUrl } from "../dialect/kernel-files.js";
 import { serverBridgeDescriptor, type BridgeOptions, type BridgeSetup } from "./descriptor.js";
+import { outcomeFrom, type BridgeOutcome } from "./outcome.js";
 
 /** The bridge's kernel-side runtimes. */
 export const bridgeRuntime: KernelRuntime = {
@@ -63,24 +65,45 @@ export class ServerBridgeApp implements JaffleApp {
   }
 
   /**
-   * Runs a method of the kernel-side handle through `_jaffle`, which raises the failure
-   * itself: the kernel reports it as the cell's error, with the user's traceback, and the
-   * supervisor logs it as an error of this app.
+   * Runs a method of the kernel-side handle through `_jaffle_call`, whose value carries
+   * the outcome as a typed MIME bundle (outcome.ts): the runtime in the kernel says how
+   * it went, with the user's error and location, and nobody parses log text.
    */
-  private async call(method: "start" | "stop" | "restart"): Promise<boolean> {
-    const code = this.dialect.callHandle(this.handleName, "_jaffle", [method]);
-    const outcome: ExecuteOutcome = await this.context.kernel.execute(code);
-    return outcome.status === "ok";
+  private async call(method: "start" | "stop" | "restart" | "status"): Promise<BridgeOutcome> {
+    const code = this.dialect.callHandle(this.handleName, "_jaffle_call", [method]);
+    const { kernel } = this.context;
+    const executed = await kernel.execute(code, { resultLevel: "debug" });
+    if (executed.status === "error")
+      throw new Error(`the server bridge in kernel ${kernel.name}: ${executed.ename}: ${executed.evalue}`);
+    if (executed.status === "aborted")
+      throw new Error(`the server bridge's ${method} was aborted by kernel ${kernel.name}`);
+    const outcome = outcomeFrom(executed.data);
+    if (!outcome) throw new Error(`the server bridge in kernel ${kernel.name} did not report how its ${method} went`);
+    return outcome;
   }
 
-  start(): Promise<boolean> {
-    return this.call("start");
+  /** Resolves when the outcome is not a failure; else rejects with the runtime's report. */
+  private async expect(method: "start" | "restart" | "status"): Promise<void> {
+    const outcome = await this.call(method);
+    if (outcome.state === "failed") {
+      const reason = outcome.reason ?? `${method} failed`;
+      throw new AppFailure(reason, outcome.report ?? reason, outcome.details);
+    }
+  }
+
+  /** Starts the server (what `start = "NAME.start()"` does), rejecting when it failed. */
+  start(): Promise<void> {
+    return this.expect("start");
+  }
+
+  /** After the `start` code: did what it started come up? (The runtime's own outcome.) */
+  confirmStarted(): Promise<void> {
+    return this.expect("status");
   }
 
   /** Restarts the server: stop (connections closed, port released), clear the module cache, load, start. */
   async restart(): Promise<void> {
-    const ok = await this.call("restart");
-    if (!ok) throw new Error("restart failed (see the traceback above)");
+    await this.expect("restart");
     if (this.options.readyUrl) await this.waitUntilReady();
   }
 
@@ -93,24 +116,18 @@ export class ServerBridgeApp implements JaffleApp {
   }
 
   /**
-   * Waits until `ready_url` answers (any HTTP status below 500). The runtimes only report
-   * a start once the server listens, so the first probe normally succeeds; the retry loop
-   * covers servers that listen before they can serve.
+   * Waits until `ready_url` answers with 2xx or 3xx. The runtimes only report a start
+   * once the server listens, so the first probe normally succeeds; the retry loop covers
+   * servers that listen before they can serve.
    */
   async waitUntilReady(timeoutMs = 30_000): Promise<void> {
     const url = this.options.readyUrl;
     if (!url) return;
     const deadline = performance.now() + timeoutMs;
     for (let delay = 10; ; delay = Math.min(delay * 2, 500)) {
-      try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(2_000), redirect: "manual" });
-        await response.body?.cancel();
-        if (response.status < 500) return;
-      } catch {
-        /* not up yet */
-      }
+      if (await probeUrl(url)) return;
       if (performance.now() > deadline || this.context.signal.aborted)
-        throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+        throw new Error(`${url} did not answer with 2xx or 3xx within ${timeoutMs / 1000} s`);
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }

@@ -7,17 +7,23 @@
  *   NAME.app      the live instance of the user's class (non-threaded)
  *   NAME.server   the live server object (non-threaded)
  *   NAME.worker   the worker thread (threaded), NAME.addresses, NAME.running
- * Failures (syntax errors, constructor exceptions, EADDRINUSE) are printed with their
- * stack to the kernel's stderr, which the supervisor logs as the app's; the methods
- * resolve to `false` then (and to undefined on success, so a `start` line in the config
- * prints nothing when all is well) instead of rejecting, so a failed start never leaves an unhandled
- * rejection in the kernel and the next file event simply tries again.
+ * Failures (syntax errors, constructor exceptions, EADDRINUSE) are recorded as the
+ * bridge's outcome (a one-line reason with the user's file:line, a readable report, the
+ * whole stack: start-failure.ts), which the supervisor reads with `_jaffle_call` as a
+ * typed value (outcome.ts) and logs at error; `NAME.lastError` shows the report in
+ * `jaffle console`. The methods resolve to `false` then (and to undefined on success)
+ * instead of rejecting, so a failed start never leaves an unhandled rejection in the
+ * kernel and the next file event simply tries again.
  * Operations are serialised: a restart arriving during a start waits for it.
  */
 import { Worker } from "node:worker_threads";
 import type { BridgeSetup } from "./descriptor.js";
 import { AppRunner, type RunnerOptions } from "./node-app-runner.js";
 import type { FromWorker, ToWorker } from "./worker-protocol.js";
+import { JaffleError } from "../../errors.js";
+import { parseAppClass } from "./node-loader.js";
+import { BRIDGE_OUTCOME_MIME, type BridgeOutcome } from "./outcome.js";
+import { describeStartFailure } from "./start-failure.js";
 
 interface Engine {
   start(): Promise<void>;
@@ -56,7 +62,7 @@ function send(worker: Worker, message: ToWorker): void {
 }
 
 /** Carries the worker's stack across the thread boundary as the error's own. */
-class WorkerError extends Error {
+class WorkerError extends JaffleError {
   constructor(stack: string) {
     super(stack.split("\n")[0] ?? "worker failed");
     this.stack = stack;
@@ -192,15 +198,27 @@ export interface BridgeHandle {
   readonly server: unknown;
   readonly worker: Worker | undefined;
   readonly addresses: string[];
+  /** The last failure's report (reason, the user's frames), undefined after a success. */
   readonly lastError: string | undefined;
-  /** Each resolves to false when it failed (the error was printed), undefined when it worked. */
+  /** Each resolves to false when it failed (see lastError), undefined when it worked. */
   start(): Promise<false | undefined>;
   stop(): Promise<false | undefined>;
   restart(): Promise<false | undefined>;
   handle_watchdog_event(event?: unknown): Promise<false | undefined>;
   handleWatchdogEvent(event?: unknown): Promise<false | undefined>;
-  /** For the supervisor: rejects with the original error (stack) instead of printing it. */
-  _jaffle(method: "start" | "stop" | "restart"): Promise<void>;
+  /**
+   * For the supervisor: runs the method (`status`: none, after what is under way) and
+   * resolves to the outcome as a typed value (outcome.ts); never rejects.
+   */
+  _jaffle_call(method: "start" | "stop" | "restart" | "status"): Promise<OutcomeValue>;
+}
+
+/** A BridgeOutcome as a cell's value: its MIME bundle carries it typed. */
+class OutcomeValue {
+  constructor(readonly outcome: BridgeOutcome) {}
+  [Symbol.for("jupyter.mime")](): Record<string, unknown> {
+    return { [BRIDGE_OUTCOME_MIME]: this.outcome, "text/plain": `bridge ${this.outcome.state}` };
+  }
 }
 
 export function createBridge(options: BridgeSetup): BridgeHandle {
@@ -208,29 +226,30 @@ export function createBridge(options: BridgeSetup): BridgeHandle {
     ? new WorkerEngine(options)
     : new InThreadEngine(options);
   let queue: Promise<unknown> = Promise.resolve();
-  let lastError: string | undefined;
-  /** Runs operations one at a time; `rethrow` hands a failure to the caller instead of printing it. */
-  const serialRaw = (op: () => Promise<void>): Promise<void> => {
-    const run = queue.then(async () => {
+  let outcome: BridgeOutcome = { state: "stopped" };
+  const moduleFile = (() => {
+    try {
+      return parseAppClass(options.appClass, options.projectDir).modulePath;
+    } catch {
+      return undefined;
+    }
+  })();
+  /** Runs operations one at a time and records each one's outcome; never rejects. */
+  const serial = (op: () => Promise<void>): Promise<BridgeOutcome> => {
+    const run = queue.then(async (): Promise<BridgeOutcome> => {
       try {
         await op();
-        lastError = undefined;
+        outcome = { state: engine.running ? "running" : "stopped" };
       } catch (error) {
-        lastError = stackOf(error);
-        throw error;
+        outcome = { state: "failed", ...describeStartFailure(error, options.projectDir, moduleFile) };
       }
+      return outcome;
     });
-    queue = run.catch(() => undefined);
+    queue = run;
     return run;
   };
-  const serial = (what: string, op: () => Promise<void>): Promise<false | undefined> =>
-    serialRaw(op).then(
-      () => undefined,
-      () => {
-        process.stderr.write(`[${options.name}] ${what} failed:\n${lastError}\n`);
-        return false;
-      },
-    );
+  const publicCall = (op: () => Promise<void>): Promise<false | undefined> =>
+    serial(op).then((result) => (result.state === "failed" ? false : undefined));
   const doStart = async () => {
     if (engine.running) return;
     const began = performance.now();
@@ -254,9 +273,9 @@ export function createBridge(options: BridgeSetup): BridgeHandle {
     if (engine instanceof WorkerEngine) await engine.dispose();
   };
   const actions = { start: doStart, stop: doStop, restart: doRestart };
-  const start = () => serial("start", doStart);
-  const stop = () => serial("stop", doStop);
-  const restart = () => serial("restart", doRestart);
+  const start = () => publicCall(doStart);
+  const stop = () => publicCall(doStop);
+  const restart = () => publicCall(doRestart);
   const handle: BridgeHandle = {
     name: options.name,
     get running() {
@@ -275,14 +294,19 @@ export function createBridge(options: BridgeSetup): BridgeHandle {
       return engine.addresses;
     },
     get lastError() {
-      return lastError;
+      return outcome.report;
     },
     start,
     stop,
     restart,
     handle_watchdog_event: () => restart(),
     handleWatchdogEvent: () => restart(),
-    _jaffle: (method) => serialRaw(actions[method]),
+    _jaffle_call: async (method) => {
+      // status: the outcome of what ran last, once what is under way has finished.
+      if (method === "status") await queue;
+      else await serial(actions[method]);
+      return new OutcomeValue(outcome);
+    },
   };
   return handle;
 }

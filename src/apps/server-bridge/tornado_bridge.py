@@ -7,10 +7,13 @@ under the app's name, so ``start = "tornado_app.start()"``, watchdog code blocks
 ``tornado_app.handle_watchdog_event({event})`` and a person in ``jaffle console`` reach
 the live application: ``NAME.app``, ``NAME.server`` (its HTTPServer), ``NAME.io_loop``.
 
-The application class (``app_class = "my_module.app.ExampleApp"``) is constructed with
-``argv`` and must have ``start()`` and ``stop()`` as Jaffle required: ``start()`` gets
-the loop from ``IOLoop.current()`` and may call ``IOLoop.start()``; ``stop()`` stops the
-loop from a callback it adds.
+The application class (``app_class = "my_module.app.ExampleApp"``) is created in one of
+Jaffle's two conventions: a class with ``initialize`` (a traitlets ``Application``, such
+as Jupyter's NotebookApp) as ``cls()``, then ``app.log`` = a logger feeding this app's
+log lines and ``app.initialize(argv)``; any other class as ``cls(argv)``. It must have
+``start()`` and ``stop()`` as Jaffle required: ``start()`` gets the loop from
+``IOLoop.current()`` and may call ``IOLoop.start()``; ``stop()`` stops the loop from a
+callback it adds.
 
 - threaded = True: the application runs on its own IOLoop in its own thread (the answer
   to "a live Tornado server in the background of a notebook": the kernel stays free, and
@@ -22,13 +25,18 @@ loop from a callback it adds.
 Every HTTP server the application starts is recorded (``TCPServer.add_sockets`` is
 wrapped while the bridge runs the app), so ``stop()`` can close each one, and its open
 connections, even if the app's own ``stop()`` forgets to: a restart never meets
-EADDRINUSE. Failures print their traceback to stderr (the app's log) and return False,
-so a broken save leaves the kernel running and the next event tries again.
+EADDRINUSE. A failure is recorded as the bridge's outcome (a one-line reason with the
+user's file:line, a report with the user's own frames and the internal ones folded into
+one line, the whole traceback), which the supervisor reads as a typed value with
+``_jaffle_call`` (its MIME bundle, see outcome.ts) and logs at error; ``NAME.last_error``
+shows the report in ``jaffle console``. The public methods return False then, so a broken
+save leaves the kernel running and the next event tries again.
 """
 
 import asyncio
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -101,24 +109,117 @@ class SharedLoopGuard:
         return getattr(self._loop, name)
 
 
-def _print_failure(name, what):
-    sys.stderr.write("[%s] %s failed:\n%s" % (name, what, traceback.format_exc()))
-    sys.stderr.flush()
+# The type under which _jaffle_call's value carries the outcome (outcome.ts says the same).
+BRIDGE_OUTCOME_MIME = "application/vnd.jaffle.bridge-outcome+json"
+
+
+class Outcome:
+    """How the bridge's last start, stop or restart went, as a cell's value: IPython
+    puts _repr_mimebundle_ in the execute_result, so the supervisor reads it typed."""
+
+    def __init__(self, state, reason=None, report=None, details=None):
+        self.state = state
+        self.reason = reason
+        self.report = report
+        self.details = details
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        data = {"state": self.state}
+        for key in ("reason", "report", "details"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = value
+        return {BRIDGE_OUTCOME_MIME: data, "text/plain": "bridge %s" % self.state}
+
+    def __repr__(self):
+        return "<bridge outcome %s%s>" % (self.state, ": " + self.reason if self.reason else "")
+
+
+def _is_user_file(filename, project_dir):
+    """A file of the project's own: not the bridge, not importlib or another package."""
+    if not filename or filename.startswith("<"):
+        return False
+    path = os.path.abspath(filename)
+    root = os.path.join(os.path.abspath(project_dir), "")
+    if not path.startswith(root) or "site-packages" in path or "dist-packages" in path:
+        return False
+    return os.path.abspath(__file__) != path
+
+
+def describe_failure(error, project_dir):
+    """(reason, report, details) for an exception being handled: the reason is one line,
+    the error and the user's file:line; the report adds the user's own frames and folds
+    the others (importlib, tornado, this bridge) into one line."""
+    details = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    frames = traceback.extract_tb(error.__traceback__)
+    user = [frame for frame in frames if _is_user_file(frame.filename, project_dir)]
+    rel = lambda name: os.path.relpath(name, project_dir)
+    where = None
+    if isinstance(error, SyntaxError) and error.filename and error.lineno:
+        # The file that could not be compiled is the place, not the import that read it.
+        where = "%s:%s" % (rel(error.filename) if os.path.isabs(error.filename) else error.filename, error.lineno)
+        message = error.msg
+    else:
+        message = str(error)
+        if user:
+            where = "%s:%s" % (rel(user[-1].filename), user[-1].lineno)
+    headline = "%s: %s" % (type(error).__name__, message) if message else type(error).__name__
+    reason = "%s (%s)" % (headline, where) if where else headline
+    lines = [reason]
+    for frame in user:
+        lines.append('  File "%s", line %s, in %s' % (rel(frame.filename), frame.lineno, frame.name))
+        if frame.line:
+            lines.append("    " + frame.line.strip())
+    hidden = len(frames) - len(user)
+    if hidden > 0:
+        lines.append("  (%d internal frame%s hidden; --debug shows them)" % (hidden, "" if hidden == 1 else "s"))
+    return reason, "\n".join(lines), details
+
+
+class KernelStreamHandler(logging.Handler):
+    """Records to the kernel's output streams, which jaffle logs as the app's lines:
+    below WARNING to stdout (info lines), the rest to stderr. The streams are looked up
+    at each record: ipykernel may swap sys.stdout and sys.stderr."""
+
+    def emit(self, record):
+        try:
+            stream = sys.stdout if record.levelno < logging.WARNING else sys.stderr
+            stream.write(self.format(record) + "\n")
+            stream.flush()
+        except Exception:
+            self.handleError(record)
+
+
+def app_logger(name):
+    """The logger a traitlets application gets as ``app.log``: its records become this
+    app's log lines (and not the kernel's stderr, where traitlets would print them)."""
+    log = logging.getLogger("jaffle.app.%s" % name)
+    if not any(isinstance(h, KernelStreamHandler) for h in log.handlers):
+        handler = KernelStreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    return log
+
+
+class _NoSignalHandlers:
+    """While a traitlets application initializes, ``signal.signal`` is a no-op: the
+    process is the kernel's, and NotebookApp's SIGINT/SIGTERM handlers would stop the
+    kernel's loop (and cannot be installed at all from the bridge's thread)."""
+
+    def __enter__(self):
+        self._original = signal.signal
+        signal.signal = lambda signalnum, handler: signal.getsignal(signalnum)
+        return self
+
+    def __exit__(self, *exc):
+        signal.signal = self._original
+        return False
 
 
 def _route_tornado_logs():
-    """Tornado's loggers to the kernel's output streams, which jaffle logs as the app's
-    lines: records below WARNING to stdout (info lines), the rest to stderr. The streams
-    are looked up at each record: ipykernel may swap sys.stdout and sys.stderr."""
-
-    class KernelStreamHandler(logging.Handler):
-        def emit(self, record):
-            try:
-                stream = sys.stdout if record.levelno < logging.WARNING else sys.stderr
-                stream.write(self.format(record) + "\n")
-                stream.flush()
-            except Exception:
-                self.handleError(record)
+    """Tornado's loggers to the kernel's output streams (see KernelStreamHandler)."""
 
     for child in ("tornado.access", "tornado.application", "tornado.general"):
         logging.getLogger(child).propagate = True
@@ -164,6 +265,7 @@ class TornadoBridge:
         self.io_loop = None
         self.thread = None
         self.last_error = None
+        self.outcome = Outcome("stopped")
         self._guard = None
         self._lock = threading.RLock()
         if self.project_dir not in sys.path:
@@ -186,41 +288,42 @@ class TornadoBridge:
         return "<TornadoBridge %s: %s %s, %s>" % (self.name, self.app_class, "threaded" if self.threaded else "shared loop", state)
 
     # -- public API ------------------------------------------------------------------
-    # start/stop/restart print a failure's traceback and return False (for people and
-    # code blocks), and None on success, as Jaffle's did (so a `start` line in the config
-    # prints nothing when all is well); _jaffle(method) raises the failure instead, so the supervisor's call gets the
-    # error with its traceback as the cell's error, and no result to print on success.
+    # start/stop/restart return False on failure (NAME.last_error has the report) and None
+    # on success, as Jaffle's did; _jaffle_call(method) returns the Outcome for the
+    # supervisor ("status": the last one, running nothing).
 
     def start(self):
-        return self._run("start", self._do_start, quiet=False)
+        return self._run("start", self._do_start)
 
     def stop(self):
-        return self._run("stop", self._stop, quiet=False)
+        return self._run("stop", self._stop)
 
     def restart(self):
         """Jaffle's restart: stop, clear the module cache, import again, start. After a
         failed start there is nothing to stop and this just starts."""
-        return self._run("restart", self._do_restart, quiet=False)
+        return self._run("restart", self._do_restart)
 
     def handle_watchdog_event(self, event=None):
         return self.restart()
 
-    def _jaffle(self, method):
+    def _jaffle_call(self, method):
         actions = {"start": self._do_start, "stop": self._stop, "restart": self._do_restart}
-        self._run(method, actions[method], quiet=True)
+        if method != "status":
+            self._run(method, actions[method])
+        return self.outcome
 
-    def _run(self, what, action, quiet):
+    def _run(self, what, action):
         with self._lock:
             try:
                 action()
-            except Exception:
-                self.last_error = traceback.format_exc()
+            except Exception as error:
+                reason, report, details = describe_failure(error, self.project_dir)
+                self.outcome = Outcome("failed", reason, report, details)
+                self.last_error = report
                 if what != "stop":
                     self._stop_quietly()
-                if quiet:
-                    raise
-                _print_failure(self.name, "%s of %s" % (what, self.app_class))
                 return False
+            self.outcome = Outcome("running" if self.running else "stopped")
             self.last_error = None
             return None
 
@@ -235,7 +338,7 @@ class TornadoBridge:
         try:
             self._stop()
         except Exception:
-            _print_failure(self.name, "stop")
+            sys.stderr.write("[%s] stop failed (restarting anyway):\n%s" % (self.name, traceback.format_exc()))
             self._stop_quietly()
         clear_module_cache(self.clear_cache)
         self._do_start()
@@ -243,8 +346,17 @@ class TornadoBridge:
     # -- running the app -------------------------------------------------------------
 
     def _construct(self):
-        cls = import_class(self.app_class)
-        return cls(self.argv)
+        """Jaffle's two conventions: a class with ``initialize`` (a traitlets
+        Application such as NotebookApp) is created as ``cls()``, given ``app.log`` and
+        ``app.initialize(argv)``; any other class is created as ``cls(argv)``."""
+        cls = import_class(self.app_class, "app_class")
+        if not callable(getattr(cls, "initialize", None)):
+            return cls(self.argv)
+        app = cls()
+        app.log = app_logger(self.name)
+        with _NoSignalHandlers():
+            app.initialize(list(self.argv))
+        return app
 
     def _start(self):
         if self.threaded:

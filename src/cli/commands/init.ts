@@ -6,7 +6,6 @@
  */
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { Argv } from "yargs";
 import type { JaffleCommand } from "../main.js";
 import { UserError } from "../errors.js";
 import { renderStarter, StarterError } from "../init/starter.js";
@@ -26,18 +25,14 @@ const KIND_NAMES = {
 export const initCommand: JaffleCommand<InitArgs> = {
   command: "init",
   describe: "Write a starter jaffle.hcl for the project in this directory (never overwrites)",
-  builder: (y: Argv) =>
-    y
-      .option("app", {
-        type: "string",
-        describe: "The server class: ./src/server.ts#Server (Node) or my_package.app.MyApp (Python)",
-      })
-      .option("port", { type: "number", describe: "The server's port: argv --port=N and a ready check on it" })
-      .option("file", {
-        type: "string",
-        default: "jaffle.hcl",
-        describe: "The file to write",
-      }) as unknown as Argv<InitArgs>,
+  options: {
+    app: {
+      type: "string",
+      describe: "The server class: ./src/server.ts#Server (Node) or my_package.app.MyApp (Python)",
+    },
+    port: { type: "number", describe: "The server's port: argv --port=N and a ready check on it" },
+    file: { type: "string", default: "jaffle.hcl", describe: "The file to write" },
+  },
   run: async (args) => {
     if (args.port !== undefined && !(Number.isInteger(args.port) && args.port > 0 && args.port < 65536)) {
       throw new UserError(`--port must be a TCP port number (1-65535), got ${String(args.port)}`);

@@ -3,10 +3,8 @@
  * the argv of its kernelspec); `jaffle kernel install [--user | --prefix DIR] [--name N]`
  * installs that kernelspec so Jupyter tools can start it.
  */
-import type { Argv } from "yargs";
 import { BUILTIN_KERNEL_NAME } from "../../kernel/builtin-spec.js";
-import { installKernelSpec, type InstallTarget } from "../../kernel/node/install.js";
-import { runKernel } from "../../kernel/node/main.js";
+import type { InstallTarget } from "../../kernel/node/install.js";
 import { UserError } from "../errors.js";
 import type { JaffleCommand } from "../main.js";
 
@@ -21,15 +19,15 @@ export interface KernelArgs {
 export const kernelCommand: JaffleCommand<KernelArgs> = {
   command: "kernel [action]",
   describe: "Run the built-in Node.js Jupyter kernel, or install its kernelspec (kernel install)",
-  builder: (y: Argv) =>
-    y
-      // Checked in run(), not with yargs `choices`, so the error names the bad value in one line.
-      .positional("action", { type: "string", describe: "install: write the jaffle-node kernelspec" })
-      .option("connection-file", { type: "string", describe: "Run the kernel on this Jupyter connection file" })
-      .option("user", { type: "boolean", describe: "install: into the user's Jupyter data dir (the default)" })
-      .option("prefix", { type: "string", describe: "install: into DIR/share/jupyter" })
-      .option("name", { type: "string", describe: `install: the kernelspec's name (default ${BUILTIN_KERNEL_NAME})` })
-      .conflicts("user", "prefix") as unknown as Argv<KernelArgs>,
+  // `action` is checked in run(), so the error names the bad value in one line.
+  positionals: { action: { describe: "install: write the jaffle-node kernelspec" } },
+  options: {
+    "connection-file": { type: "string", describe: "Run the kernel on this Jupyter connection file" },
+    user: { type: "boolean", describe: "install: into the user's Jupyter data dir (the default)" },
+    prefix: { type: "string", describe: "install: into DIR/share/jupyter" },
+    name: { type: "string", describe: `install: the kernelspec's name (default ${BUILTIN_KERNEL_NAME})` },
+  },
+  conflicts: [["user", "prefix"]],
   run: async (args) => {
     if (args.action !== undefined && args.action !== "install") {
       throw new UserError(`unknown kernel action ${JSON.stringify(args.action)} (the only one is "install")`);
@@ -39,6 +37,7 @@ export const kernelCommand: JaffleCommand<KernelArgs> = {
         throw new UserError("--connection-file runs a kernel; it does not go with install");
       const target: InstallTarget =
         args.prefix !== undefined ? { kind: "prefix", prefix: args.prefix } : { kind: "user" };
+      const { installKernelSpec } = await import("../../kernel/node/install.js");
       let directory: string;
       try {
         directory = await installKernelSpec({ target, ...(args.name !== undefined ? { name: args.name } : {}) });
@@ -54,6 +53,8 @@ export const kernelCommand: JaffleCommand<KernelArgs> = {
     const connectionFile = args["connection-file"];
     if (connectionFile === undefined)
       throw new UserError("--connection-file FILE is required to run the kernel (or: jaffle kernel install)");
+    // Imported here: the kernel (and its ZeroMQ) is for this command only (see main.ts).
+    const { runKernel } = await import("../../kernel/node/main.js");
     let code: number;
     try {
       code = await runKernel(connectionFile);

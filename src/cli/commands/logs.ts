@@ -3,7 +3,6 @@
  * running jaffle from its in-memory ring of recent lines, then (with -f) every new line
  * as it is logged, in the same pretty or JSON format as `jaffle start` writes.
  */
-import type { Argv } from "yargs";
 import type { ControlResults } from "../../control/protocol.js";
 import type { LogRecord } from "../../log/hub.js";
 import { resolveRuntimeDir } from "../../runtime/runtime-dir.js";
@@ -42,27 +41,24 @@ export function parseSince(value: string, now = Date.now()): number {
 export const logsCommand: JaffleCommand<LogsArgs> = {
   command: "logs [names..]",
   describe: "Show the log of the running jaffle (recent lines from memory; -f: and then live)",
-  builder: (y: Argv) =>
-    y
-      .positional("names", { type: "string", array: true, default: [], describe: "Only these sources" })
-      .option("follow", { alias: "f", type: "boolean", default: false, describe: "Go on with new lines as they come" })
-      .option("lines", { alias: "n", type: "number", describe: "Only the last N lines from memory" })
-      .option("since", { type: "string", describe: "Only lines since a duration ago (5m, 1h) or a time" })
-      .option("log-format", {
-        type: "string",
-        choices: ["pretty", "json"],
-        default: "pretty",
-        describe: "Lines as text, or as pino JSON",
-      })
-      .option("color", {
-        type: "boolean",
-        default: true,
-        describe: "Colour the lines (only on a terminal); --no-color turns it off",
-      })
-      .option("runtime-dir", {
-        type: "string",
-        describe: "The runtime directory of that jaffle (default .jaffle)",
-      }) as unknown as Argv<LogsArgs>,
+  positionals: { names: { describe: "Only these sources", default: [] } },
+  options: {
+    follow: { alias: "f", type: "boolean", default: false, describe: "Go on with new lines as they come" },
+    lines: { alias: "n", type: "number", describe: "Only the last N lines from memory" },
+    since: { type: "string", describe: "Only lines since a duration ago (5m, 1h) or a time" },
+    "log-format": {
+      type: "string",
+      choices: ["pretty", "json"],
+      default: "pretty",
+      describe: "Lines as text, or as pino JSON",
+    },
+    color: {
+      type: "boolean",
+      default: true,
+      describe: "Colour the lines (only on a terminal); --no-color turns it off",
+    },
+    "runtime-dir": { type: "string", describe: "The runtime directory of that jaffle (default .jaffle)" },
+  },
   run: async (args) => {
     if (args.lines !== undefined && (!Number.isInteger(args.lines) || args.lines < 0)) {
       throw new UserError(`-n must be a whole number of lines >= 0, got ${String(args.lines)}`);

@@ -3,7 +3,6 @@
  * the difference (see Supervisor.reload). Exit 1 with the reason when the files have
  * errors (they are in the run's log, at file:line:col) or a block failed to start.
  */
-import type { Argv } from "yargs";
 import { resolveRuntimeDir } from "../../runtime/runtime-dir.js";
 import type { JaffleCommand } from "../main.js";
 import { controlRequest } from "../control-request.js";
@@ -15,11 +14,9 @@ export interface ReloadArgs {
 export const reloadCommand: JaffleCommand<ReloadArgs> = {
   command: "reload",
   describe: "Apply the edited configuration files to the running jaffle",
-  builder: (y: Argv) =>
-    y.option("runtime-dir", {
-      type: "string",
-      describe: "The runtime directory of that jaffle (default .jaffle)",
-    }) as unknown as Argv<ReloadArgs>,
+  options: {
+    "runtime-dir": { type: "string", describe: "The runtime directory of that jaffle (default .jaffle)" },
+  },
   run: async (args) => {
     const dir = resolveRuntimeDir(process.cwd(), args["runtime-dir"]);
     const result = await controlRequest(dir, { command: "reload" });

@@ -2,8 +2,8 @@
  * `jaffle start [files..]`: runs the supervisor in the foreground until a signal (or,
  * with --exit-when-ready, until the run is ready).
  */
-import type { Argv } from "yargs";
 import { LEVELS, type Level } from "../../log/logger.js";
+import { refuseIfRunning, resolveRuntimeDir } from "../../runtime/runtime-dir.js";
 import type { JaffleCommand } from "../main.js";
 import { UserError } from "../errors.js";
 
@@ -39,59 +39,48 @@ export function wantsColor(
 export const startCommand: JaffleCommand<StartArgs> = {
   command: "start [files..]",
   describe: "Start the kernels, apps and processes of jaffle.hcl (or the given files, merged in order)",
-  builder: (y: Argv) =>
-    y
-      .positional("files", {
-        type: "string",
-        array: true,
-        default: ["jaffle.hcl"],
-        describe: "Configuration files; later ones are merged over earlier ones",
-      })
-      .option("variables", {
-        type: "string",
-        describe: `Variable values as JSON: '["name=value", ...]' (as Jaffle) or '{"name": value}'`,
-      })
-      .option("var", { type: "string", array: true, describe: "A variable value: --var name=value (repeatable)" })
-      .option("yes", { alias: "y", type: "boolean", default: false, describe: "Ctrl-C shuts down without asking" })
-      .option("debug", { type: "boolean", default: false, describe: "Log at debug level" })
-      .option("log-level", {
-        type: "string",
-        choices: [...LEVELS],
-        describe: "The lowest level logged (default: the logger block's, else info)",
-      })
-      .option("color", {
-        type: "boolean",
-        default: true,
-        describe: "Colour the log (only on a terminal); --no-color turns it off",
-      })
-      .option("disable-color", { type: "boolean", default: false, describe: "Same as --no-color (Jaffle's name)" })
-      .option("log-format", {
-        type: "string",
-        choices: ["pretty", "json"],
-        default: "pretty",
-        describe: "Log lines as text, or as pino JSON",
-      })
-      .option("runtime-dir", { type: "string", describe: "Where the status and connection files go (default .jaffle)" })
-      .option("exit-when-ready", {
-        type: "boolean",
-        default: false,
-        describe: "Shut down once everything is up and exit 0; exit 1 if something failed or did not get ready in time",
-      })
-      .option("ready-timeout", {
-        type: "number",
-        default: 60,
-        describe: "Seconds the run may take to become ready",
-      })
-      .option("reload", {
-        type: "boolean",
-        default: true,
-        describe: "Apply a changed configuration file to the run; --no-reload turns it off",
-      })
-      .option("log-history", {
-        type: "number",
-        default: 10_000,
-        describe: "Log lines kept in memory for `jaffle logs`",
-      }) as unknown as Argv<StartArgs>,
+  positionals: {
+    files: { describe: "Configuration files; later ones are merged over earlier ones", default: ["jaffle.hcl"] },
+  },
+  options: {
+    variables: {
+      type: "string",
+      describe: `Variable values as JSON: '["name=value", ...]' (as Jaffle) or '{"name": value}'`,
+    },
+    var: { type: "string", array: true, describe: "A variable value: --var name=value" },
+    yes: { alias: "y", type: "boolean", default: false, describe: "Ctrl-C shuts down without asking" },
+    debug: { type: "boolean", default: false, describe: "Log at debug level" },
+    "log-level": {
+      type: "string",
+      choices: LEVELS,
+      describe: "The lowest level logged (default: the logger block's, else info)",
+    },
+    color: {
+      type: "boolean",
+      default: true,
+      describe: "Colour the log (only on a terminal); --no-color turns it off",
+    },
+    "disable-color": { type: "boolean", default: false, describe: "Same as --no-color (Jaffle's name)" },
+    "log-format": {
+      type: "string",
+      choices: ["pretty", "json"],
+      default: "pretty",
+      describe: "Log lines as text, or as pino JSON",
+    },
+    "runtime-dir": { type: "string", describe: "Where the status and connection files go (default .jaffle)" },
+    "exit-when-ready": {
+      type: "boolean",
+      default: false,
+      describe: "Shut down once everything is up and exit 0; exit 1 if something failed or did not get ready in time",
+    },
+    "ready-timeout": { type: "number", default: 60, describe: "Seconds the run may take to become ready" },
+    reload: {
+      type: "boolean",
+      default: true,
+      describe: "Apply a changed configuration file to the run; --no-reload turns it off",
+    },
+    "log-history": { type: "number", default: 10_000, describe: "Log lines kept in memory for `jaffle logs`" },
+  },
   run: async (args) => {
     const readyTimeout = args["ready-timeout"];
     if (!Number.isFinite(readyTimeout) || readyTimeout <= 0) {
@@ -104,6 +93,9 @@ export const startCommand: JaffleCommand<StartArgs> = {
     for (const value of args.var ?? []) {
       if (!/^[^=]+=/.test(value)) throw new UserError(`--var ${value}: expected name=value`);
     }
+    // Refused here, before the supervisor and the configuration load (the session
+    // checks again when it takes the directory).
+    refuseIfRunning(resolveRuntimeDir(process.cwd(), args["runtime-dir"]));
     // Imported here, not at the top: every jaffle command (the kernel too) loads this
     // module, and only `start` needs the supervisor with ZeroMQ, pino, node-pty...
     const { runSession } = await import("../../supervisor/session.js");

@@ -3,7 +3,6 @@
  * pids, uptime, restarts). `--json` prints the status file itself for scripts.
  * Exit status 1 when no jaffle runs here.
  */
-import type { Argv } from "yargs";
 import { inspectRuntimeDir, resolveRuntimeDir } from "../../runtime/runtime-dir.js";
 import { readStatus, type RuntimeStatus } from "../../runtime/status.js";
 import type { JaffleCommand } from "../main.js";
@@ -45,27 +44,61 @@ export function formatStatus(status: RuntimeStatus, runtimeDir: string, now = Da
     `runtime directory: ${runtimeDir}`,
   ];
   const kernels = Object.entries(status.kernels);
-  lines.push("", `kernels (${kernels.length}):`);
-  if (kernels.length > 0) {
+  const remoteKernels = Object.entries(status.remoteKernels ?? {});
+  lines.push("", `kernels (${kernels.length + remoteKernels.length}):`);
+  if (kernels.length + remoteKernels.length > 0) {
     lines.push(
       ...table([
-        ["NAME", "PID", "LANGUAGE", "RESTARTS", "CONNECTION FILE"],
-        ...kernels.map(([name, k]) => [name, String(k.pid), k.language, String(k.restarts), k.connectionFile]),
+        ["NAME", "STATE", "PID", "LANGUAGE", "RESTARTS", "CONNECTION FILE"],
+        ...kernels.map(([name, k]) => [
+          name,
+          k.state === "failed" && k.reason ? `failed: ${k.reason}` : k.state,
+          String(k.pid),
+          k.language,
+          String(k.restarts),
+          k.connectionFile,
+        ]),
+        // A kernel on a Jupyter server (issue 15): `remote`, and its id on that server.
+        ...remoteKernels.map(([name, k]) => [
+          name,
+          "remote",
+          "",
+          k.language,
+          String(k.restarts),
+          `kernel ${k.kernelId} on ${k.server}`,
+        ]),
       ]),
     );
   }
   const apps = Object.entries(status.apps);
   lines.push("", `apps (${apps.length}):`);
   if (apps.length > 0) {
-    lines.push(...table([["NAME", "KERNEL", "CLASS"], ...apps.map(([name, a]) => [name, a.kernel, a.class])]));
+    lines.push(
+      ...table([
+        ["NAME", "KERNEL", "CLASS", "STATE"],
+        // The reason last: it is the one long cell, and says what to fix.
+        ...apps.map(([name, a]) => [
+          name,
+          a.kernel,
+          a.class,
+          a.state === "failed" ? `failed: ${a.reason ?? "(no reason given)"}` : a.state,
+        ]),
+      ]),
+    );
   }
   const processes = Object.entries(status.processes);
   lines.push("", `processes (${processes.length}):`);
   if (processes.length > 0) {
     lines.push(
       ...table([
-        ["NAME", "PID", "STATE", "RESTARTS"],
-        ...processes.map(([name, p]) => [name, p.pid === null ? "-" : String(p.pid), p.state, String(p.restarts)]),
+        ["NAME", "PID", "STATE", "RESTARTS", "UPTIME"],
+        ...processes.map(([name, p]) => [
+          name,
+          p.pid === null ? "-" : String(p.pid),
+          p.state,
+          String(p.restarts),
+          p.startedAt && p.pid !== null ? formatUptime(now - Date.parse(p.startedAt)) : "-",
+        ]),
       ]),
     );
   }
@@ -75,14 +108,10 @@ export function formatStatus(status: RuntimeStatus, runtimeDir: string, now = Da
 export const statusCommand: JaffleCommand<StatusArgs> = {
   command: "status",
   describe: "Show what the jaffle of this directory runs (exit 1 when none runs)",
-  builder: (y: Argv) =>
-    y
-      .option("runtime-dir", { type: "string", describe: "The runtime directory of that jaffle (default .jaffle)" })
-      .option("json", {
-        type: "boolean",
-        default: false,
-        describe: "Print the status file (JSON)",
-      }) as unknown as Argv<StatusArgs>,
+  options: {
+    "runtime-dir": { type: "string", describe: "The runtime directory of that jaffle (default .jaffle)" },
+    json: { type: "boolean", default: false, describe: "Print the status file (JSON)" },
+  },
   run: async (args) => {
     const dir = resolveRuntimeDir(process.cwd(), args["runtime-dir"]);
     const found = inspectRuntimeDir(dir);

@@ -6,8 +6,8 @@
  * is idempotent, like `systemctl stop`, so scripts can call it unconditionally);
  * 1 only when the supervisor could not be ended.
  */
-import type { Argv } from "yargs";
-import { isGroupAlive } from "../../process/groups.js";
+import { isGroupAlive, waitForGroupsExit } from "../../process/groups.js";
+import { pollUntil } from "../../process/poll.js";
 import { isJaffleRunning } from "../../runtime/pid.js";
 import { inspectRuntimeDir, removeRuntimeFiles, resolveRuntimeDir } from "../../runtime/runtime-dir.js";
 import { readStatus } from "../../runtime/status.js";
@@ -19,26 +19,21 @@ export interface StopArgs {
   timeout: number;
 }
 
-async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return true;
+function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  return pollUntil(done, { timeoutMs, intervalMs: 50 });
 }
 
 export const stopCommand: JaffleCommand<StopArgs> = {
   command: "stop",
   describe: "Stop the jaffle running in this directory, or clean up after one that died",
-  builder: (y: Argv) =>
-    y
-      .option("runtime-dir", { type: "string", describe: "The runtime directory of that jaffle (default .jaffle)" })
-      .option("timeout", {
-        type: "number",
-        default: 30,
-        describe: "Seconds to wait for a clean shutdown before killing the supervisor",
-      }) as unknown as Argv<StopArgs>,
+  options: {
+    "runtime-dir": { type: "string", describe: "The runtime directory of that jaffle (default .jaffle)" },
+    timeout: {
+      type: "number",
+      default: 30,
+      describe: "Seconds to wait for a clean shutdown before killing the supervisor",
+    },
+  },
   run: async (args) => {
     if (!Number.isFinite(args.timeout) || args.timeout <= 0) {
       throw new UserError(`--timeout must be a positive number of seconds, got ${String(args.timeout)}`);
@@ -84,7 +79,7 @@ export const stopCommand: JaffleCommand<StopArgs> = {
       ...Object.values(status?.kernels ?? {}).map((kernel) => kernel.pid),
       ...Object.values(status?.processes ?? {}).flatMap((proc) => (proc.pid ? [proc.pid] : [])),
     ];
-    const groupsGone = await waitUntil(() => pids.every((group) => !isGroupAlive(group)), 10_000);
+    const groupsGone = await waitForGroupsExit(pids, 10_000);
     removeRuntimeFiles(dir);
     if (isJaffleRunning(pid)) {
       process.stderr.write(`jaffle: could not stop jaffle (pid ${pid})\n`);

@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
+import { JaffleError } from "../../errors.js";
 
 /** The three starters: the Node server bridge, the Python (Tornado) one, the commented reference. */
 export type ProjectKind = "node" | "python" | "template";
@@ -105,8 +106,10 @@ function guessPythonApp(dir: string): string | undefined {
 }
 
 /** Thrown when the project's server class cannot be found; the message says how to name it. */
-export class StarterError extends Error {
-  override name = "StarterError";
+export class StarterError extends JaffleError {
+  constructor(message: string) {
+    super(message, { userFault: true });
+  }
 }
 
 const quote = (value: string) => JSON.stringify(value);

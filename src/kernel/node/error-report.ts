@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { dirname } from "node:path";
 import { plainText } from "./rich-output.js";
 import type { CellSyntaxError } from "./cell-transform.js";
+import { JaffleError } from "../../errors.js";
 
 export interface ErrorReport {
   ename: string;
@@ -15,10 +16,9 @@ export interface ErrorReport {
 }
 
 /** Raised into a cell that was interrupted (SIGINT or `interrupt_request`), like Python's. */
-export class KeyboardInterrupt extends Error {
+export class KeyboardInterrupt extends JaffleError {
   constructor(message = "the cell was interrupted") {
     super(message);
-    this.name = "KeyboardInterrupt";
   }
 }
 

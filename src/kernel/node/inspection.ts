@@ -6,6 +6,7 @@
  */
 import { parseExpressionAt, type Node } from "acorn";
 import { inspect } from "node:util";
+import { hideAsyncInternals } from "./async-internals.js";
 import { codePointToIndex } from "./code-points.js";
 import { lookupPath, targetAt } from "./name-lookup.js";
 
@@ -90,6 +91,7 @@ export function inspectAt(code: string, cursorPos: number, detailLevel: 0 | 1): 
     fields.push(["Source", detailLevel === 1 ? source : headOf(source, SOURCE_HEAD_LINES)]);
   } else {
     fields.push(["Type", describeType(value)]);
+    hideAsyncInternals(value);
     let summary = inspect(value, { depth: detailLevel === 1 ? 4 : 1, colors: false });
     if (summary.length > SUMMARY_LIMIT) summary = `${summary.slice(0, SUMMARY_LIMIT)}...`;
     fields.push(["Value", summary]);

@@ -9,15 +9,15 @@ import { Publisher, Router } from "zeromq";
 import { endpoint, type ConnectionInfo } from "../connection.js";
 import type { JupyterMessage } from "../messages.js";
 import { SendQueue } from "../send-queue.js";
-import { decodeMessage, encodeMessage, InvalidSignatureError, MessageSigner } from "../wire.js";
+import { decodeMessage, encodeMessage, MalformedMessageError, MessageSigner, SignatureHistory } from "../wire.js";
 
 export type InboundChannel = "shell" | "control" | "stdin";
 export type OutboundChannel = InboundChannel | "iopub";
 
 export interface SocketEvents {
   message(channel: InboundChannel, message: JupyterMessage): void;
-  /** A message that was dropped: bad signature or not a Jupyter message. */
-  rejected(channel: InboundChannel, reason: string): void;
+  /** A message that was dropped: bad signature, a replay, or not a Jupyter message; `kind` groups a flood. */
+  rejected(channel: InboundChannel, reason: string, kind: string): void;
 }
 
 /** How long close() lets queued messages (the shutdown reply) leave before dropping them. */
@@ -27,6 +27,8 @@ export class KernelSockets {
   /** The kernel's identity on iopub topics (`kernel.<id>.<msg_type>`, as ipykernel names them). */
   readonly kernelId = randomUUID();
   private readonly signer: MessageSigner;
+  /** One history for all channels: a message captured on one must not be replayed on another. */
+  private readonly signatures = new SignatureHistory();
   private readonly routers: Record<InboundChannel, Router>;
   private readonly iopub: Publisher;
   /** Replies go through a queue each; iopub has its own ordering (see send()). */
@@ -78,17 +80,17 @@ export class KernelSockets {
       for await (const frames of socket) {
         let message: JupyterMessage;
         try {
-          message = decodeMessage(frames, this.signer);
+          message = decodeMessage(frames, this.signer, this.signatures);
         } catch (error) {
           const reason =
-            error instanceof InvalidSignatureError ? error.message : `malformed message: ${(error as Error).message}`;
-          events.rejected(channel, reason);
+            error instanceof MalformedMessageError ? `malformed message: ${error.message}` : (error as Error).message;
+          events.rejected(channel, reason, (error as Error).name);
           continue;
         }
         events.message(channel, message);
       }
     } catch (error) {
-      if (!socket.closed) events.rejected(channel, `receive failed: ${(error as Error).message}`);
+      if (!socket.closed) events.rejected(channel, `receive failed: ${(error as Error).message}`, "receive failed");
     }
   }
 

@@ -8,33 +8,34 @@
  *   the first cell runs), so cells and the user's modules can import and require `.ts`,
  *   `.mts` and `.cts` files, with the project's tsconfig, named exports included in a
  *   CommonJS package;
- * - one global, `require`, resolving relative to the kernel's working directory (the
- *   project directory), as in Node's REPL;
+ * - the globals `require` (resolving relative to the kernel's working directory, the
+ *   project directory, as in Node's REPL), `display`, `clearOutput`, `input` and
+ *   `jupyter` (NodeKernel.cellGlobals());
  * - stdout and stderr replaced by Jupyter stream messages (output-capture.ts);
- * - SIGINT interrupts the running cell instead of ending the process, and uncaught
+ * - SIGINT interrupts the running cell instead of ending the process (through the
+ *   interrupt watch thread, so a loop after `await` too), uncaught
  *   exceptions and unhandled rejections are reported on the cell's stderr instead of
- *   ending it.
+ *   ending it; output not yet sent when a cell calls `process.exit()` goes to the real
+ *   stdout and stderr (OutputCapture.writeLastWords()).
  */
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import process from "node:process";
 import { endpoint, readConnectionFile } from "../connection.js";
 import { Heartbeat } from "./heartbeat.js";
+import { historyFileFor } from "./history-store.js";
+import { InterruptWatch } from "./interrupt-watch.js";
 import { KernelSockets } from "./kernel-sockets.js";
 import { NodeKernel } from "./node-kernel.js";
 import { watchParent } from "./parent-watch.js";
 import { OutputCapture, type StreamPublisher } from "./output-capture.js";
 import { RequestOrigins } from "./request-origin.js";
-import { registerTypeScriptLoader } from "./typescript-loader.js";
 
-function installCellGlobals(projectDir: string): void {
-  // Not enumerable, like the globals Node defines itself.
-  Object.defineProperty(globalThis, "require", {
-    value: createRequire(join(projectDir, "[jaffle kernel]")),
-    writable: true,
-    configurable: true,
-    enumerable: false,
-  });
+function installCellGlobals(globals: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(globals)) {
+    // Not enumerable, like the globals Node defines itself; a cell may still redefine them.
+    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+  }
 }
 
 /**
@@ -44,20 +45,22 @@ function installCellGlobals(projectDir: string): void {
  */
 export async function runKernel(connectionFile: string): Promise<number> {
   const info = await readConnectionFile(connectionFile);
-  installCellGlobals(process.cwd());
+  installCellGlobals({ require: createRequire(join(process.cwd(), "[jaffle kernel]")) });
 
   const origins = new RequestOrigins();
   // The capture and the kernel need each other: output is published once the kernel exists.
-  let publishStream: StreamPublisher = () => undefined;
+  let publishStream: StreamPublisher = () => Promise.resolve();
   const output = new OutputCapture(origins, (name, text, parent) => publishStream(name, text, parent));
-  // The heartbeat thread boots while the main thread binds the other sockets.
-  const [heartbeat, sockets] = await Promise.allSettled([
+  // The heartbeat and interrupt watch threads boot while the main thread binds the other sockets.
+  const [heartbeat, sockets, watch] = await Promise.allSettled([
     Heartbeat.start(endpoint(info, "hb")),
     KernelSockets.bind(info),
+    InterruptWatch.start((error) => output.log(`the interrupt watch thread failed: ${error.message}`)),
   ]);
   if (heartbeat.status === "rejected" || sockets.status === "rejected") {
     if (heartbeat.status === "fulfilled") await heartbeat.value.stop();
     if (sockets.status === "fulfilled") sockets.value.close();
+    if (watch.status === "fulfilled") watch.value.stop();
     const reason = (
       heartbeat.status === "rejected" ? heartbeat.reason : (sockets as PromiseRejectedResult).reason
     ) as Error;
@@ -65,20 +68,34 @@ export async function runKernel(connectionFile: string): Promise<number> {
   }
   // Registering tsx's ESM hooks blocks for about half a second (it starts the loader
   // thread), so it waits for the first cell: kernel_info is answered without that delay.
-  const prepareCells = registerTypeScriptLoader;
-  const kernel = new NodeKernel({ sockets: sockets.value, output, origins, prepareCells });
+  // Loading tsx itself costs about as much as starting Node, so it waits for the first cell.
+  const prepareCells = async () => (await import("./typescript-loader.js")).registerTypeScriptLoader();
+  const interruptWatch = watch.status === "fulfilled" ? watch.value : undefined;
+  const kernel = new NodeKernel({
+    sockets: sockets.value,
+    output,
+    origins,
+    prepareCells,
+    historyFile: historyFileFor(connectionFile),
+    ...(interruptWatch ? { cellWatch: interruptWatch } : {}),
+  });
   publishStream = (name, text, parent) => kernel.publishStream(name, text, parent);
+  installCellGlobals(kernel.cellGlobals());
 
   let terminate!: () => void;
   const terminated = new Promise<void>((resolve) => (terminate = resolve));
   // Outside a cell SIGINT does nothing, as in ipykernel (jupyter_client sends one before
   // every shutdown, so it is not even worth a log line).
   const onSigint = () => void kernel.interrupt();
+  interruptWatch?.onSigint(onSigint);
   const onUncaught = (error: unknown) => kernel.reportUncaught("Uncaught exception", error);
   const onUnhandled = (reason: unknown) => kernel.reportUncaught("Unhandled promise rejection", reason);
   // A cell may end the process itself (process.exit()): the heartbeat thread must let go
   // of its socket first, or zeromq aborts the process instead of exiting with that code.
-  const onExit = () => heartbeat.value.stopNow();
+  const onExit = () => {
+    output.writeLastWords();
+    heartbeat.value.stopNow();
+  };
   process.on("exit", onExit);
   // The real stdout/stderr carry only the kernel's own notices. When whoever reads them
   // is gone (EPIPE), a write error must not become an uncaught exception: reporting it
@@ -86,7 +103,13 @@ export async function runKernel(connectionFile: string): Promise<number> {
   const ignoreWriteError = () => undefined;
   process.stdout.on("error", ignoreWriteError);
   process.stderr.on("error", ignoreWriteError);
-  process.on("SIGINT", onSigint);
+  // With the watch thread, SIGINT must have no listener here: adding or removing one (vm
+  // does both around every breakOnSigint script) re-installs libuv's handler over the
+  // watchdog's, and the watch would go deaf.
+  if (interruptWatch === undefined) {
+    output.log(`SIGINT cannot stop a loop that follows an await: ${(watch as PromiseRejectedResult).reason}`);
+    process.on("SIGINT", onSigint);
+  }
   process.on("SIGTERM", terminate);
   process.on("uncaughtException", onUncaught);
   process.on("unhandledRejection", onUnhandled);
@@ -108,6 +131,7 @@ export async function runKernel(connectionFile: string): Promise<number> {
   output.notice(`stopping (${why})`);
   await kernel.close();
   await heartbeat.value.stop();
+  interruptWatch?.stop();
   output.uninstall();
   process.off("SIGINT", onSigint);
   process.off("SIGTERM", terminate);

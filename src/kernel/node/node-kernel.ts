@@ -5,6 +5,9 @@
  * Shell requests are handled one at a time in arrival order, as ipykernel does, so a cell
  * that awaits holds back the requests behind it. Control requests (interrupt, shutdown,
  * kernel_info) have their own queue and are answered while a cell awaits.
+ *
+ * What cells can call (display, input, comms: the globals of cellGlobals()) lives in its
+ * own module each; this class only routes messages to them and sends what they produce.
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -22,16 +25,21 @@ import {
   type Message,
   type MessageType,
 } from "../messages.js";
+import { RateLimitedWarning } from "../rate-limited-warning.js";
 import { CellExecutor } from "./cell-executor.js";
+import { CommManager } from "./comms.js";
 import { checkCompleteness } from "./completeness.js";
 import { complete } from "./completion.js";
-import { reportError } from "./error-report.js";
-import { CellHistory } from "./history.js";
+import { createDisplayApi, type DisplayApi } from "./display.js";
+import { KeyboardInterrupt, reportError } from "./error-report.js";
+import { HistoryStore } from "./history-store.js";
 import { inspectAt } from "./inspection.js";
 import type { KernelSockets, InboundChannel, OutboundChannel } from "./kernel-sockets.js";
 import type { OutputCapture, StreamName } from "./output-capture.js";
+import { pagePayload, parseHelpRequest } from "./pager.js";
 import type { RequestHeader, RequestOrigins } from "./request-origin.js";
 import { richOutput } from "./rich-output.js";
+import { StdinChannel, type InputOrigin } from "./stdin.js";
 
 export const IMPLEMENTATION = "jaffle-node";
 
@@ -70,8 +78,15 @@ export interface NodeKernelParts {
   output: OutputCapture;
   origins: RequestOrigins;
   /** Runs once, before the first cell (start-up work that kernel_info need not wait for). */
-  prepareCells?: () => void;
+  prepareCells?: () => void | Promise<void>;
+  /** The history file shared with earlier sessions; without one, history is this session's. */
+  historyFile?: string;
+  /** Told when each cell starts and ends (the interrupt watch breaks into running cells only). */
+  cellWatch?: { cellStarted(): void; cellEnded(): void };
 }
+
+/** How many recent execute requests input() can still find its front end for (timers outlive cells). */
+const INPUT_ORIGINS_KEPT = 64;
 
 export class NodeKernel {
   /** The kernel's session id, in the header of every message it sends. */
@@ -83,7 +98,15 @@ export class NodeKernel {
   private readonly output: OutputCapture;
   private readonly origins: RequestOrigins;
   private readonly executor = new CellExecutor();
-  private readonly history = new CellHistory();
+  private readonly history: HistoryStore;
+  private readonly display: DisplayApi;
+  private readonly stdin: StdinChannel;
+  private readonly comms: CommManager;
+  /** Execute requests by msg_id: where input() sends its input_request. */
+  private readonly inputOrigins = new Map<string, InputOrigin>();
+  /** Dropped messages (forged, replayed) are logged at a bounded rate: a flood gives a few lines. */
+  private readonly dropWarning: RateLimitedWarning;
+  private readonly cellWatch: NodeKernelParts["cellWatch"];
   private executionCount = 0;
   /** Names `<code N>` for executions that are not stored in history (silent ones). */
   private unnamedCount = 0;
@@ -95,20 +118,53 @@ export class NodeKernel {
   /** Aborts the execute request in progress (from its start to its reply). */
   private running: AbortController | undefined;
   private requestShutdown!: (request: ShutdownRequest) => void;
-  private prepareCells: (() => void) | undefined;
+  private prepareCells: (() => void | Promise<void>) | undefined;
 
   constructor(parts: NodeKernelParts) {
     this.sockets = parts.sockets;
     this.output = parts.output;
     this.origins = parts.origins;
     this.prepareCells = parts.prepareCells;
+    this.cellWatch = parts.cellWatch;
+    this.history = new HistoryStore(parts.historyFile, (line) => this.output.log(line));
+    this.dropWarning = new RateLimitedWarning((line) => this.output.log(line));
+    this.display = createDisplayApi({
+      display: (content) => this.publishFromCell("display_data", content),
+      update: (content) => this.publishFromCell("update_display_data", content),
+      clear: (content) => this.publishFromCell("clear_output", content),
+      warn: (line) => this.output.write("stderr", `jaffle-node: ${line}\n`),
+    });
+    this.stdin = new StdinChannel(
+      () => {
+        const header = this.origins.current();
+        return header === undefined ? undefined : this.inputOrigins.get(header.msg_id);
+      },
+      (origin, prompt, password) => {
+        const message = createMessage(
+          "input_request",
+          { prompt, password },
+          this.options(origin.header, origin.identities),
+        );
+        // Output the cell wrote before asking belongs above the prompt.
+        this.output.flush();
+        void this.send("stdin", message as JupyterMessage);
+        return message.header.msg_id;
+      },
+    );
+    this.comms = new CommManager({
+      open: (content, metadata) => this.publishFromCell("comm_open", content, { metadata }),
+      send: (content, metadata, buffers) => this.publishFromCell("comm_msg", content, { metadata, buffers }),
+      close: (content, metadata) => this.publishFromCell("comm_close", content, { metadata }),
+      handlerFailed: (what, error) => this.reportUncaught(`Error in ${what}`, error),
+    });
     this.shutdownRequested = new Promise((resolve) => (this.requestShutdown = resolve));
   }
 
   start(): void {
     this.sockets.listen({
       message: (channel, message) => this.receive(channel, message),
-      rejected: (channel, reason) => this.output.log(`dropped a message on ${channel}: ${reason}`),
+      rejected: (channel, reason, kind) =>
+        this.dropWarning.warn(`${kind} on ${channel}`, `dropped a message on ${channel}: ${reason}`),
     });
     this.publish("status", { execution_state: "starting" }, undefined);
   }
@@ -121,22 +177,36 @@ export class NodeKernel {
     const running = this.running;
     if (running === undefined) return false;
     running.abort();
+    this.stdin.cancelAll(new KeyboardInterrupt());
     return true;
   }
 
+  /**
+   * The globals cells see: `display`, `clearOutput`, `input` and `jupyter` (the same
+   * three plus `jupyter.comm`). Documented for notebook users in the README.
+   */
+  cellGlobals(): Record<string, unknown> {
+    const { display, clearOutput } = this.display;
+    const input = this.stdin.input;
+    return { display, clearOutput, input, jupyter: { display, clearOutput, input, comm: this.comms.api } };
+  }
+
   /** Publishes output the capture collected, under the request it belongs to. */
-  publishStream(name: StreamName, text: string, parent: RequestHeader | undefined): void {
-    void this.send("iopub", createMessage("stream", { name, text }, this.options(parent)));
+  publishStream(name: StreamName, text: string, parent: RequestHeader | undefined): Promise<void> {
+    return this.send("iopub", createMessage("stream", { name, text }, this.options(parent)));
   }
 
   /** An error nobody awaited (a callback threw, a promise rejected): shown on the cell's stderr. */
   reportUncaught(what: string, error: unknown): void {
     const { traceback } = reportError(error);
+    // Each report starts a stream message of its own, not the tail of earlier output.
+    this.output.flush();
     this.output.write("stderr", `${what}: ${traceback.join("\n")}\n`);
   }
 
   /** Waits for queued messages to leave, then closes the sockets. */
   async close(): Promise<void> {
+    this.dropWarning.flush();
     this.output.flush();
     await this.sockets.drained();
     this.sockets.close();
@@ -163,6 +233,19 @@ export class NodeKernel {
     void this.send("iopub", createMessage(type, content, this.options(parent)) as JupyterMessage);
   }
 
+  /** Output of the user's code: under the request the running code belongs to (timers included). */
+  private publishFromCell<T extends MessageType>(
+    type: T,
+    content: ContentMap[T],
+    extra: { metadata?: JsonObject; buffers?: Buffer[] } = {},
+  ): void {
+    this.output.flush();
+    void this.send(
+      "iopub",
+      createMessage(type, content, { ...this.options(this.origins.current()), ...extra }) as JupyterMessage,
+    );
+  }
+
   private reply<T extends MessageType>(
     channel: OutboundChannel,
     request: JupyterMessage,
@@ -178,8 +261,8 @@ export class NodeKernel {
 
   private receive(channel: InboundChannel, message: JupyterMessage): void {
     if (channel === "stdin") {
-      // The kernel never asks for input, so nothing on stdin answers anything.
-      this.output.log(`ignoring ${message.header.msg_type} on stdin`);
+      if (!this.stdin.receive(message))
+        this.output.log(`ignoring ${message.header.msg_type} on stdin (nothing asked for it)`);
       return;
     }
     if (channel === "control") {
@@ -251,8 +334,16 @@ export class NodeKernel {
           history: this.history.query((message as Message<"history_request">).content),
         });
         return;
-      case "comm_info_request":
-        this.reply(channel, message, "comm_info_reply", { status: "ok", comms: {} });
+      case "comm_info_request": {
+        const target = (message as Message<"comm_info_request">).content.target_name;
+        this.reply(channel, message, "comm_info_reply", { status: "ok", comms: this.comms.info(target) });
+        return;
+      }
+      case "comm_open":
+      case "comm_msg":
+      case "comm_close":
+        // The handlers' output and messages go with the message that ran them.
+        this.origins.runFor(message.header, () => this.comms.receive(message));
         return;
       case "interrupt_request":
         this.interrupt();
@@ -267,7 +358,7 @@ export class NodeKernel {
         return;
       }
       default:
-        // comm_open/comm_msg (no comm targets exist here) and anything newer than 5.3.
+        // Anything newer than protocol 5.3.
         this.output.log(`ignoring ${message.header.msg_type} on ${channel}`);
     }
   }
@@ -275,7 +366,7 @@ export class NodeKernel {
   private async execute(channel: "shell" | "control", request: Message<"execute_request">): Promise<void> {
     const prepare = this.prepareCells;
     this.prepareCells = undefined;
-    prepare?.();
+    await prepare?.();
     const { code, user_expressions: expressions } = request.content;
     const silent = request.content.silent ?? false;
     const storeHistory = !silent && (request.content.store_history ?? true);
@@ -283,10 +374,25 @@ export class NodeKernel {
     const count = this.executionCount;
     if (storeHistory) this.history.record(count, code);
     const filename = storeHistory ? `<cell ${count}>` : `<code ${++this.unnamedCount}>`;
+    const help = parseHelpRequest(code);
+    if (help !== undefined) {
+      // `obj?`: not code to run, a request for the pager (as IPython's help syntax).
+      if (!silent) this.publish("execute_input", { code, execution_count: count }, request.header);
+      const payload = [this.origins.runFor(request.header, () => pagePayload(help))];
+      this.reply(channel, request, "execute_reply", {
+        status: "ok",
+        execution_count: count,
+        payload,
+        user_expressions: {},
+      });
+      return;
+    }
+    this.rememberInputOrigin(request);
 
     const running = new AbortController();
     this.running = running;
     let outcome;
+    this.cellWatch?.cellStarted();
     try {
       // execute_input is published as the cell starts, from inside the script that arms
       // breakOnSigint (see CellExecutor.run); iopub sends are synchronous, so it leaves
@@ -299,6 +405,7 @@ export class NodeKernel {
         this.executor.run(code, filename, running.signal, announce),
       );
     } finally {
+      this.cellWatch?.cellEnded();
       this.running = undefined;
     }
     let reply: ExecuteReplyContent;
@@ -323,6 +430,16 @@ export class NodeKernel {
       if (request.content.stop_on_error ?? true) await this.abortQueuedExecutions();
     }
     this.reply(channel, request, "execute_reply", reply);
+  }
+
+  private rememberInputOrigin(request: Message<"execute_request">): void {
+    this.inputOrigins.set(request.header.msg_id, {
+      header: request.header,
+      identities: request.identities ?? [],
+      allowStdin: request.content.allow_stdin ?? false,
+    });
+    // A Map iterates in insertion order: the first key is the oldest request.
+    if (this.inputOrigins.size > INPUT_ORIGINS_KEPT) this.inputOrigins.delete(this.inputOrigins.keys().next().value!);
   }
 
   /**

@@ -8,13 +8,20 @@
  * event loop turns, as ipykernel batches its output; `flush()` publishes what is pending
  * and is called before any other message, so outputs keep the order they were written in
  * and always precede the reply.
+ *
+ * Last words: a process that calls `process.exit()` ends before pending output is
+ * published, and before ZeroMQ has taken what was. On exit, `writeLastWords()` writes
+ * all of that text to the real stdout and stderr instead, synchronously, so whoever
+ * logs the kernel's streams (the supervisor) gets every line it wrote.
  */
+import { writeSync } from "node:fs";
 import process from "node:process";
 import type { RequestHeader, RequestOrigins } from "./request-origin.js";
 
 export type StreamName = "stdout" | "stderr";
 
-export type StreamPublisher = (name: StreamName, text: string, parent: RequestHeader | undefined) => void;
+/** Resolves once the message has been handed to ZeroMQ. */
+export type StreamPublisher = (name: StreamName, text: string, parent: RequestHeader | undefined) => Promise<void>;
 
 type WriteCallback = (error?: Error | null) => void;
 
@@ -25,6 +32,8 @@ export class OutputCapture {
   private pending: { name: StreamName; parent: RequestHeader | undefined; chunks: string[]; size: number } | undefined;
   private flushScheduled = false;
   private readonly originalWrites = new Map<StreamName, NodeJS.WriteStream["write"]>();
+  /** Published text ZeroMQ has not taken yet, in the order it was written. */
+  private readonly unsent = new Set<{ name: StreamName; text: string }>();
 
   constructor(
     private readonly origins: RequestOrigins,
@@ -90,6 +99,31 @@ export class OutputCapture {
     const pending = this.pending;
     if (pending === undefined) return;
     this.pending = undefined;
-    this.publish(pending.name, pending.chunks.join(""), pending.parent);
+    const entry = { name: pending.name, text: pending.chunks.join("") };
+    this.unsent.add(entry);
+    const taken = () => void this.unsent.delete(entry);
+    this.publish(entry.name, entry.text, pending.parent).then(taken, taken);
+  }
+
+  /** For `process.on("exit")`: writes what never left on iopub to the real streams. */
+  writeLastWords(): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    const texts = [...this.unsent];
+    if (pending) texts.push({ name: pending.name, text: pending.chunks.join("") });
+    this.unsent.clear();
+    for (const { name, text } of texts) writeFully(name === "stdout" ? 1 : 2, text);
+  }
+}
+
+/** A pipe in non-blocking mode may take a write in parts (or not at once: EAGAIN). */
+function writeFully(fd: number, text: string): void {
+  let buffer = Buffer.from(text);
+  for (let attempts = 0; buffer.length > 0 && attempts < 10_000; attempts++) {
+    try {
+      buffer = buffer.subarray(writeSync(fd, buffer));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") return;
+    }
   }
 }

@@ -15,6 +15,7 @@
  */
 import { inspect } from "node:util";
 import type { MimeBundle } from "../messages.js";
+import { hideAsyncInternals } from "./async-internals.js";
 
 export const DISPLAY_SYMBOLS = [Symbol.for("Jupyter.display"), Symbol.for("jupyter.mime")] as const;
 
@@ -33,6 +34,7 @@ export interface RichOutput {
 
 /** The text Node's REPL would print for a value. */
 export function plainText(value: unknown): string {
+  hideAsyncInternals(value);
   return inspect(value, { colors: false, depth: 4, maxArrayLength: 100, maxStringLength: 10_000 });
 }
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CommandSyntaxError, commandArgv, splitCommand } from "../../src/process/command.js";
+import { CommandSyntaxError, commandArgv, splitCommand } from "../../src/config/command.js";
 
 test("splitCommand splits on whitespace and keeps quoted text together", () => {
   assert.deepEqual(splitCommand("  node   server.js --port 3000 "), ["node", "server.js", "--port", "3000"]);

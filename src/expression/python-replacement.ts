@@ -4,6 +4,7 @@
  * `\r`, `\f`, `\v`, `\a`, `\b`, octal escapes such as `\033`, and `\\`. Unknown escapes of
  * ASCII letters are errors in Python; here they are reported the same way.
  */
+import { JaffleError } from "../errors.js";
 
 /** One parsed piece of a template: literal text or a group reference. */
 export type TemplatePart = { text: string } | { group: number | string };
@@ -19,7 +20,11 @@ const SIMPLE_ESCAPES: Record<string, string> = {
   "\\": "\\",
 };
 
-export class ReplacementSyntaxError extends Error {}
+export class ReplacementSyntaxError extends JaffleError {
+  constructor(message: string) {
+    super(message, { userFault: true });
+  }
+}
 
 /** Parses a template; throws ReplacementSyntaxError on a bad escape. */
 export function parseReplacement(template: string): TemplatePart[] {

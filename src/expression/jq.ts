@@ -6,6 +6,7 @@
  * keeps the process alive.
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { JaffleError } from "../errors.js";
 
 interface Engine {
   worker: Worker;
@@ -20,7 +21,11 @@ const QUERY_TIMEOUT_MS = 10_000;
 let starting: Promise<Engine> | undefined;
 let engine: Engine | undefined;
 
-export class JqError extends Error {}
+export class JqError extends JaffleError {
+  constructor(message: string) {
+    super(message, { userFault: true });
+  }
+}
 
 export function initJq(): Promise<void> {
   starting ??= startEngine().then((started) => (engine = started));

@@ -8,7 +8,7 @@
  * The log hub calls the compiled rule for every line, synchronously; jq (used by `jq` and
  * `jqf`) must have been loaded once with `await initExpressionEngine()` before.
  */
-import { ConfigError } from "./errors.js";
+import { JaffleError } from "../errors.js";
 import {
   type EvalContext,
   ExpressionError,
@@ -18,7 +18,7 @@ import {
   type TemplatePart as ExprPart,
   type Value,
   evaluatePipeline,
-} from "./expression.js";
+} from "./language.js";
 import { standardFilters, standardFunctions } from "./functions.js";
 import { initJq } from "./jq.js";
 import {
@@ -30,7 +30,25 @@ import {
   ReplacementSyntaxError,
   type TemplatePart,
 } from "./python-replacement.js";
-import type { ReplaceRule, VariableValue } from "./types.js";
+
+/** One `replace_regex` rule as written in a logger block. */
+export interface ReplaceRule {
+  /** A JavaScript regular expression source (Python `re` syntax is close enough for Jaffle's rules). */
+  from: string;
+  /** A Python-style replacement template (see the top of this file). Kept unrendered. */
+  to: string;
+}
+
+/** A value `${var.NAME}` can stand for in a rule's `to` (the resolved variables). */
+export type VariableValue = string | boolean | number | unknown[] | Record<string, unknown>;
+
+/** A rule whose regular expression or template does not compile. The configuration layer
+ * reports it with the rule's place; here rules carry none. */
+export class ReplaceRuleError extends JaffleError {
+  constructor(message: string) {
+    super(message, { userFault: true });
+  }
+}
 
 export { expandReplacement, parseReplacement, pythonRegexSource } from "./python-replacement.js";
 
@@ -92,7 +110,7 @@ export interface ReplaceOptions {
 }
 
 /**
- * Compiles a rule into a synchronous line rewriter. Throws ConfigError for a bad regular
+ * Compiles a rule into a synchronous line rewriter. Throws ReplaceRuleError for a bad regular
  * expression or template (the error names the rule, since rules carry no position here).
  */
 export function compileReplaceRule(rule: ReplaceRule, options: ReplaceOptions = {}): (line: string) => string {
@@ -175,13 +193,6 @@ function safeExpand(text: string, groups: MatchGroups): string {
   }
 }
 
-function ruleError(rule: ReplaceRule, message: string): ConfigError {
-  return new ConfigError([
-    {
-      file: "replace_regex",
-      line: 0,
-      column: 0,
-      message: `rule ${JSON.stringify(rule.from)} → ${JSON.stringify(rule.to)}: ${message}`,
-    },
-  ]);
+function ruleError(rule: ReplaceRule, message: string): ReplaceRuleError {
+  return new ReplaceRuleError(`rule ${JSON.stringify(rule.from)} → ${JSON.stringify(rule.to)}: ${message}`);
 }

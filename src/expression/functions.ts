@@ -3,7 +3,7 @@
  * for the expression language in expression.ts.
  */
 import { execFileSync } from "node:child_process";
-import { ExpressionError, type Value } from "./expression.js";
+import { ExpressionError, type Value } from "./language.js";
 import { jqSync } from "./jq.js";
 
 const COLOR_CODES: Record<string, number> = {

@@ -7,16 +7,20 @@
  * A command that needs a real shell (pipes, `&&`, redirections, `$VAR`, globs,
  * sub-shells, `~`, a leading `NAME=value` assignment) runs as `/bin/sh -c command` instead: commandArgv() decides. The
  * shell then is the process-group leader; stopping the group still ends everything.
+ *
+ * It lives with the configuration because its syntax is part of jaffle.hcl's: the
+ * validator rejects an empty or badly quoted command at its file:line:col, so
+ * `jaffle config` catches what `jaffle start` would.
  */
+import { JaffleError } from "../errors.js";
 
-export class CommandSyntaxError extends Error {
+export class CommandSyntaxError extends JaffleError {
   constructor(
     message: string,
     /** 1-based column in the command string. */
     readonly column: number,
   ) {
-    super(message);
-    this.name = "CommandSyntaxError";
+    super(message, { userFault: true });
   }
 }
 

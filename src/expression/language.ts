@@ -12,6 +12,7 @@
  *
  * A template is a string with any number of `${...}`; `$${` is a literal `${`.
  */
+import { JaffleError } from "../errors.js";
 
 export type Value = string | number | boolean | null | Value[] | { [key: string]: Value };
 
@@ -36,7 +37,11 @@ export interface Template {
   single: boolean;
 }
 
-export class ExpressionError extends Error {}
+export class ExpressionError extends JaffleError {
+  constructor(message: string) {
+    super(message, { userFault: true });
+  }
+}
 
 // ---------------------------------------------------------------- lexer
 

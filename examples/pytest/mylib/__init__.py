@@ -1,0 +1,1 @@
+"""A small package tested by the test runner app (see ../jaffle.hcl)."""

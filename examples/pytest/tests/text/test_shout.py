@@ -1,0 +1,5 @@
+from mylib.text.shout import shout
+
+
+def test_shout():
+    assert shout("hi") == "HI!"

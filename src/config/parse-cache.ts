@@ -1,0 +1,132 @@
+/**
+ * The parse cache: what parsing a configuration file produced (its positioned node
+ * tree), stored in the user's cache directory under a key made of the file's name, its
+ * content and the parser's version. `jaffle config` and `jaffle start` on an unchanged
+ * file then skip the HCL parser (a WebAssembly module that takes hundreds of
+ * milliseconds and about 60 MiB to start).
+ *
+ * Only successful parses are stored. An entry that cannot be read, does not parse, or
+ * names another key or format (a foreign or corrupt file) counts as a miss. Entries are
+ * files of mode 0600 in a 0700 directory: a configuration may hold secrets.
+ */
+import { createHash } from "node:crypto";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, isAbsolute, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { MapNode } from "./nodes.js";
+
+/** Overrides where the cache lives (tests point it at a temp dir). */
+export const CACHE_DIR_ENV = "JAFFLE_CACHE_DIR";
+const FORMAT = "jaffle-parse-cache/1";
+
+/** `$JAFFLE_CACHE_DIR`, else `$XDG_CACHE_HOME/jaffle`, else `~/.cache/jaffle`. */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const own = env[CACHE_DIR_ENV];
+  if (own) return own;
+  const xdg = env["XDG_CACHE_HOME"];
+  return join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), ".cache"), "jaffle");
+}
+
+let parserVersion: string | undefined;
+
+/**
+ * A hash of everything that decides what a parse produces: this directory's parser
+ * modules (as built) and the version of the HCL2 parser package. Any change to either
+ * makes every older entry a miss, so no release note has to remember to bump a number.
+ */
+export function parserVersionHash(): string {
+  if (parserVersion !== undefined) return parserVersion;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const hash = createHash("sha256");
+  const modules = readdirSync(here)
+    .filter((name) => /^(hcl.*|nodes|merge|errors|parse-.*)\.[cm]?[jt]s$/.test(name))
+    .sort();
+  for (const name of modules)
+    hash
+      .update(name)
+      .update("\0")
+      .update(readFileSync(join(here, name)))
+      .update("\0");
+  hash.update(hcl2jsonVersion());
+  parserVersion = hash.digest("hex");
+  return parserVersion;
+}
+
+function hcl2jsonVersion(): string {
+  const manifest = fileURLToPath(import.meta.resolve("@cdktf/hcl2json/package.json"));
+  return (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
+}
+
+/** The cache key of `file` (as the user named it: positions carry that name) holding `text`. */
+export function cacheKey(file: string, text: string): string {
+  return createHash("sha256")
+    .update(parserVersionHash())
+    .update("\0")
+    .update(file)
+    .update("\0")
+    .update(text)
+    .digest("hex");
+}
+
+function entryPath(dir: string, key: string): string {
+  return join(dir, "config", `${key}.json`);
+}
+
+interface Entry {
+  format: string;
+  key: string;
+  node: MapNode;
+}
+
+/** Maps become `{ "$map": [entries] }` in JSON (every entry holds its own key). */
+function replacer(_key: string, value: unknown): unknown {
+  return value instanceof Map ? { $map: [...(value.values() as Iterable<unknown>)] } : value;
+}
+
+function reviver(_key: string, value: unknown): unknown {
+  if (value !== null && typeof value === "object" && "$map" in value) {
+    const entries = (value as { $map: { key: string }[] }).$map;
+    return new Map(entries.map((entry) => [entry.key, entry]));
+  }
+  return value;
+}
+
+/** The stored parse of `key`, or undefined on a miss (absent, unreadable, corrupt or foreign). */
+export function readCachedParse(dir: string, key: string): MapNode | undefined {
+  let text: string;
+  try {
+    text = readFileSync(entryPath(dir, key), "utf8");
+  } catch {
+    return undefined;
+  }
+  try {
+    const entry = JSON.parse(text, reviver) as Partial<Entry> | null;
+    if (entry?.format !== FORMAT || entry.key !== key) return undefined;
+    const node = entry.node;
+    if (!node || node.kind !== "map" || !(node.entries instanceof Map)) return undefined;
+    return node;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Stores a successful parse. Written to a private temp file, then renamed, so a reader
+ * never sees half an entry. A cache that cannot be written (read-only home) is no error:
+ * the next load parses again.
+ */
+export function writeCachedParse(dir: string, key: string, node: MapNode): void {
+  const path = entryPath(dir, key);
+  const temp = `${path}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const entry: Entry = { format: FORMAT, key, node };
+    writeFileSync(temp, JSON.stringify(entry, replacer), { mode: 0o600, flag: "w" });
+    // The mode given to open() only applies to a new file and is masked by umask.
+    chmodSync(temp, 0o600);
+    renameSync(temp, path);
+  } catch {
+    rmSync(temp, { force: true });
+  }
+}
