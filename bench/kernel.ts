@@ -57,6 +57,7 @@ for i in range(int(sys.argv[2])):
     km.shutdown_kernel(now=False)
 print(json.dumps(samples))
 `;
+import { firstLine, lastLine } from "../src/shared/text.js";
 
 function runPython(script: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number[]> {
   return new Promise((resolve, reject) => {
@@ -69,7 +70,7 @@ function runPython(script: string, args: string[], env: NodeJS.ProcessEnv = proc
           reject(new Error(`${error.message}\n${stderr.split("\n").slice(-5).join("\n")}`));
           return;
         }
-        resolve(JSON.parse(stdout.trim().split("\n").at(-1)!) as number[]);
+        resolve(JSON.parse(lastLine(stdout.trim())) as number[]);
       },
     );
   });
@@ -104,7 +105,7 @@ async function row(name: string, measure: () => Promise<number[]>): Promise<Row>
   try {
     return { name, samples: await measure() };
   } catch (error) {
-    const reason = (error as Error).message.split("\n")[0]!;
+    const reason = firstLine((error as Error).message);
     process.stderr.write(`bench kernel: ${name}: ${(error as Error).message}\n`);
     return { name, samples: null, note: `failed: ${reason.slice(0, 60)}` };
   }

@@ -28,6 +28,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { jaffleBin, packageRoot } from "../src/paths.js";
 import { printTable, type Row } from "./table.js";
+import { firstLine } from "../src/shared/text.js";
 
 const SYSTEM_PYTHON = "/usr/bin/python3";
 const READY_RUNS = 5;
@@ -112,7 +113,7 @@ async function readiness(work: string): Promise<void> {
     try {
       rows.push({ name, samples: await readySamples(dir, block, READY_RUNS) });
     } catch (error) {
-      rows.push({ name, samples: null, note: `failed: ${(error as Error).message.split("\n")[0]}` });
+      rows.push({ name, samples: null, note: `failed: ${firstLine((error as Error).message)}` });
     }
   }
   const jupyterClient = [
@@ -130,7 +131,7 @@ async function readiness(work: string): Promise<void> {
     rows.push({
       name: "jupyter_client start_new_kernel (python3)",
       samples: null,
-      note: `failed: ${(error as Error).message.split("\n")[0]}`,
+      note: `failed: ${firstLine((error as Error).message)}`,
     });
   }
   printTable("Start to ready (spawn to the ready line)", "ms", rows);
@@ -201,7 +202,7 @@ async function memory(work: string, kernel: { block: string; label: string }): P
       /ready in \d/,
     );
   } catch (error) {
-    const note = (error as Error).message.split("\n")[0];
+    const note = firstLine((error as Error).message);
     peakRows.push({ name: `jaffle supervisor (1 ${kernel.label} + 1 process)`, samples: null, note });
     steadyRows.push({ name: `jaffle supervisor (1 ${kernel.label} + 1 process)`, samples: null, note });
   }
@@ -281,7 +282,7 @@ ${format}`;
       for (let i = 0; i < FLOOD_RUNS; i++) samples.push(await floodOnce(dir, command, args, ready));
       rows.push({ name, samples });
     } catch (error) {
-      rows.push({ name, samples: null, note: `failed: ${(error as Error).message.split("\n")[0]}` });
+      rows.push({ name, samples: null, note: `failed: ${firstLine((error as Error).message)}` });
     }
   };
   const jaffleReady = (log: string) => /ready in \d/.test(log) && log.includes("waiting");

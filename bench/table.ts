@@ -12,9 +12,10 @@ export interface Stats {
 export function stats(samples: number[]): Stats {
   if (samples.length === 0) throw new Error("no samples");
   const sorted = [...samples].sort((a, b) => a - b);
+  // The sample at quantile q; the index is clamped into the (non-empty) sorted samples.
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
   const mean = sorted.reduce((sum, x) => sum + x, 0) / sorted.length;
-  return { n: sorted.length, median: at(0.5), p90: at(0.9), min: sorted[0]!, max: sorted.at(-1)!, mean };
+  return { n: sorted.length, median: at(0.5), p90: at(0.9), min: at(0), max: at(1), mean };
 }
 
 export interface Row {
@@ -59,8 +60,10 @@ export function printTable(
       `${(s.median / base).toFixed(2)}×`,
     ];
   });
-  const widths = header.map((_, col) => Math.max(...[header, ...body].map((line) => line[col]!.length)));
-  const line = (cells: string[]) => "| " + cells.map((cell, col) => cell.padEnd(widths[col]!)).join(" | ") + " |";
+  const widths: number[] = [];
+  for (const row of [header, ...body])
+    for (const [col, cell] of row.entries()) widths[col] = Math.max(widths[col] ?? 0, cell.length);
+  const line = (cells: string[]) => "| " + cells.map((cell, col) => cell.padEnd(widths[col] ?? 0)).join(" | ") + " |";
   const text = [
     `\n### ${title}${lowerIsBetter ? " (lower is better)" : " (higher is better)"}\n`,
     line(header),

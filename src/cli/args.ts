@@ -7,6 +7,7 @@
  * with `--no-name`, repeatable options, choices and defaults.
  */
 import { UserError } from "./errors.js";
+import { beforeFirst } from "../shared/text.js";
 
 interface OptionBase {
   describe: string;
@@ -44,7 +45,7 @@ interface UsagePositional {
 }
 
 export function commandName(spec: CommandSpec): string {
-  return spec.command.split(" ")[0]!;
+  return beforeFirst(spec.command, " ");
 }
 
 function usagePositionals(spec: CommandSpec): UsagePositional[] {
@@ -71,10 +72,10 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
   const args: ParsedArgs = {};
   const given = new Set<string>();
   const positionals: string[] = [];
-  for (let index = 0; index < argv.length; index++) {
-    const word = argv[index]!;
+  const words = [...argv];
+  for (let word = words.shift(); word !== undefined; word = words.shift()) {
     if (word === "--") {
-      positionals.push(...argv.slice(index + 1));
+      positionals.push(...words);
       break;
     }
     if (!word.startsWith("-") || word === "-") {
@@ -105,12 +106,12 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
       continue;
     }
     if (inline === undefined) {
-      const next = argv[index + 1];
+      const next = words[0];
       // A negative number is a value (`--ready-timeout -3` reaches the command's own check).
       if (next === undefined || (next.startsWith("-") && next !== "-" && !/^-\.?\d/.test(next)))
         usageError(`${flag} needs a value`);
       inline = next;
-      index++;
+      words.shift();
     }
     if (option.type === "number") args[name] = Number(inline);
     else if ("array" in option) args[name] = [...((args[name] as string[] | undefined) ?? []), inline];
@@ -244,13 +245,21 @@ export function closestName(word: string, names: readonly string[]): string | un
   return best?.name;
 }
 
+/** Levenshtein distance, one row of the table at a time (the row for `a`'s first i characters). */
 function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let distance = b.length;
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++)
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    // Walking the row: `diagonal` is the cell up-left, `distance` the cell to the left.
+    let diagonal = i - 1;
+    distance = i;
+    const current = [distance];
+    for (const [j, above] of previous.slice(1).entries()) {
+      distance = Math.min(above + 1, distance + 1, diagonal + (a[i - 1] === b[j] ? 0 : 1));
+      current.push(distance);
+      diagonal = above;
+    }
     previous = current;
   }
-  return previous[b.length]!;
+  return distance;
 }

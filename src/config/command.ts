@@ -46,7 +46,7 @@ function scan(command: string): Scan {
   let i = 0;
   const n = command.length;
   while (i < n) {
-    const c = command[i]!;
+    const c = command.charAt(i);
     if (c === " " || c === "\t" || c === "\n") {
       if (inWord) words.push(word);
       word = "";
@@ -54,7 +54,7 @@ function scan(command: string): Scan {
       i++;
     } else if (c === "\\") {
       if (i + 1 >= n) throw new CommandSyntaxError(`trailing backslash at column ${i + 1}`, i + 1);
-      const next = command[i + 1]!;
+      const next = command.charAt(i + 1);
       if (next !== "\n") {
         word += next;
         inWord = true;
@@ -71,9 +71,9 @@ function scan(command: string): Scan {
       i++;
       for (;;) {
         if (i >= n) throw new CommandSyntaxError(`unterminated double quote at column ${open + 1}`, open + 1);
-        const d = command[i]!;
+        const d = command.charAt(i);
         if (d === '"') break;
-        if (d === "\\" && i + 1 < n && DOUBLE_QUOTE_ESCAPES.has(command[i + 1]!)) {
+        if (d === "\\" && i + 1 < n && DOUBLE_QUOTE_ESCAPES.has(command.charAt(i + 1))) {
           if (command[i + 1] !== "\n") word += command[i + 1];
           i += 2;
           continue;

@@ -41,6 +41,7 @@ export class LineMap {
     for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
   }
 
+  // `starts` holds at least line 1's 0, and every index below is clamped or bisected into it.
   position(offset: number): SourcePosition {
     let lo = 0;
     let hi = this.starts.length - 1;
@@ -69,7 +70,7 @@ export function tokenize(text: string): Token[] {
   let i = 0;
   const n = text.length;
   while (i < n) {
-    const c = text[i]!;
+    const c = text.charAt(i);
     if (c === " " || c === "\t" || c === "\r" || c === "\uFEFF") {
       i++;
     } else if (c === "\n") {
@@ -93,7 +94,7 @@ export function tokenize(text: string): Token[] {
       i = end;
     } else if (IDENT_START.test(c)) {
       let j = i + 1;
-      while (j < n && IDENT_PART.test(text[j]!)) j++;
+      while (j < n && IDENT_PART.test(text.charAt(j))) j++;
       tokens.push({ type: "ident", text: text.slice(i, j), start: i, end: j });
       i = j;
     } else if (c >= "0" && c <= "9") {
@@ -118,7 +119,7 @@ function scanQuoted(text: string, start: number): number {
   let i = start + 1;
   const n = text.length;
   while (i < n) {
-    const c = text[i]!;
+    const c = text.charAt(i);
     if (c === "\\") {
       i += 2;
     } else if (c === '"') {
@@ -140,7 +141,7 @@ function scanInterpolation(text: string, from: number, stringStart: number): num
   let i = from;
   const n = text.length;
   while (i < n) {
-    const c = text[i]!;
+    const c = text.charAt(i);
     if (c === "\\") {
       // An escaped character of the enclosing string (HCL1's `${env(\"HOME\")}`) never ends it.
       i += 2;
@@ -163,7 +164,7 @@ function scanInterpolation(text: string, from: number, stringStart: number): num
 function skipExpressionString(text: string, start: number, quote: string, stringStart: number): number {
   let i = start + 1;
   while (i < text.length) {
-    const c = text[i]!;
+    const c = text.charAt(i);
     if (c === "\\") i += 2;
     else if (c === quote) return i + 1;
     else if (c === "$" && text[i + 1] === "{" && quote === '"') i = scanInterpolation(text, i + 2, stringStart);
@@ -198,12 +199,12 @@ export function decodeHclString(token: string): string {
   if (!body.includes("\\")) return body;
   let out = "";
   for (let i = 0; i < body.length; i++) {
-    const c = body[i]!;
+    const c = body.charAt(i);
     if (c !== "\\" || i + 1 >= body.length) {
       out += c;
       continue;
     }
-    const next = body[i + 1]!;
+    const next = body.charAt(i + 1);
     i++;
     switch (next) {
       case "\\":

@@ -111,16 +111,20 @@ class Parser {
   private i = 0;
   readonly edits: Edit[] = [];
   readonly issues: { offset: number; message: string }[] = [];
+  /** What every read past the end sees: tokenize() ends its list with this eof token. */
+  private readonly eof: Token;
 
   constructor(
     private readonly text: string,
     private readonly tokens: Token[],
     private readonly lines: LineMap,
     private readonly json: boolean,
-  ) {}
+  ) {
+    this.eof = tokens.at(-1) ?? { type: "eof", text: "", start: text.length, end: text.length };
+  }
 
   peek(offset = 0): Token {
-    return this.tokens[Math.min(this.i + offset, this.tokens.length - 1)]!;
+    return this.tokens[this.i + offset] ?? this.eof;
   }
 
   private next(): Token {
@@ -438,12 +442,13 @@ class Parser {
     // A multi-line string becomes a parenthesised expression (HCL2 ignores newlines inside
     // parentheses) so that every newline stays where it was.
     const chars: string[] = [...source].map((c) => (c === "\n" ? "\n" : " "));
-    const lines = source.split("\n");
+    const firstLineLength = source.indexOf("\n");
+    const lastLineLength = source.length - source.lastIndexOf("\n") - 1;
     chars[0] = "(";
     chars[chars.length - 1] = ")";
-    if (lines[0]!.length >= 2) {
+    if (firstLineLength >= 2) {
       chars[1] = "0";
-    } else if (lines.at(-1)!.length >= 2) {
+    } else if (lastLineLength >= 2) {
       chars[chars.length - 2] = "0";
     } else {
       const inner = chars.findIndex((c, index) => c === " " && index > 0 && index < chars.length - 1);

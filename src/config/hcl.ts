@@ -114,12 +114,12 @@ export function mapParserErrors(message: string, lines: LineMap): { pos: SourceP
     });
   }
   return found.map((hit, index) => {
-    const stop =
-      index + 1 < found.length
-        ? found[index + 1]!.start
-        : message.lastIndexOf("]") > hit.end
-          ? message.lastIndexOf("]")
-          : message.length;
+    const following = found[index + 1];
+    const stop = following
+      ? following.start
+      : message.lastIndexOf("]") > hit.end
+        ? message.lastIndexOf("]")
+        : message.length;
     const text = message
       .slice(hit.end, stop)
       .trim()
@@ -141,11 +141,17 @@ function bodyToNode(body: SynBody, pos: SourcePosition, parsed: unknown, issues:
       continue;
     }
     // `app "web" { ... }` → app: { web: { ... } }; a repeated block merges into the first.
-    const keys = [{ value: item.name, pos: item.namePos }, ...item.labels];
+    // Each label's map sits at the position of the key before it (the name, or the label before).
+    let holderPos = item.namePos;
+    const chain = item.labels.map((label) => {
+      const link = { label, holderPos };
+      holderPos = label.pos;
+      return link;
+    });
     let value: ConfigNode = bodyToNode(item.body, item.pos, parsed, issues);
-    for (let index = keys.length - 1; index >= 1; index--) {
-      const wrapper = mapNode(keys[index - 1]!.pos);
-      wrapper.entries.set(keys[index]!.value, { key: keys[index]!.value, keyPos: keys[index]!.pos, value });
+    for (const { label, holderPos: at } of chain.reverse()) {
+      const wrapper = mapNode(at);
+      wrapper.entries.set(label.value, { key: label.value, keyPos: label.pos, value });
       value = wrapper;
     }
     node = setEntry(node, item.name, item.namePos, value);

@@ -24,13 +24,14 @@ import {
   type ReplaceRule,
   ReplaceRuleError,
 } from "../expression/replace.js";
+import { isNonEmpty, type NonEmpty } from "../shared/lists.js";
 
 export { compileRegex, initExpressionEngine, type ReplaceOptions } from "../expression/replace.js";
 export type * from "./types.js";
 export type { AppCatalog, ObjectSchema } from "./schema.js";
 export { checkOptions, OptionsError } from "./validate.js";
 
-export const DEFAULT_CONFIG_FILES = ["jaffle.hcl"];
+export const DEFAULT_CONFIG_FILES: NonEmpty<string> = ["jaffle.hcl"];
 
 /**
  * A `replace_regex` rule as a line rewriter, for callers of the configuration API: a rule
@@ -64,7 +65,7 @@ export interface LoadOptions {
 export async function loadConfig(files: string[], options: LoadOptions = {}): Promise<JaffleConfig> {
   const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
-  const names = files.length > 0 ? files : DEFAULT_CONFIG_FILES;
+  const names = isNonEmpty(files) ? files : DEFAULT_CONFIG_FILES;
   const issues = new IssueList(names);
 
   const sources: SourceFile[] = [];
@@ -84,7 +85,7 @@ export async function loadConfig(files: string[], options: LoadOptions = {}): Pr
   );
   issues.throwIfAny();
 
-  const root = mergeAll(parsed, mapNode({ file: names[0]!, line: 1, column: 1 }));
+  const root = mergeAll(parsed, mapNode({ file: names[0], line: 1, column: 1 }));
   const runtime = runtimeValues({ env, variablesJson: options.variablesJson, vars: options.vars }, issues);
   const variableBlocks = root.entries.get("variable");
   let variableMap: MapNode | undefined;

@@ -25,19 +25,23 @@ export async function parseConfigFiles(
   issues: IssueList,
   dir = cacheDir(),
 ): Promise<(MapNode | undefined)[]> {
-  const keys = sources.map((source) => cacheKey(source.file, source.text));
-  const nodes = keys.map((key) => readCachedParse(dir, key));
-  const missing = nodes.flatMap((node, index) => (node === undefined ? [index] : []));
-  if (missing.length === 0) return nodes;
-  const results = await parseInWorker(missing.map((index) => sources[index]!));
-  results.forEach((result, at) => {
-    const index = missing[at]!;
+  const files = sources.map((source) => {
+    const key = cacheKey(source.file, source.text);
+    return { source, key, node: readCachedParse(dir, key) };
+  });
+  const missing = files.filter((file) => file.node === undefined);
+  if (missing.length === 0) return files.map((file) => file.node);
+  const results = await parseInWorker(missing.map((file) => file.source));
+  missing.forEach((file, at) => {
+    const result = results[at];
+    if (result === undefined)
+      throw new Error(`the parse worker answered for ${results.length} of ${missing.length} files`);
     for (const issue of result.issues) issues.add(issue, issue.message);
     // Only a clean parse is stored: a file with problems must report them every time.
-    if (result.node && result.issues.length === 0) writeCachedParse(dir, keys[index]!, result.node);
-    nodes[index] = result.node;
+    if (result.node && result.issues.length === 0) writeCachedParse(dir, file.key, result.node);
+    file.node = result.node;
   });
-  return nodes;
+  return files.map((file) => file.node);
 }
 
 type Reply = { ok: true; results: ParseResult[] } | { ok: false; error: string };

@@ -181,24 +181,26 @@ export class Validator {
       return undefined;
     }
     const out: Record<string, unknown> = {};
-    const aliasOf = new Map<string, string>();
+    // Each key a field answers to: its aliases, then its own name (which wins over an alias).
+    const fieldOf = new Map<string, { name: string; field: Field }>();
     for (const [name, field] of Object.entries(schema.fields))
-      for (const alias of field.aliases ?? []) aliasOf.set(alias, name);
+      for (const alias of field.aliases ?? []) fieldOf.set(alias, { name, field });
+    for (const [name, field] of Object.entries(schema.fields)) fieldOf.set(name, { name, field });
     const seen = new Map<string, string>();
     for (const [key, entry] of node.entries) {
-      const name = schema.fields[key] ? key : aliasOf.get(key);
-      if (!name) {
+      const found = fieldOf.get(key);
+      if (!found) {
         const known = Object.keys(schema.fields).join(", ");
         this.error(entry.keyPos, `unknown ${keyWord} "${key}" in ${where} (known: ${known})`);
         continue;
       }
+      const { name, field } = found;
       const previous = seen.get(name);
       if (previous !== undefined) {
         this.error(entry.keyPos, `${where}: "${key}" and "${previous}" are the same option; give only one`);
         continue;
       }
       seen.set(name, key);
-      const field = schema.fields[name]!;
       const value =
         field.schema.kind === "appOptions"
           ? this.validateAppOptions(entry.value, node, `${where} options`)

@@ -40,7 +40,11 @@ export class LogRing {
   records(): LogRecord[] {
     const start = (this.#next - this.#count + this.capacity) % this.capacity;
     const out: LogRecord[] = [];
-    for (let i = 0; i < this.#count; i++) out.push(this.#records[(start + i) % this.capacity]!);
+    for (let i = 0; i < this.#count; i++) {
+      // The `count` slots from `start` on have all been written.
+      const record = this.#records[(start + i) % this.capacity];
+      if (record) out.push(record);
+    }
     return out;
   }
 

@@ -30,6 +30,7 @@ import {
   type RequestMessage,
   type ResponseMessage,
 } from "./protocol.js";
+import { firstLine } from "../shared/text.js";
 
 /** What the supervisor does for each command; a rejection's message is the one-line error. */
 export interface ControlHandlers {
@@ -187,7 +188,7 @@ export class ControlServer {
           return this.#logs(socket, id, request);
       }
     } catch (error) {
-      refuse((error instanceof Error ? error.message : String(error)).split("\n")[0]!);
+      refuse(firstLine(error instanceof Error ? error.message : String(error)));
     }
   }
 

@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { ExpressionError, type Value } from "./language.js";
 import { jqSync } from "./jq.js";
+import { firstLine } from "../shared/text.js";
 
 const COLOR_CODES: Record<string, number> = {
   black: 0,
@@ -35,11 +36,20 @@ function colorCode(name: Value, background: boolean): string {
 
 export const RESET = "\x1b[0m";
 
-function arity(name: string, args: Value[], min: number, max: number): void {
+/**
+ * Checks how many arguments a call got and returns them typed by that count, so each
+ * function reads its required arguments without asserting they are there.
+ */
+function arity(name: string, args: Value[], min: 0, max: 0): [];
+function arity(name: string, args: Value[], min: 1, max: 1): [Value];
+function arity(name: string, args: Value[], min: 1, max: 2): [Value, Value?];
+function arity(name: string, args: Value[], min: 2, max: 2): [Value, Value];
+function arity(name: string, args: Value[], min: number, max: number): (Value | undefined)[] {
   if (args.length < min || args.length > max) {
     const wanted = min === max ? `${min}` : `${min} to ${max}`;
     throw new ExpressionError(`${name}() takes ${wanted} argument${max === 1 ? "" : "s"}, got ${args.length}`);
   }
+  return args;
 }
 
 function stringArg(name: string, value: Value, what: string): string {
@@ -60,30 +70,30 @@ export interface FunctionOptions {
 
 export function standardFunctions(options: FunctionOptions): Record<string, (args: Value[]) => Value> {
   const jqAll = (name: string) => (args: Value[]) => {
-    arity(name, args, 2, 2);
-    return runJq(name, args[0]!, args[1]!, "all", options.jqErrors);
+    const [query, data] = arity(name, args, 2, 2);
+    return runJq(name, query, data, "all", options.jqErrors);
   };
   const jqFirst = (name: string) => (args: Value[]) => {
-    arity(name, args, 2, 2);
-    return runJq(name, args[0]!, args[1]!, "first", options.jqErrors);
+    const [query, data] = arity(name, args, 2, 2);
+    return runJq(name, query, data, "first", options.jqErrors);
   };
   return {
     env: (args) => {
-      arity("env", args, 1, 2);
-      const name = stringArg("env", args[0]!, "the variable name");
-      return options.env[name] ?? args[1] ?? "";
+      const [variable, fallback] = arity("env", args, 1, 2);
+      const name = stringArg("env", variable, "the variable name");
+      return options.env[name] ?? fallback ?? "";
     },
     exec: (args) => {
-      arity("exec", args, 1, 1);
-      return execCommand(stringArg("exec", args[0]!, "the command"), options);
+      const [command] = arity("exec", args, 1, 1);
+      return execCommand(stringArg("exec", command, "the command"), options);
     },
     fg: (args) => {
-      arity("fg", args, 1, 1);
-      return colorCode(args[0]!, false);
+      const [color] = arity("fg", args, 1, 1);
+      return colorCode(color, false);
     },
     bg: (args) => {
-      arity("bg", args, 1, 1);
-      return colorCode(args[0]!, true);
+      const [color] = arity("bg", args, 1, 1);
+      return colorCode(color, true);
     },
     reset: (args) => {
       arity("reset", args, 0, 0);
@@ -108,7 +118,7 @@ function execCommand(command: string, options: FunctionOptions): string {
     });
   } catch (error) {
     const failure = error as { status?: number | null; signal?: string | null; stderr?: string; message: string };
-    const detail = failure.stderr?.trim().split("\n")[0];
+    const detail = failure.stderr === undefined ? undefined : firstLine(failure.stderr.trim());
     const how =
       failure.status != null
         ? `exit code ${failure.status}`
@@ -126,7 +136,7 @@ function runJq(name: string, query: Value, data: Value, mode: "all" | "first", e
     const outputs = jqSync(filter, JSON.stringify(input)).map((line) => JSON.parse(line) as Value);
     return pythonJsonDumps(mode === "all" ? outputs : (outputs[0] ?? null));
   } catch (error) {
-    const message = (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
+    const message = firstLine(error instanceof Error ? error.message : String(error));
     if (errors === "inline")
       return `jq error: ${message} query: ${pythonRepr(filter)} str: ${pythonRepr(stringifyData(data))}`;
     throw new ExpressionError(`${name}(${JSON.stringify(filter)}): ${message}`);
@@ -163,13 +173,13 @@ function pythonLiteralToJson(text: string): string | undefined {
   if (!/^[[{]/.test(text)) return undefined;
   let out = "";
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
+    const c = text.charAt(i);
     if (c === "'" || c === '"') {
       let value = "";
       let j = i + 1;
       for (; j < text.length && text[j] !== c; j++) {
         if (text[j] === "\\" && j + 1 < text.length) {
-          const next = text[++j]!;
+          const next = text.charAt(++j);
           value += next === "n" ? "\n" : next === "t" ? "\t" : next;
         } else {
           value += text[j];
@@ -238,7 +248,7 @@ const XML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&
 
 /** `h` (markupsafe.escape) and `x` (Mako's xml_escape) escape the same five characters. */
 function markupEscape(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
+  return text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c] ?? c);
 }
 
 const LATIN1_NAMES =

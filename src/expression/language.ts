@@ -56,12 +56,12 @@ function lex(source: string): Tok[] {
   const tokens: Tok[] = [];
   let i = 0;
   while (i < source.length) {
-    const c = source[i]!;
+    const c = source.charAt(i);
     if (/\s/.test(c)) {
       i++;
     } else if (/[A-Za-z_]/.test(c)) {
       let j = i + 1;
-      while (j < source.length && /[A-Za-z0-9_]/.test(source[j]!)) j++;
+      while (j < source.length && /[A-Za-z0-9_]/.test(source.charAt(j))) j++;
       tokens.push({ kind: "ident", text: source.slice(i, j), offset: i });
       i = j;
     } else if (/[0-9]/.test(c) || (c === "-" && /[0-9]/.test(source[i + 1] ?? ""))) {
@@ -88,13 +88,13 @@ function lex(source: string): Tok[] {
  * so `'\1'` in a replace rule's template still names the match's group 1.
  */
 function lexString(source: string, start: number): { value: string; end: number } {
-  const quote = source[start]!;
+  const quote = source.charAt(start);
   let value = "";
   for (let i = start + 1; i < source.length; i++) {
-    const c = source[i]!;
+    const c = source.charAt(i);
     if (c === quote) return { value, end: i + 1 };
     if (c === "\\" && i + 1 < source.length) {
-      const next = source[++i]!;
+      const next = source.charAt(++i);
       if (next === "\\" || next === "'" || next === '"') value += next;
       else if (next === "n") value += "\n";
       else if (next === "t") value += "\t";
@@ -125,8 +125,10 @@ function describeTok(tok: Tok): string {
 export function parsePipeline(source: string): Pipeline {
   const tokens = lex(source);
   let i = 0;
-  const peek = () => tokens[i]!;
-  const next = () => tokens[i++]!;
+  // Past the last token, every read sees the end of the source.
+  const endOfSource: Tok = { kind: "end", offset: source.length };
+  const peek = () => tokens[i] ?? endOfSource;
+  const next = () => tokens[i++] ?? endOfSource;
   const expectPunct = (text: string) => {
     const tok = next();
     if (tok.kind !== "punct" || tok.text !== text)
@@ -216,7 +218,7 @@ export function parsePipeline(source: string): Pipeline {
 function findExpressionEnd(text: string, from: number): number {
   let depth = 1;
   for (let i = from; i < text.length; i++) {
-    const c = text[i]!;
+    const c = text.charAt(i);
     if (c === "'" || c === '"') {
       for (i++; i < text.length && text[i] !== c; i++) if (text[i] === "\\") i++;
       if (i >= text.length) break;
@@ -265,8 +267,8 @@ export function parseTemplate(text: string): Template {
     i++;
   }
   if (literal) parts.push({ type: "text", text: literal });
-  const only = parts.length === 1 ? parts[0]! : undefined;
-  return { parts, single: only?.type === "expr" && only.pipeline.filters.length === 0 };
+  const [only, another] = parts;
+  return { parts, single: another === undefined && only?.type === "expr" && only.pipeline.filters.length === 0 };
 }
 
 /** Walks every call in a template (to learn whether jq is needed before evaluating). */

@@ -35,7 +35,7 @@ export function parseReplacement(template: string): TemplatePart[] {
     text = "";
   };
   for (let i = 0; i < template.length; i++) {
-    const c = template[i]!;
+    const c = template.charAt(i);
     if (c !== "\\") {
       text += c;
       continue;

@@ -168,17 +168,19 @@ export function compileReplaceRule(rule: ReplaceRule, options: ReplaceOptions = 
 
   return (line: string) => {
     regex.lastIndex = 0;
-    return line.replace(regex, (...args: unknown[]) => {
-      const groupsArg = args.at(-1);
+    // The replacer gets the whole match, each capture, the offset, the input, then the
+    // named groups when the regex has any.
+    return line.replace(regex, (whole: string, ...rest: unknown[]) => {
+      const groupsArg = rest.at(-1);
       const hasNamed = typeof groupsArg === "object" && groupsArg !== null;
-      const captureCount = args.length - (hasNamed ? 3 : 2);
-      const match = Object.assign(args.slice(0, captureCount) as string[], {
+      const captures = rest.slice(0, rest.length - (hasNamed ? 3 : 2)) as string[];
+      const match = Object.assign([whole, ...captures], {
         groups: hasNamed ? (groupsArg as Record<string, string>) : undefined,
       });
       try {
-        return render(matchGroups(match as unknown as RegExpExecArray), match[0]!);
+        return render(matchGroups(match as unknown as RegExpExecArray), whole);
       } catch {
-        return match[0]!;
+        return whole;
       }
     });
   };

@@ -129,8 +129,10 @@ export function resolveKernelSpec(name?: string, env: NodeJS.ProcessEnv = proces
  * also knows `{prefix}`, its Python's sys.prefix, which has no meaning here: left as is.)
  */
 export function kernelArgv(spec: KernelSpec, connectionFile: string): string[] {
-  const values: Record<string, string> = { connection_file: connectionFile, resource_dir: spec.resource_dir ?? "" };
-  return spec.argv.map((arg) => arg.replace(/\{(connection_file|resource_dir)\}/g, (_, key: string) => values[key]!));
+  const values = { connection_file: connectionFile, resource_dir: spec.resource_dir ?? "" };
+  return spec.argv.map((arg) =>
+    arg.replace(/\{(connection_file|resource_dir)\}/g, (_, key: keyof typeof values) => values[key]),
+  );
 }
 
 /**

@@ -131,25 +131,26 @@ function parseJsonFrame(frame: Buffer, what: string): Record<string, unknown> {
 export function decodeMessage(frames: Buffer[], signer: MessageSigner, history?: SignatureHistory): JupyterMessage {
   const at = frames.findIndex((frame) => frame.equals(DELIMITER_BUFFER));
   if (at < 0) throw new MalformedMessageError(`no ${DELIMITER} delimiter in ${frames.length} frames`);
-  if (frames.length < at + 6) {
+  const [signatureFrame, headerFrame, parentFrame, metadataFrame, contentFrame] = frames.slice(at + 1, at + 6);
+  if (!signatureFrame || !headerFrame || !parentFrame || !metadataFrame || !contentFrame) {
     throw new MalformedMessageError(
       `expected signature and 4 JSON frames after ${DELIMITER}, got ${frames.length - at - 1}`,
     );
   }
-  const signature = frames[at + 1]!.toString("utf8");
-  const body = frames.slice(at + 2, at + 6);
+  const signature = signatureFrame.toString("utf8");
+  const body = [headerFrame, parentFrame, metadataFrame, contentFrame];
   if (!signer.verify(signature, body)) {
     // Name the type for the log line only if the header happens to parse; it is not trusted.
     let msgType: string | undefined;
     try {
-      const type = (JSON.parse(body[0]!.toString("utf8")) as { msg_type?: unknown }).msg_type;
+      const type = (JSON.parse(headerFrame.toString("utf8")) as { msg_type?: unknown }).msg_type;
       if (typeof type === "string") msgType = type.slice(0, 64);
     } catch {
       /* unreadable header: report without a type */
     }
     throw new InvalidSignatureError(msgType);
   }
-  const header = parseJsonFrame(body[0]!, "header");
+  const header = parseJsonFrame(headerFrame, "header");
   if (typeof header.msg_type !== "string" || typeof header.msg_id !== "string") {
     throw new MalformedMessageError("header lacks msg_id or msg_type");
   }
@@ -157,9 +158,9 @@ export function decodeMessage(frames: Buffer[], signer: MessageSigner, history?:
   if (history && signer.signs && !history.remember(signature)) throw new ReplayedMessageError(header.msg_type);
   return {
     header,
-    parent_header: parseJsonFrame(body[1]!, "parent_header"),
-    metadata: parseJsonFrame(body[2]!, "metadata"),
-    content: parseJsonFrame(body[3]!, "content"),
+    parent_header: parseJsonFrame(parentFrame, "parent_header"),
+    metadata: parseJsonFrame(metadataFrame, "metadata"),
+    content: parseJsonFrame(contentFrame, "content"),
     buffers: frames.slice(at + 6),
     identities: frames.slice(0, at),
   } as unknown as JupyterMessage;

@@ -59,7 +59,7 @@ export class BatchedWriter {
 
   private writePending(): void {
     if (this.pending.length === 0 || this.failure) return;
-    const chunk = this.pending.length === 1 ? this.pending[0]! : this.pending.join("");
+    const chunk = this.pending.join("");
     this.pending = [];
     this.pendingLength = 0;
     this.inFlight++;

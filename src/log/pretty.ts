@@ -35,6 +35,7 @@ function hashName(name: string): number {
 }
 
 export function nameColor(name: string): number {
+  // In range: a remainder of the palette's length.
   return NAME_PALETTE[hashName(name) % NAME_PALETTE.length]!;
 }
 
@@ -76,10 +77,8 @@ export class PrettyFormatter {
     if (!msg.includes("\n")) return `${head}${this.closeColor(msg)}\n`;
     // Visible width of the head: clock (12) + name column + badge + three spaces.
     const indent = " ".repeat(12 + Math.max(NAME_WIDTH, record.name.length) + 4);
-    const lines = msg.split("\n");
-    let text = `${head}${this.closeColor(lines[0]!)}\n`;
-    for (let i = 1; i < lines.length; i++) text += `${indent}${this.closeColor(lines[i]!)}\n`;
-    return text;
+    const lines = msg.split("\n").map((line) => this.closeColor(line));
+    return `${head}${lines.join(`\n${indent}`)}\n`;
   }
 
   /** A message that set a colour and did not reset it must not paint the next line. */

@@ -12,8 +12,8 @@ function procStat(pid: string): { state: string; pgid: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
     // The command name may contain spaces and parentheses: split after the last ")".
-    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { state: rest[0]!, pgid: Number(rest[2]) };
+    const [state, , pgid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return state === undefined || pgid === undefined ? undefined : { state, pgid: Number(pgid) };
   } catch {
     return undefined;
   }

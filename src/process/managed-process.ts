@@ -44,7 +44,7 @@ export interface ManagedProcessEvents {
 
 export class ManagedProcess extends EventEmitter<ManagedProcessEvents> {
   readonly name: string;
-  private readonly config: ProcessConfig;
+  readonly config: ProcessConfig;
   private readonly logger: Logger;
   private readonly argv: string[];
   private readonly spawnSpec: { cwd: string; env: NodeJS.ProcessEnv; tracker: ProcessGroupTracker };

@@ -74,7 +74,8 @@ export class RestartBudget {
   /** Claims one restart; false when the budget for the current window is spent. */
   take(): boolean {
     const now = this.now();
-    while (this.#times.length > 0 && now - this.#times[0]! > this.windowMs) this.#times.shift();
+    for (let oldest = this.#times[0]; oldest !== undefined && now - oldest > this.windowMs; oldest = this.#times[0])
+      this.#times.shift();
     if (this.#times.length >= this.limit) return false;
     this.#times.push(now);
     this.total += 1;

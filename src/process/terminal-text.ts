@@ -32,9 +32,7 @@ export function keepOnlyColor(line: string): string {
 }
 
 function lastNonEmptySegment(text: string): string {
-  const segments = text.split("\r");
-  for (let i = segments.length - 1; i >= 0; i--) if (segments[i]!.length > 0) return segments[i]!;
-  return "";
+  return text.split("\r").findLast((segment) => segment.length > 0) ?? "";
 }
 
 function applyBackspaces(text: string): string {

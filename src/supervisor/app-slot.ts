@@ -17,6 +17,7 @@ import { failed, running, starting, stopped, type AppState } from "./app-state.j
 import type { KernelHost } from "./kernel-host.js";
 import { KernelView } from "./kernel-view.js";
 import { JaffleError } from "../errors.js";
+import { firstLine } from "../shared/text.js";
 
 /** Why an app did not start; the message is one line for the log and the exit report. */
 export class AppStartError extends JaffleError {
@@ -34,7 +35,7 @@ function failureOf(error: unknown, prefix = ""): AppFailure {
   if (error instanceof AppFailure) {
     return prefix === "" ? error : new AppFailure(prefix + error.reason, error.report, error.details);
   }
-  const reason = prefix + errorText(error).split("\n")[0]!;
+  const reason = prefix + firstLine(errorText(error));
   return new AppFailure(reason, reason, error instanceof Error ? error.stack : undefined);
 }
 

@@ -10,6 +10,7 @@
  * terminal reaches only the supervisor, which then decides.
  */
 import type { Logger } from "../log/logger.js";
+import { firstLine } from "../shared/text.js";
 
 export const SHUTDOWN_QUESTION = "Shutdown this jaffle (y/[n])? ";
 const QUESTION_TIMEOUT_MS = 5_000;
@@ -55,7 +56,7 @@ export function handleShutdownSignals(options: SignalHandlerOptions): () => void
     const onData = (chunk: Buffer | string) => {
       answer += chunk.toString();
       if (!answer.includes("\n")) return;
-      const yes = /^\s*y(es)?\s*$/i.test(answer.split("\n")[0]!);
+      const yes = /^\s*y(es)?\s*$/i.test(firstLine(answer));
       close();
       if (yes) shutdown("answered yes");
       else options.logger.info("shutdown cancelled; still running");

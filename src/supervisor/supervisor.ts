@@ -72,6 +72,17 @@ function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }
 
+/**
+ * A block a reload's diff named in the new configuration. The diff was made from that
+ * configuration, so a miss is a bug in the diff, said as such instead of surfacing later
+ * as a property read of undefined.
+ */
+function blockNamed<Block>(blocks: Record<string, Block>, name: string): Block {
+  const block = blocks[name];
+  if (block === undefined) throw new Error(`reload: the new configuration has no block named "${name}"`);
+  return block;
+}
+
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
 }
@@ -377,7 +388,7 @@ export class Supervisor {
 
     for (const [name, managed] of this.#processes) {
       if (this.stopping) break;
-      const deps = this.#config.process[name]!.depends_on;
+      const deps = managed.config.depends_on;
       if (deps.length > 0) {
         outcomes.push(
           this.#settle(
@@ -551,11 +562,12 @@ export class Supervisor {
     const kinds = (["kernel", "app", "process"] as const).filter((kind) =>
       kind === "kernel" ? this.#kernels.has(name) : kind === "app" ? this.#apps.has(name) : this.#processes.has(name),
     );
-    if (kinds.length === 1) return kinds[0]!;
-    if (kinds.length === 0) {
+    const [kind, another] = kinds;
+    if (kind === undefined) {
       const known = [...this.#kernels.keys(), ...this.#apps.keys(), ...this.#processes.keys()].join(", ");
       throw new Error(`no kernel, app or process named "${name}" runs (running: ${known || "nothing"})`);
     }
+    if (another === undefined) return kind;
     throw new Error(`"${name}" is the name of both a ${kinds.join(" and a ")}`);
   }
 
@@ -583,7 +595,7 @@ export class Supervisor {
     const managed = this.#processes.get(name)!;
     const before = managed.pid;
     this.#ready.reset(name);
-    this.#resetLogWatch(name, this.#config.process[name]!.ready);
+    this.#resetLogWatch(name, managed.config.ready);
     await managed.stop();
     await this.#settleOrThrow(name, this.#processUp(name, managed).up);
     return `process ${name} (pid ${before ?? "-"} -> ${managed.pid ?? "-"})`;
@@ -653,7 +665,8 @@ export class Supervisor {
 
       this.#config = next;
       for (const kind of ["app", "process", "job"] as const) {
-        for (const name of blocks[kind].loggerOnly) this.#loggers.get(name)?.swap(next[kind][name]!.logger);
+        for (const name of blocks[kind].loggerOnly)
+          this.#loggers.get(name)?.swap(blockNamed<{ logger: LoggerConfig }>(next[kind], name).logger);
       }
       if (diff.rootLogger) hub.setRootRules(next.logger);
 
@@ -666,7 +679,7 @@ export class Supervisor {
       const failedKernels = new Set<string>();
       await Promise.all(
         come("kernel").map(async (name) => {
-          const slot = this.#addKernel(name, next.kernel[name]!);
+          const slot = this.#addKernel(name, blockNamed(next.kernel, name));
           try {
             await slot.start();
           } catch (error) {
@@ -675,10 +688,10 @@ export class Supervisor {
           }
         }),
       );
-      for (const name of come("job")) this.#addJob(name, next.job[name]!);
+      for (const name of come("job")) this.#addJob(name, blockNamed(next.job, name));
       const outcomes: Promise<void>[] = [];
       for (const name of come("app")) {
-        const slot = this.#addApp(name, next.app[name]!);
+        const slot = this.#addApp(name, blockNamed(next.app, name));
         this.#ready.reset(name);
         const kernel = slot.config.kernel;
         const start = failedKernels.has(kernel)
@@ -688,10 +701,10 @@ export class Supervisor {
         outcomes.push(this.#settle(name, deps.length > 0 ? this.#afterDependencies(name, deps, start) : start(), fail));
       }
       for (const name of come("process")) {
-        const managed = this.#addProcess(name, next.process[name]!);
+        const managed = this.#addProcess(name, blockNamed(next.process, name));
         this.#ready.reset(name);
         const start = () => this.#processUp(name, managed).up;
-        const deps = next.process[name]!.depends_on;
+        const deps = managed.config.depends_on;
         outcomes.push(this.#settle(name, deps.length > 0 ? this.#afterDependencies(name, deps, start) : start(), fail));
       }
       await Promise.all(outcomes);

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { compileReplaceRule } from "../../src/config/index.js";
 import { jqReady, stopJq } from "../../src/expression/jq.js";
 import { load } from "./support.js";
+import { nth } from "../helpers/index.js";
 
 test("jq is loaded only when needed, and then by loadConfig for replace rules", async (t) => {
   t.after(() => stopJq());
@@ -16,6 +17,6 @@ test("jq is loaded only when needed, and then by loadConfig for replace rules", 
     "a.hcl": "logger {\n  replace_regex = [{ from = \"^(.*)$\", to = \"${jqf('.a', '\\\\1')}\" }]\n}\n",
   });
   assert.equal(jqReady(), true);
-  const rule = compileReplaceRule(config.logger.replace_regex[0]!);
+  const rule = compileReplaceRule(nth(config.logger.replace_regex, 0));
   assert.equal(rule('{"a": [1]}'), "[1]");
 });

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { KERNEL, load, loadErrors } from "./support.js";
+import { nth } from "../helpers/index.js";
 
 test("a comma after a block attribute is accepted (HCL1), on its own line or between attributes", async (t) => {
   const config = await load(t, {
@@ -155,7 +156,7 @@ test("multi-line strings inside lists and heredocs keep the positions of what fo
       'app "w" {\n  class = "WatchdogApp"\n  kernel = "k"\n  options {\n    handlers = [{\n      code_blocks = ["first\nsecond ${\'x\'}", "third"]\n    }]\n  }\n}\n',
   });
   const handlers = config.app.w!.options.handlers as { code_blocks: string[] }[];
-  assert.deepEqual(handlers[0]!.code_blocks, ["first\nsecond x", "third"]);
+  assert.deepEqual(nth(handlers, 0).code_blocks, ["first\nsecond x", "third"]);
 
   const errors = await loadErrors(t, {
     "b.hcl":
@@ -176,5 +177,8 @@ test("a JSON configuration must be an object of blocks", async (t) => {
 test("an attribute defined twice in one body is reported by the HCL parser at the second one", async (t) => {
   const errors = await loadErrors(t, { "a.hcl": 'process "p" {\n  command = "a"\n  command = "b"\n}\n' });
   assert.equal(errors.length, 1);
-  assert.match(errors[0]!, /^a\.hcl:3:3: Attribute redefined; The argument "command" was already set at a\.hcl:2:3/);
+  assert.match(
+    nth(errors, 0),
+    /^a\.hcl:3:3: Attribute redefined; The argument "command" was already set at a\.hcl:2:3/,
+  );
 });

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { KERNEL, load, loadErrors } from "./support.js";
+import { nth } from "../helpers/index.js";
 
 /** Loads one process whose env holds `values` (as HCL source text) and returns the env. */
 async function evaluate(
@@ -158,7 +159,7 @@ test("a failing jq query or exec names the string that holds it", async (t) => {
       "process \"p\" {\n  command = \"x ${jqf('.[', '1')}\"\n  cwd = \"${exec('echo oops >&2; exit 2')}\"\n}\n",
   });
   assert.equal(errors.length, 2);
-  assert.match(errors[0]!, /^a\.hcl:3:13: in \$\{jqf\('\.\[', '1'\)\}: jqf\("\.\["\): jq: error: syntax error/);
+  assert.match(nth(errors, 0), /^a\.hcl:3:13: in \$\{jqf\('\.\[', '1'\)\}: jqf\("\.\["\): jq: error: syntax error/);
   assert.equal(
     errors[1],
     "a.hcl:4:9: in ${exec('echo oops >&2; exit 2')}: exec(\"echo oops >&2; exit 2\") failed (exit code 2): oops",

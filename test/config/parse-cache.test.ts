@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { ConfigError, loadConfig } from "../../src/config/index.js";
 import { cacheDir } from "../../src/config/parse-cache.js";
-import { tempDir } from "../helpers/index.js";
+import { tempDir, defined } from "../helpers/index.js";
 
 const CONFIG = 'kernel "k" {}\nprocess "web" {\n  command = "node server.js --port=8080"\n}\n';
 
@@ -28,7 +28,7 @@ function setup(t: TestContext): { project: string; cache: string; entries: () =>
 
 async function command(project: string, cache: string): Promise<string> {
   const config = await loadConfig(["jaffle.hcl"], { env: {}, cwd: project, cacheDir: cache });
-  return config.process["web"]!.command as string;
+  return defined(config.process["web"], "process web").command as string;
 }
 
 test("the cache dir: JAFFLE_CACHE_DIR, else XDG_CACHE_HOME/jaffle, else ~/.cache/jaffle", () => {

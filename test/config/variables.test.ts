@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { load, loadErrors } from "./support.js";
+import { nth } from "../helpers/index.js";
 
 const TYPED = `
 variable "s" { default = "text" }
@@ -142,7 +143,7 @@ test("a missing value and values that do not fit the type are errors naming the 
 test("--variables that is not JSON is a clear error", async (t) => {
   const errors = await loadErrors(t, { "a.hcl": "" }, { variablesJson: "[name=value]" });
   assert.equal(errors.length, 1);
-  assert.match(errors[0]!, /^--variables: not valid JSON \(.*\); write --variables='\["name=value"\]'$/);
+  assert.match(nth(errors, 0), /^--variables: not valid JSON \(.*\); write --variables='\["name=value"\]'$/);
 });
 
 test("a variable without a value is reported once, not again where it is used", async (t) => {

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { ConfigError, formatIssue, loadConfig } from "../../src/config/index.js";
-import { runJaffle, tempDir } from "../helpers/index.js";
+import { runJaffle, tempDir, nth } from "../helpers/index.js";
 import { groupsOf, project, startReady, statusOf, waitGroupsGone } from "./support.js";
 
 /** A process that notes when it started and when it got SIGTERM, in times.log. */
@@ -49,7 +49,7 @@ ${noting("web")}  depends_on = ["api", "db"]
     ["db", "api", "web"],
   );
   // api was spawned after db printed its ready line, which came 1 s after db started.
-  assert.ok(started[1]!.at - started[0]!.at >= 1_000_000_000n, "api waited for db's readiness");
+  assert.ok(nth(started, 1).at - nth(started, 0).at >= 1_000_000_000n, "api waited for db's readiness");
   jaffle.child.kill("SIGTERM");
   assert.equal((await jaffle.exited).code, 0);
   await waitGroupsGone(groupsOf(status), 5_000);

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { followLogs, groupsOf, jaffleIn, project, startReady, waitGroupsGone } from "./support.js";
+import { nth } from "../helpers/index.js";
 
 const TICKER = `process "ticker" {
   command = "sh -c 'i=0; while [ $i -lt 100000 ]; do i=$((i+1)); echo tick $i; sleep 0.005; done; exec sleep 600'"
@@ -22,7 +23,7 @@ function ticks(text: string): number[] {
 function assertConsecutive(numbers: number[], what: string): void {
   assert.ok(numbers.length > 0, `${what}: no lines`);
   for (let i = 1; i < numbers.length; i++) {
-    assert.equal(numbers[i], numbers[i - 1]! + 1, `${what}: line ${numbers[i]} follows ${numbers[i - 1]}`);
+    assert.equal(numbers[i], nth(numbers, i - 1) + 1, `${what}: line ${numbers[i]} follows ${numbers[i - 1]}`);
   }
 }
 

@@ -12,6 +12,8 @@ import type { TestContext } from "node:test";
 import { CACHE_DIR_ENV } from "../../src/config/parse-cache.js";
 import { launchKernel, type RunningKernel } from "../../src/kernel/launcher.js";
 import { loggerFrom, silentLogger, type Level, type Logger } from "../../src/log/logger.js";
+import { AssertionError } from "node:assert";
+import { inspect } from "node:util";
 
 /** The repository root (tests run from dist/test/..., fixtures live in test/fixtures). */
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -33,6 +35,23 @@ export function tempDir(t: TestContext, prefix = "jaffle-test-"): string {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/**
+ * The element at `index` (negative counts from the end), failing the test with what the
+ * list holds when there is none: a test reads `nth(lines, 0)`, not `lines[0]!`.
+ */
+export function nth<T>(list: readonly T[], index: number): T {
+  const item = list.at(index);
+  if (item === undefined)
+    throw new AssertionError({ message: `no element ${index} in a list of ${list.length}: ${inspect(list)}` });
+  return item;
+}
+
+/** `value`, failing the test with `what` when it is undefined (a key a test expects). */
+export function defined<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new AssertionError({ message: `expected ${what}, found none` });
+  return value;
 }
 
 /** Polls `check` until it returns a truthy value; fails after `timeoutMs` with `what`. */

@@ -13,7 +13,7 @@ import { endpoint } from "../../src/kernel/connection.js";
 import { launchKernel, type RunningKernel } from "../../src/kernel/launcher.js";
 import { createMessage, isMessageType, type JupyterMessage } from "../../src/kernel/messages.js";
 import { encodeMessage, MessageSigner } from "../../src/kernel/wire.js";
-import { isAlive, needsPython, waitFor } from "../helpers/index.js";
+import { isAlive, needsPython, waitFor, nth } from "../helpers/index.js";
 import { recordingLogger, type RecordingLogger } from "./protocol-support.js";
 
 // eslint-disable-next-line no-control-regex
@@ -207,8 +207,8 @@ describe("KernelClient driving ipykernel", needsPython(), () => {
       // ipykernel handles shell messages in order: the reply to the honest request comes
       // after the forged one was dealt with, and must be the only reply.
       const [first] = await Promise.all([dealer.receive()]);
-      const replyHeader = JSON.parse(first[first.findIndex((f) => f.toString() === "<IDS|MSG>") + 2]!.toString());
-      const replyParent = JSON.parse(first[first.findIndex((f) => f.toString() === "<IDS|MSG>") + 3]!.toString());
+      const replyHeader = JSON.parse(nth(first, first.findIndex((f) => f.toString() === "<IDS|MSG>") + 2).toString());
+      const replyParent = JSON.parse(nth(first, first.findIndex((f) => f.toString() === "<IDS|MSG>") + 3).toString());
       assert.equal(replyHeader.msg_type, "kernel_info_reply");
       assert.equal(replyParent.msg_id, honest.header.msg_id);
       await waitFor(

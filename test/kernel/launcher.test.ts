@@ -19,7 +19,7 @@ import {
 import { kernelEnvironment, launchKernel, type LaunchKernelOptions } from "../../src/kernel/launcher.js";
 import { isMessageType, type JupyterMessage } from "../../src/kernel/messages.js";
 import type { ProcessGroupTracker } from "../../src/process/tracker.js";
-import { isAlive, needsPython, tempDir } from "../helpers/index.js";
+import { isAlive, needsPython, tempDir, nth } from "../helpers/index.js";
 import { recordingLogger } from "./protocol-support.js";
 
 function writeSpec(root: string, name: string, spec: Record<string, unknown>): string {
@@ -56,7 +56,7 @@ function listeningSockets(): Set<string> {
     for (const line of readFileSync(file, "utf8").split("\n").slice(1)) {
       const fields = line.trim().split(/\s+/);
       if (fields[3] !== "0A") continue; // LISTEN
-      const [address, port] = fields[1]!.split(":");
+      const [address, port] = nth(fields, 1).split(":");
       out.add(`${address}:${parseInt(port!, 16)}`);
     }
   }
@@ -311,7 +311,7 @@ describe("launchKernel failures", () => {
     });
     assert.equal(existsSync(join(options.runtimeDir, "kernel-py.json")), false);
     assert.equal(events.length, 2);
-    assert.match(events[1]!, /^untrack /);
+    assert.match(nth(events, 1), /^untrack /);
   });
 
   test("a kernel that never answers is killed after the start-up timeout", async (t) => {
@@ -323,7 +323,7 @@ describe("launchKernel failures", () => {
       launchKernel(pythonOptions(t, { kernelName: "mute", tracker, startupTimeoutMs: 1500 })),
       /did not answer kernel_info within 1500 ms/,
     );
-    const pid = Number(events[0]!.split(" ")[1]);
+    const pid = Number(nth(events, 0).split(" ")[1]);
     assert.equal(isAlive(pid), false);
   });
 

@@ -12,6 +12,7 @@ import { checkCompleteness } from "../../src/kernel/node/completeness.js";
 import { complete } from "../../src/kernel/node/completion.js";
 import { inspectAt } from "../../src/kernel/node/inspection.js";
 import { richOutput } from "../../src/kernel/node/rich-output.js";
+import { defined } from "../helpers/index.js";
 
 const executor = new CellExecutor();
 let cells = 0;
@@ -125,11 +126,14 @@ test("inspect: signature and source of functions, type and value of the rest", a
   const fn = inspectAt("fetchThing", 4, 0);
   assert.equal(fn.found, true);
   assert.match(
-    fn.data["text/plain"]!,
+    defined(fn.data["text/plain"], "text/plain"),
     /^Signature: fetchThing\(url, \{ retries = 3 \} = \{\}\)\nType:\s+async function\n/,
   );
-  assert.match(inspectAt("fetchThing(", 11, 0).data["text/plain"]!, /Signature: fetchThing/);
-  assert.match(inspectAt("Math.PI", 6, 0).data["text/plain"]!, /Type:\s+number\nValue:\s+3\.14159/);
+  assert.match(defined(inspectAt("fetchThing(", 11, 0).data["text/plain"], "text/plain"), /Signature: fetchThing/);
+  assert.match(
+    defined(inspectAt("Math.PI", 6, 0).data["text/plain"], "text/plain"),
+    /Type:\s+number\nValue:\s+3\.14159/,
+  );
   assert.deepEqual(inspectAt("nothingHere", 3, 0), { found: false, data: {} });
 });
 

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { test } from "node:test";
-import { systemPython } from "../helpers/index.js";
+import { systemPython, nth, defined } from "../helpers/index.js";
 import {
   driveScenario,
   installNodeKernel,
@@ -18,6 +18,7 @@ import {
   runPython,
   type ExecuteRecord,
 } from "./node-kernel-support.js";
+import { lastLine } from "../../src/shared/text.js";
 
 const hasNbclient = spawnSync(systemPython, ["-c", "import nbclient, nbformat"]).status === 0;
 
@@ -33,19 +34,22 @@ test(
     const jupyterPath = await installNodeKernel(t);
     const run = await runPython(t, [join(nodeKernelFixtures, "notebook.py")], { jupyterPath, cwd: nodeKernelProject });
     assert.equal(run.code, 0, run.stderr);
-    const cells = JSON.parse(run.stdout.trim().split("\n").at(-1)!) as StoredCell[];
-    const outputs = (index: number) => cells[index]!.outputs;
+    const cells = JSON.parse(lastLine(run.stdout.trim())) as StoredCell[];
+    const outputs = (index: number) => nth(cells, index).outputs;
     const display = (data: Record<string, unknown>, metadata = {}) => [{ output_type: "display_data", metadata, data }];
 
     assert.deepEqual(outputs(0), display({ "text/html": "<b>bold</b>", "text/plain": "<b>bold</b>" }));
     assert.deepEqual(outputs(1), display({ "text/markdown": "# Title", "text/plain": "# Title" }));
-    assert.equal((outputs(2)[0]!.data as Record<string, string>)["image/svg+xml"], cells[2]!.source.slice(13, -2));
+    assert.equal(
+      (nth(outputs(2), 0).data as Record<string, string>)["image/svg+xml"],
+      nth(cells, 2).source.slice(13, -2),
+    );
     assert.deepEqual(outputs(3), display({ "image/png": "iVBORw0KGgo=", "text/plain": "<PNG image>" }));
     assert.deepEqual(outputs(4), display({ "image/jpeg": "/9j/4A==", "text/plain": "<JPEG image>" }));
     assert.deepEqual(outputs(5), display({ "application/json": { a: [1, 2] }, "text/plain": "{ a: [ 1, 2 ] }" }));
     assert.equal(outputs(6).length, 1);
-    assert.equal((outputs(6)[0]!.data as Record<string, string>)["text/html"], "<i>own bundle</i>");
-    assert.deepEqual(outputs(6)[0]!.metadata, { note: "m" });
+    assert.equal((nth(outputs(6), 0).data as Record<string, string>)["text/html"], "<i>own bundle</i>");
+    assert.deepEqual(nth(outputs(6), 0).metadata, { note: "m" });
     // update_display_data replaced the stored output in place.
     assert.deepEqual(outputs(7), [
       ...display({ "text/plain": "v2" }),
@@ -54,13 +58,13 @@ test(
     assert.deepEqual(outputs(8), [{ output_type: "stream", name: "stdout", text: "after\n" }]);
     assert.deepEqual(outputs(9), [{ output_type: "stream", name: "stdout", text: "new\n" }]);
     assert.deepEqual(outputs(10), display({ "text/plain": "from a timer" }));
-    assert.equal((outputs(11)[0]!.data as Record<string, string>)["text/plain"], "Promise { 5 }");
-    assert.equal((outputs(12)[0]!.data as Record<string, string>)["text/plain"], "Promise { <pending> }");
+    assert.equal((nth(outputs(11), 0).data as Record<string, string>)["text/plain"], "Promise { 5 }");
+    assert.equal((nth(outputs(12), 0).data as Record<string, string>)["text/plain"], "Promise { <pending> }");
     // nbclient sends allow_stdin false: input() fails at once, with one clear error.
     assert.equal(outputs(13).length, 1);
-    assert.equal(outputs(13)[0]!.ename, "StdinNotAllowedError");
-    assert.match(String(outputs(13)[0]!.evalue), /allow_stdin false/);
-    assert.equal((outputs(14)[0]!.data as Record<string, string>)["text/plain"], "'function'");
+    assert.equal(nth(outputs(13), 0).ename, "StdinNotAllowedError");
+    assert.match(String(nth(outputs(13), 0).evalue), /allow_stdin false/);
+    assert.equal((nth(outputs(14), 0).data as Record<string, string>)["text/plain"], "'function'");
   },
 );
 
@@ -143,11 +147,14 @@ test("jupyter_client: input over stdin, comms both ways, late display under its 
   for (const record of [r.page, r.page_before]) {
     const payload = record.reply.payload as { source: string; data: Record<string, string> }[];
     assert.equal(payload.length, 1);
-    assert.equal(payload[0]!.source, "page");
-    assert.match(payload[0]!.data["text/plain"]!, /^Signature: described\(a, b\)\nType: +function/);
+    assert.equal(nth(payload, 0).source, "page");
+    assert.match(
+      defined(nth(payload, 0).data["text/plain"], "the page's text/plain"),
+      /^Signature: described\(a, b\)\nType: +function/,
+    );
   }
   const missing = r.page_missing.reply.payload as { data: Record<string, string> }[];
-  assert.equal(missing[0]!.data["text/plain"], "Object `notThere` not found.");
+  assert.equal(nth(missing, 0).data["text/plain"], "Object `notThere` not found.");
 });
 
 test("Promise values show as in Node's REPL, never with the kernel's async context", async (t) => {

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { fixturesDir, isAlive, runJaffle, systemPython, tempDir, waitFor } from "../helpers/index.js";
+import { lastLine } from "../../src/shared/text.js";
 
 export const nodeKernelFixtures = join(fixturesDir, "node-kernel");
 /** The project directory the kernel runs in: TS and JS modules for it to import. */
@@ -101,7 +102,7 @@ export async function driveScenario<T>(
     ...options,
   });
   assert.equal(run.code, 0, `drive.py ${scenario} failed:\n${run.stderr}`);
-  const report = JSON.parse(run.stdout.trim().split("\n").at(-1)!) as T & {
+  const report = JSON.parse(lastLine(run.stdout.trim())) as T & {
     pid: number;
     alive_after_shutdown: boolean;
   };

@@ -10,7 +10,7 @@ import { Dealer } from "zeromq";
 import { endpoint, newConnectionInfo, writeConnectionFile, type ConnectionInfo } from "../../src/kernel/connection.js";
 import { createMessage, type JupyterMessage } from "../../src/kernel/messages.js";
 import { decodeMessage, encodeMessage, MessageSigner } from "../../src/kernel/wire.js";
-import { repoRoot, startJaffle, tempDir, waitFor, type RunningJaffle } from "../helpers/index.js";
+import { repoRoot, startJaffle, tempDir, waitFor, type RunningJaffle, nth } from "../helpers/index.js";
 
 async function startKernel(t: TestContext): Promise<{ info: ConnectionInfo; kernel: RunningJaffle }> {
   const dir = tempDir(t);
@@ -115,7 +115,7 @@ test("a replayed signed execute_request is dropped, not run again (issue 11, ite
     if ((reply.parent_header as { msg_id: string }).msg_id === count.header.msg_id) break;
   }
   assert.equal(replies.length, 2, "only the first copy and the counting cell were answered");
-  const runs = (replies[1]!.content as { user_expressions: Record<string, { data: Record<string, string> }> })
+  const runs = (nth(replies, 1).content as { user_expressions: Record<string, { data: Record<string, string> }> })
     .user_expressions.runs!;
   assert.equal(runs.data["text/plain"], "1");
   await waitFor(() => /replayed execute_request message/.test(kernel.stderr()), "the replay to be logged");
@@ -139,7 +139,7 @@ test("5,000 forged messages give one warning and a counted summary, not 5,000 li
     .split("\n")
     .filter((line) => /dropped a message|more like this/.test(line));
   assert.ok(lines.length <= 4, lines.join("\n"));
-  assert.match(lines[0]!, /dropped a message on shell: invalid message signature on a kernel_info_request/);
+  assert.match(nth(lines, 0), /dropped a message on shell: invalid message signature on a kernel_info_request/);
   const summarised = lines.slice(1).map((line) => Number(/^jaffle-node: (\d+) more like this/.exec(line)?.[1]));
   assert.equal(1 + summarised.reduce((sum, n) => sum + n, 0), total, lines.join("\n"));
 });

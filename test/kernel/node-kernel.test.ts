@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { jaffleBin, needsPythonPackages, runJaffle, tempDir } from "../helpers/index.js";
+import { jaffleBin, needsPythonPackages, runJaffle, tempDir, defined } from "../helpers/index.js";
 import { driveScenario, outputTypes, resultText, type ExecuteRecord } from "./node-kernel-support.js";
 
 test("kernel install writes a kernelspec that runs this package's kernel with absolute paths", async (t) => {
@@ -145,7 +145,7 @@ test(
 
     const inspect = r.inspect as { found: boolean; data: Record<string, string> };
     assert.equal(inspect.found, true);
-    assert.match(inspect.data["text/plain"]!, /Signature: add\(a, b = 1\)/);
+    assert.match(defined(inspect.data["text/plain"], "inspect_reply's text/plain"), /Signature: add\(a, b = 1\)/);
     assert.equal((r.inspect_missing as { found: boolean }).found, false);
 
     assert.deepEqual(r.is_complete, {

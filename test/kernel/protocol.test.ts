@@ -32,7 +32,7 @@ import {
   MalformedMessageError,
   MessageSigner,
 } from "../../src/kernel/wire.js";
-import { tempDir, waitFor } from "../helpers/index.js";
+import { tempDir, waitFor, nth } from "../helpers/index.js";
 import { recordingLogger } from "./protocol-support.js";
 
 const frames = (...parts: string[]) => parts.map((part) => Buffer.from(part));
@@ -95,15 +95,15 @@ describe("encodeMessage / decodeMessage", () => {
       },
     );
     const wire = encodeMessage(msg, signer);
-    assert.equal(wire[2]!.toString(), DELIMITER);
-    assert.equal(wire[3]!.toString(), signer.sign(wire.slice(4, 8)));
+    assert.equal(nth(wire, 2).toString(), DELIMITER);
+    assert.equal(nth(wire, 3).toString(), signer.sign(wire.slice(4, 8)));
     const back = decodeMessage(wire, signer);
     assert.deepEqual(back.identities.map(String), ["peer-1", "peer-2"]);
     assert.deepEqual(back.header, msg.header);
     assert.deepEqual(back.parent_header, request.header);
     assert.deepEqual(back.metadata, { m: 1 });
     assert.deepEqual(back.content, msg.content);
-    assert.deepEqual([...back.buffers[0]!], [0, 1, 2, 255]);
+    assert.deepEqual([...nth(back.buffers, 0)], [0, 1, 2, 255]);
     assert.ok(isMessageType(back, "display_data"));
   });
 

@@ -6,6 +6,7 @@ import type { LoggerConfig } from "../../src/config/types.js";
 import { LogHub, PINO_LEVELS, type LogRecord } from "../../src/log/hub.js";
 import { nameColor, NAME_WIDTH } from "../../src/log/pretty.js";
 import { MemoryOut } from "./support.js";
+import { nth } from "../helpers/index.js";
 
 before(async () => {
   await initExpressionEngine();
@@ -31,11 +32,11 @@ test("pretty, no colour: time, right-aligned name, level letter, message", async
   const lines = out.lines();
   assert.equal(lines.length, 5);
   const pad = " ".repeat(NAME_WIDTH - 3);
-  assert.match(lines[0]!, new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} ${pad}web I server listening$`));
-  assert.match(lines[1]!, / {11}web W slow request$/);
-  assert.match(lines[2]!, / {11}web E failed$/);
-  assert.match(lines[3]!, / {11}web C down$/);
-  assert.match(lines[4]!, /^\S+ a-rather-long-source-name I long names are not cut$/);
+  assert.match(nth(lines, 0), new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} ${pad}web I server listening$`));
+  assert.match(nth(lines, 1), / {11}web W slow request$/);
+  assert.match(nth(lines, 2), / {11}web E failed$/);
+  assert.match(nth(lines, 3), / {11}web C down$/);
+  assert.match(nth(lines, 4), /^\S+ a-rather-long-source-name I long names are not cut$/);
   assert.ok(!out.text.includes("\x1b"));
 });
 
@@ -45,7 +46,7 @@ test("the clock column is local time with milliseconds", async () => {
   logHub.onRecord((r) => records.push(r));
   logHub.logger("x").info("tick");
   await logHub.flush();
-  const d = new Date(records[0]!.time);
+  const d = new Date(nth(records, 0).time);
   const two = (n: number) => String(n).padStart(2, "0");
   const expected = `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, "0")}`;
   assert.ok(out.text.startsWith(`${expected} `), out.text);
@@ -57,7 +58,7 @@ test("multi-line messages are indented under the message column; a final newline
   await logHub.flush();
   const lines = out.lines();
   assert.equal(lines.length, 3);
-  const column = lines[0]!.indexOf("Traceback");
+  const column = nth(lines, 0).indexOf("Traceback");
   assert.equal(column, 12 + 1 + NAME_WIDTH + 1 + 1 + 1);
   assert.equal(lines[1], `${" ".repeat(column)}  line 1`);
   assert.equal(lines[2], `${" ".repeat(column)}ValueError`);
@@ -86,7 +87,7 @@ test("colour off strips escape codes from messages", async () => {
   logHub.logger("tty").info("\x1b[32mgreen\x1b[0m and \x1b[1mbold\x1b[0m");
   await logHub.flush();
   assert.match(out.text, / tty I green and bold\n$/);
-  assert.equal(records[0]!.msg, "green and bold");
+  assert.equal(nth(records, 0).msg, "green and bold");
 });
 
 test("JSON: pino's line format with pino's numeric levels", async () => {
@@ -108,7 +109,7 @@ test("JSON: pino's line format with pino's numeric levels", async () => {
     assert.equal(object.pid, process.pid);
     assert.equal(object.hostname, hostname());
     assert.equal(object.name, "web");
-    assert.equal(object.time, records[i]!.time);
+    assert.equal(object.time, nth(records, i).time);
   }
   assert.deepEqual(
     parsed.map((o) => o.level),
@@ -128,7 +129,7 @@ test("JSON keeps colour codes when colour is on", async () => {
   const { out, logHub } = hub({ format: "json", color: true });
   logHub.logger("tty").info("\x1b[32mgreen\x1b[0m");
   await logHub.flush();
-  assert.equal((JSON.parse(out.lines()[0]!) as { msg: string }).msg, "\x1b[32mgreen\x1b[0m");
+  assert.equal((JSON.parse(nth(out.lines(), 0)) as { msg: string }).msg, "\x1b[32mgreen\x1b[0m");
 });
 
 test("level: the global threshold, overridden per source", async () => {
@@ -282,8 +283,8 @@ test("no record is lost or reordered when the output applies backpressure", asyn
   await logHub.flush();
   const lines = out.lines();
   assert.equal(lines.length, count);
-  for (let i = 0; i < count; i += 997) assert.equal((JSON.parse(lines[i]!) as { msg: string }).msg, `line ${i}`);
-  assert.equal((JSON.parse(lines[count - 1]!) as { msg: string }).msg, `line ${count - 1}`);
+  for (let i = 0; i < count; i += 997) assert.equal((JSON.parse(nth(lines, i)) as { msg: string }).msg, `line ${i}`);
+  assert.equal((JSON.parse(nth(lines, count - 1)) as { msg: string }).msg, `line ${count - 1}`);
   // Batching: far fewer writes than lines.
   assert.ok(out.writes < count / 20, `${out.writes} writes for ${count} lines`);
 });

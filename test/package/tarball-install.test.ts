@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { freePort, repoRoot, tempDir } from "../helpers/index.js";
+import { freePort, repoRoot, tempDir, nth } from "../helpers/index.js";
 import { checkInstalledProject, mustRun, packJaffle, projectWith, run, userEnv, writeFiles } from "./support.js";
 
 /** The README's quick start: its files (`<!-- quick-start:file NAME -->`) and its run command. */
@@ -17,12 +17,12 @@ function quickStart(): { files: Record<string, string>; command: string } {
   for (const match of readme.matchAll(
     /<!-- quick-start:file (\S+) -->\n```\w*\n([\s\S]*?)```\n<!-- \/quick-start:file -->/g,
   )) {
-    files[match[1]!] = match[2]!;
+    files[nth(match, 1)] = nth(match, 2);
   }
   const run = /<!-- quick-start:run -->\n```sh\n([\s\S]*?)```\n<!-- \/quick-start:run -->/.exec(readme);
   assert.ok(run, "README.md has a quick-start:run block");
   assert.deepEqual(Object.keys(files).sort(), ["jaffle.hcl", "src/server.ts", "tsconfig.json"]);
-  return { files, command: run[1]!.trim() };
+  return { files, command: nth(run, 1).trim() };
 }
 
 test(

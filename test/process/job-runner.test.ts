@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { tempDir, waitFor } from "../helpers/index.js";
+import { tempDir, waitFor, nth } from "../helpers/index.js";
 import { JobRunner } from "../../src/process/job-runner.js";
 import type { JobConfig } from "../../src/config/types.js";
 import { fixtureCommand, GroupJanitor, isRunning, jobConfig, MemoryLogger, RecordingTracker } from "./support.js";
@@ -33,7 +33,7 @@ test("a job's output and exit status are logged under its logger", async (t) => 
   assert.deepEqual(outcome, { exitCode: 0, signal: null, ok: true });
   assert.deepEqual(logger.messages("info").slice(0, 4), ["out one", "out two", "partial line", "no newline at end"]);
   assert.deepEqual(logger.messages("warning"), ["err one"]);
-  assert.match(logger.messages("info").at(-1)!, /^finished with exit code 0 in \d+\.\d\d s$/);
+  assert.match(nth(logger.messages("info"), -1), /^finished with exit code 0 in \d+\.\d\d s$/);
   assert.equal(tracker.tracked.size, 0);
 });
 
@@ -41,7 +41,7 @@ test("a failing job resolves not ok and logs the failure", async (t) => {
   const runs = join(tempDir(t), "runs");
   const { job, logger } = runner(t, jobConfig(fixtureCommand("exit-with.mjs", runs, "5")));
   assert.deepEqual(await job.run(), { exitCode: 5, signal: null, ok: false });
-  assert.match(logger.messages("error")[0]!, /^failed with exit code 5 after \d+\.\d\d s$/);
+  assert.match(nth(logger.messages("error"), 0), /^failed with exit code 5 after \d+\.\d\d s$/);
   const missing = runner(t, jobConfig("no-such-program-jaffle"));
   assert.deepEqual(await missing.job.run(), { exitCode: null, signal: null, ok: false });
   assert.deepEqual(missing.logger.messages("error"), [
@@ -85,7 +85,7 @@ test("stop() ends the running job and cancels the queued one", async (t) => {
   assert.equal(journal(file).length, 1);
   assert.deepEqual(await job.run(), { exitCode: null, signal: null, ok: false });
   for (const pid of seen) assert.equal(isRunning(pid), false);
-  assert.match(logger.messages("error")[0]!, /^failed with signal SIGTERM/);
+  assert.match(nth(logger.messages("error"), 0), /^failed with signal SIGTERM/);
 });
 
 test("a tty job runs behind a pseudo-terminal", async (t) => {

@@ -11,7 +11,7 @@ import { createServer, type Server } from "node:net";
 import { dirname, join } from "node:path";
 import { test, type TestContext } from "node:test";
 import type { RuntimeStatus } from "../../src/runtime/status.js";
-import { freePort, needsPython, runJaffle, startJaffle, waitFor } from "../helpers/index.js";
+import { freePort, needsPython, runJaffle, startJaffle, waitFor, nth, defined } from "../helpers/index.js";
 import { linesOf, NODE_KERNEL, project, PYTHON_KERNEL } from "./support.js";
 
 /** A real listener on 127.0.0.1:port, closed when the test ends (or by calling release). */
@@ -278,11 +278,11 @@ process "never" {
     async (t) => {
       const ports = await Promise.all(k.kinds.map(() => freePort()));
       const held = await Promise.all(
-        k.kinds.map((kind, i) => (kind.holdsPort ? holdPort(t, ports[i]!) : Promise.resolve(undefined))),
+        k.kinds.map((kind, i) => (kind.holdsPort ? holdPort(t, nth(ports, i)) : Promise.resolve(undefined))),
       );
       const names = k.kinds.map((kind) => kind.app);
       const config = `kernel "k" { ${k.block} }
-${k.kinds.map((kind, i) => appBlock(kind, ports[i]!)).join("")}
+${k.kinds.map((kind, i) => appBlock(kind, nth(ports, i))).join("")}
 app "watch" {
   class  = "WatchdogApp"
   kernel = "k"
@@ -328,7 +328,7 @@ app "watch" {
         "every app running after the fixing saves",
         120_000,
       );
-      for (const name of names) assert.equal(fixed.apps[name]!.reason, undefined);
+      for (const name of names) assert.equal(defined(fixed.apps[name], `app ${name} in the status`).reason, undefined);
       for (const port of ports) {
         const response = await fetch(`http://127.0.0.1:${port}/`);
         assert.equal(await response.text(), "ok");

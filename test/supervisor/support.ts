@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { isGroupAlive } from "../../src/process/groups.js";
 import { readStatus, type RuntimeStatus } from "../../src/runtime/status.js";
-import { startJaffle, tempDir, waitFor, type RunningJaffle } from "../helpers/index.js";
+import { startJaffle, tempDir, waitFor, type RunningJaffle, nth } from "../helpers/index.js";
 
 /** Kernel block bodies: the built-in Node kernel (a block's default) and ipykernel. */
 export const NODE_KERNEL = "";
@@ -43,7 +43,7 @@ export async function startReady(
   await jaffle.waitForOutput(/ready in \d+\.\d+ s/, 120_000);
   const processes = readFileSync(join(dir, "jaffle.hcl"), "utf8").match(/^process "/gm)?.length ?? 0;
   const runtimeDirAt = args.indexOf("--runtime-dir");
-  const runtimeDir = runtimeDirAt >= 0 ? args[runtimeDirAt + 1]! : ".jaffle";
+  const runtimeDir = runtimeDirAt >= 0 ? nth(args, runtimeDirAt + 1) : ".jaffle";
   const status = await waitFor(() => {
     const s = statusOf(dir, runtimeDir);
     // Process pids are written on the tick after they spawned; one that is between
@@ -68,6 +68,6 @@ export function linesOf(text: string, source: string): string[] {
   const pattern = new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} +${source} [CEWID] (.*)$`);
   return text.split("\n").flatMap((line) => {
     const match = pattern.exec(line);
-    return match ? [match[1]!] : [];
+    return match ? [nth(match, 1)] : [];
   });
 }

@@ -24,6 +24,7 @@ import { JaffleError } from "../../errors.js";
 import { parseAppClass } from "./node-loader.js";
 import { BRIDGE_OUTCOME_MIME, type BridgeOutcome } from "./outcome.js";
 import { describeStartFailure } from "./start-failure.js";
+import { firstLine } from "../../shared/text.js";
 
 interface Engine {
   start(): Promise<void>;
@@ -64,7 +65,7 @@ function send(worker: Worker, message: ToWorker): void {
 /** Carries the worker's stack across the thread boundary as the error's own. */
 class WorkerError extends JaffleError {
   constructor(stack: string) {
-    super(stack.split("\n")[0] ?? "worker failed");
+    super(firstLine(stack) || "worker failed");
     this.stack = stack;
   }
 }

@@ -7,6 +7,7 @@
  */
 import { relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { beforeFirst, firstLine } from "../../shared/text.js";
 
 export interface StartFailure {
   /** One line: `listen EADDRINUSE: address already in use 127.0.0.1:8080`, `Error: boom (src/app.ts:3:11)`. */
@@ -29,13 +30,13 @@ const ESBUILD_ERROR = /^(\/[^:]+):(\d+):(\d+): ERROR: (.*)$/m;
 
 /** A frame's file as a path, or undefined for node: internals and the like. */
 function framePath(location: string): string | undefined {
-  if (location.startsWith("file://")) return fileURLToPath(location.split("?")[0]!);
+  if (location.startsWith("file://")) return fileURLToPath(beforeFirst(location, "?"));
   if (location.startsWith("data:")) {
     // tsx runs CommonJS TypeScript from a data: URL that names the file in ?filePath=.
     const param = /[?&]filePath=([^&:]+)/.exec(location)?.[1];
-    return param ? decodeURIComponent(param).split("?")[0] : undefined;
+    return param ? beforeFirst(decodeURIComponent(param), "?") : undefined;
   }
-  return location.startsWith("/") ? location.split("?")[0] : undefined;
+  return location.startsWith("/") ? beforeFirst(location, "?") : undefined;
 }
 
 function isUserFile(path: string | undefined, projectDir: string): path is string {
@@ -85,7 +86,7 @@ export function describeStartFailure(error: unknown, projectDir: string, moduleF
   );
   const userFrames = frames.filter((frame) => frame.where !== undefined);
 
-  let headline = head.split("\n")[0]!.replace(/^Error(?: \[\w+\])?: /, "");
+  let headline = firstLine(head).replace(/^Error(?: \[\w+\])?: /, "");
   let where = userFrames[0]?.where;
   const esbuild = ESBUILD_ERROR.exec(head);
   if (esbuild) {

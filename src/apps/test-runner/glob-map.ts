@@ -19,7 +19,7 @@ const escape = (char: string) => char.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 export function capturingGlob(glob: string): CapturingGlob {
   let source = "";
   for (let i = 0; i < glob.length; i++) {
-    const char = glob[i]!;
+    const char = glob.charAt(i);
     if (char === "*" && glob[i + 1] === "*") {
       const slash = glob[i + 2] === "/";
       // `**/`: zero or more whole directories, slash included; `**`: anything.

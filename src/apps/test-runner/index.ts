@@ -20,6 +20,7 @@ import {
 } from "./descriptor.js";
 import { targetRules, targetsFor, type TargetRule } from "./glob-map.js";
 import { summaryLine, type RunSummary } from "./summary.js";
+import { beforeFirst } from "../../shared/text.js";
 
 export const testRunnerRuntime: KernelRuntime = {
   what: "test runner",
@@ -68,7 +69,7 @@ export class TestRunnerApp implements JaffleApp {
     if (event.is_directory || event.event_type === "deleted") return [];
     const path = event.event_type === "moved" && event.dest_path ? event.dest_path : event.src_path;
     return targetsFor(path, this.rules).filter((target) => {
-      const file = resolve(this.context.projectDir, target.split("::")[0]!);
+      const file = resolve(this.context.projectDir, beforeFirst(target, "::"));
       if (existsSync(file)) return true;
       this.context.logger.debug(`${target} (for ${path}) does not exist; skipped`);
       return false;

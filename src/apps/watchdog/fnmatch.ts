@@ -19,7 +19,7 @@ export function translate(pattern: string): string {
   let i = 0;
   const n = pattern.length;
   while (i < n) {
-    const c = pattern[i++]!;
+    const c = pattern.charAt(i++);
     if (c === "*") {
       // Consecutive stars mean the same as one.
       while (pattern[i] === "*") i++;

@@ -20,7 +20,11 @@ export interface LogsArgs {
   "runtime-dir"?: string;
 }
 
-const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+function isUnit(text: string | undefined): text is keyof typeof UNITS_MS {
+  return text !== undefined && Object.hasOwn(UNITS_MS, text);
+}
 
 /** `--since`: a duration back from now (`90s`, `5m`, `1h30m`, `2d`) or an ISO 8601 time. */
 export function parseSince(value: string, now = Date.now()): number {
@@ -28,7 +32,7 @@ export function parseSince(value: string, now = Date.now()): number {
   if (/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(text)) {
     let ms = 0;
     for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g))
-      ms += Number(amount) * UNITS_MS[unit!]!;
+      if (isUnit(unit)) ms += Number(amount) * UNITS_MS[unit];
     return now - ms;
   }
   const time = Date.parse(text);

@@ -25,12 +25,14 @@ export function formatUptime(ms: number): string {
 }
 
 function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
+  const widths: number[] = [];
+  for (const row of rows)
+    for (const [col, cell] of row.entries()) widths[col] = Math.max(widths[col] ?? 0, cell.length);
   return rows.map(
     (row) =>
       "  " +
       row
-        .map((cell, col) => cell.padEnd(widths[col]!))
+        .map((cell, col) => cell.padEnd(widths[col] ?? 0))
         .join("  ")
         .trimEnd(),
   );

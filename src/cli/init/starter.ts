@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { JaffleError } from "../../errors.js";
+import { beforeFirst } from "../../shared/text.js";
 
 /** The three starters: the Node server bridge, the Python (Tornado) one, the commented reference. */
 export type ProjectKind = "node" | "python" | "template";
@@ -183,7 +184,7 @@ function pythonStarter(dir: string, options: StarterOptions): string {
       "no tornado.web.Application subclass found: name your application class with --app my_package.app.MyApp",
     );
   }
-  const topPackage = app.split(".")[0]!;
+  const topPackage = beforeFirst(app, ".");
   return `# jaffle.hcl, written by \`jaffle init\`: your Tornado application in a Python kernel
 # (ipykernel), restarted in place when a .py file changes. Run it with: npx jaffle start
 # Needs Debian's python3-ipykernel, python3-jupyter-client and python3-tornado.

@@ -96,18 +96,22 @@ function decodeV1(data: Buffer): DecodedWsMessage {
   const count = Number(data.readBigUInt64LE(0));
   if (count < 6 || data.length < 8 * (1 + count)) throw new CodecError(`bad offset count ${count}`);
   const offsets = Array.from({ length: count }, (_, index) => Number(data.readBigUInt64LE(8 * (1 + index))));
+  // Each part runs from one offset to the next.
   const parts: Buffer[] = [];
-  for (let index = 0; index + 1 < count; index += 1) {
-    const start = offsets[index]!;
-    const end = offsets[index + 1]!;
-    if (start > end || end > data.length) throw new CodecError("offsets out of range");
-    parts.push(data.subarray(start, end));
+  let start: number | undefined;
+  for (const end of offsets) {
+    if (start !== undefined) {
+      if (start > end || end > data.length) throw new CodecError("offsets out of range");
+      parts.push(data.subarray(start, end));
+    }
+    start = end;
   }
   const [channel, header, parent, metadata, content, ...buffers] = parts;
-  const parse = (part: Buffer | undefined) => JSON.parse(part!.toString("utf8")) as unknown;
+  if (!channel || !header || !parent || !metadata || !content) throw new CodecError(`only ${parts.length} parts`);
+  const parse = (part: Buffer) => JSON.parse(part.toString("utf8")) as unknown;
   return fromObject(
     {
-      channel: channel!.toString("utf8"),
+      channel: channel.toString("utf8"),
       header: parse(header),
       parent_header: parse(parent),
       metadata: parse(metadata),
@@ -122,10 +126,12 @@ function decodeLegacyBinary(data: Buffer): DecodedWsMessage {
   if (count < 1 || data.length < 4 * (1 + count)) throw new CodecError(`bad buffer count ${count}`);
   const offsets = Array.from({ length: count }, (_, index) => data.readUInt32BE(4 * (1 + index)));
   const parts = offsets.map((start, index) => data.subarray(start, offsets[index + 1] ?? data.length));
-  const body = JSON.parse(parts[0]!.toString("utf8")) as Record<string, unknown>;
+  const [first, ...buffers] = parts;
+  if (!first) throw new CodecError("no message part");
+  const body = JSON.parse(first.toString("utf8")) as Record<string, unknown>;
   return fromObject(
     body,
-    parts.slice(1).map((part) => Buffer.from(part)),
+    buffers.map((part) => Buffer.from(part)),
   );
 }
 

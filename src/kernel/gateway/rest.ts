@@ -7,6 +7,7 @@
 import type { GatewaySettings } from "./settings.js";
 import { serverLabel } from "./settings.js";
 import { JaffleError } from "../../errors.js";
+import { firstLine } from "../../shared/text.js";
 
 /** What went wrong talking to the server; `kind` lets callers tell a dead kernel from a dead server. */
 export type GatewayFailure = "unreachable" | "unauthorized" | "not-found" | "refused";
@@ -148,7 +149,7 @@ function serverReason(text: string): string {
   try {
     const parsed = JSON.parse(text) as { message?: unknown; reason?: unknown };
     const reason = typeof parsed.message === "string" && parsed.message ? parsed.message : parsed.reason;
-    if (typeof reason === "string" && reason) return `: ${reason.split("\n")[0]!.slice(0, 200)}`;
+    if (typeof reason === "string" && reason) return `: ${firstLine(reason).slice(0, 200)}`;
   } catch {
     /* not JSON: no detail */
   }

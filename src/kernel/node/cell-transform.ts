@@ -217,6 +217,7 @@ function rewriteImport(declaration: ImportDeclaration, source: string, assigned:
  * to undefined, except under `var`, which (as in JavaScript) leaves the value alone.
  */
 function rewriteVariables(declaration: VariableDeclaration, source: string, assigned: string[], edits: Edit[]): void {
+  // The grammar gives every declaration at least one declarator.
   const first = declaration.declarations[0]!;
   edits.push({ start: declaration.start, end: first.start, text: "void (" });
   for (const declarator of declaration.declarations) {

@@ -10,10 +10,9 @@ import { hideAsyncInternals } from "./async-internals.js";
 import { codePointToIndex } from "./code-points.js";
 import { lookupPath, targetAt } from "./name-lookup.js";
 
-export interface Inspection {
-  found: boolean;
-  data: { "text/plain"?: string };
-}
+/** What inspect_reply says: a found name always comes with its text, a missing one with none. */
+export type Inspection =
+  { found: true; data: { "text/plain": string } } | { found: false; data: Record<string, never> };
 
 const SUMMARY_LIMIT = 2_000;
 const SOURCE_HEAD_LINES = 12;

@@ -43,7 +43,7 @@ export function targetBefore(code: string, index: number): CursorTarget | undefi
 /** The name the cursor is in or right after, or the function whose call is being opened. */
 export function targetAt(code: string, index: number): CursorTarget | undefined {
   let end = index;
-  while (end < code.length && IDENT_CHAR.test(code[end]!)) end++;
+  while (end < code.length && IDENT_CHAR.test(code.charAt(end))) end++;
   const target = targetBefore(code, end);
   if (target && target.name !== "") return target;
   const call = CALL_OPENING.exec(code.slice(0, index));

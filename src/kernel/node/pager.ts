@@ -29,6 +29,6 @@ export function parseHelpRequest(code: string): HelpRequest | undefined {
 /** The execute reply's payload for a help cell: one `page`, found or not (IPython's wording). */
 export function pagePayload(request: HelpRequest): JsonObject {
   const inspection = inspectAt(request.name, request.name.length, request.detailLevel);
-  const text = inspection.found ? inspection.data["text/plain"]! : `Object \`${request.name}\` not found.`;
+  const text = inspection.found ? inspection.data["text/plain"] : `Object \`${request.name}\` not found.`;
   return { source: "page", data: { "text/plain": text }, start: 0 };
 }
