@@ -139,6 +139,11 @@ export class RunningKernel extends EventEmitter<RunningKernelEvents> {
     return !this.hasExited;
   }
 
+  /** For a kernel that stopped answering while its process lives on: SIGKILL to its group. */
+  killWedged(): void {
+    signalGroup(this.pid, "SIGKILL");
+  }
+
   private onExit(exit: KernelExit): void {
     this.hasExited = true;
     if (this.stopping) return;

@@ -12,8 +12,7 @@ import type { Logger } from "../log/logger.js";
 import type { ProcessGroupTracker } from "./tracker.js";
 import { commandArgv } from "../config/command.js";
 import { describeExit } from "./exit.js";
-import { spawnLoggedChild, type LoggedChild } from "./logged-child.js";
-import { terminateGroup } from "./groups.js";
+import { processGroups, type ChildControl, type LoggedChild } from "./logged-child.js";
 
 export interface JobRunnerOptions {
   name: string;
@@ -23,7 +22,12 @@ export interface JobRunnerOptions {
   tracker: ProcessGroupTracker;
   /** The base environment (default: process.env); config.env is added on top. */
   env?: NodeJS.ProcessEnv;
+  /** How runs are started and ended (default: real process groups; unit tests pass a fake). */
+  children?: ChildControl;
 }
+
+/** How long a run gets between SIGTERM and SIGKILL when the job is stopped. */
+const STOP_TIMEOUT_MS = 5000;
 
 /** How one run of a job ended. */
 export interface JobOutcome {
@@ -43,6 +47,7 @@ export class JobRunner {
   private readonly cwd: string;
   private readonly env: NodeJS.ProcessEnv;
   private readonly argv: string[];
+  private readonly children: ChildControl;
   /** The run under way, if any. */
   private active: Promise<JobOutcome> | undefined;
   /** The single run queued behind the active one, shared by every trigger meanwhile. */
@@ -58,6 +63,7 @@ export class JobRunner {
     this.cwd = resolve(options.projectDir, options.config.cwd ?? ".");
     this.env = { ...(options.env ?? process.env), ...options.config.env };
     this.argv = commandArgv(options.config.command);
+    this.children = options.children ?? processGroups;
   }
 
   /** True while a run is under way. */
@@ -89,7 +95,7 @@ export class JobRunner {
   async stop(): Promise<void> {
     this.stopped = true;
     const child = this.child;
-    if (child) await terminateGroup(child.pid);
+    if (child) await this.children.terminate(child.pid, STOP_TIMEOUT_MS);
     await this.active;
     await this.queued;
   }
@@ -106,7 +112,7 @@ export class JobRunner {
     const startedAt = Date.now();
     let child: LoggedChild;
     try {
-      child = await spawnLoggedChild({
+      child = await this.children.spawn({
         argv: this.argv,
         cwd: this.cwd,
         env: this.env,
@@ -122,7 +128,7 @@ export class JobRunner {
     this.child = child;
     this.logger.debug(`started (pid ${child.pid}): ${this.argv.join(" ")}`);
     // stop() came while the job was being spawned: it could not see the child yet.
-    if (this.stopped) void terminateGroup(child.pid);
+    if (this.stopped) void this.children.terminate(child.pid, STOP_TIMEOUT_MS);
     const status = await child.exited;
     if (this.child === child) this.child = undefined;
     const seconds = ((Date.now() - startedAt) / 1000).toFixed(2);

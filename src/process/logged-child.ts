@@ -212,3 +212,16 @@ function logTerminalLine(line: string, logger: Logger): void {
   // A redraw-only line (cursor movement, clear) leaves nothing to log.
   if (text.length > 0 || line.length === 0) logger.info(text);
 }
+
+/**
+ * How ManagedProcess and JobRunner start and end their children. The real functions by
+ * default; unit tests of restart policy and job queueing pass a fake child instead, the
+ * way concurrently takes its `spawn` and `kill` as injected dependencies.
+ */
+export interface ChildControl {
+  spawn(spec: ChildSpec): Promise<LoggedChild>;
+  /** Ends the child's process group: SIGTERM, then SIGKILL after `timeoutMs`. */
+  terminate(pgid: number, timeoutMs: number): Promise<"exited" | "killed">;
+}
+
+export const processGroups: ChildControl = { spawn: spawnLoggedChild, terminate: terminateGroup };

@@ -18,9 +18,8 @@ import type { Logger } from "../log/logger.js";
 import type { ProcessGroupTracker } from "./tracker.js";
 import { commandArgv } from "../config/command.js";
 import { describeExit, type ChildExit } from "./exit.js";
-import { spawnLoggedChild, type LoggedChild } from "./logged-child.js";
-import { terminateGroup } from "./groups.js";
-import { RestartBackoff } from "./restart-timing.js";
+import { processGroups, type ChildControl, type LoggedChild } from "./logged-child.js";
+import { DelaySchedule, FIRST_DELAY_MS, MAX_DELAY_MS, RestartBackoff } from "./restart-timing.js";
 
 export type ProcessState = "starting" | "running" | "backoff" | "exited" | "failed" | "stopped";
 
@@ -32,6 +31,12 @@ export interface ManagedProcessOptions {
   tracker: ProcessGroupTracker;
   /** The base environment (default: process.env); config.env is added on top. */
   env?: NodeJS.ProcessEnv;
+  /** How runs are started and ended (default: real process groups; unit tests pass a fake). */
+  children?: ChildControl;
+  /** The delays between restarts (default: 100 ms doubling to 10 s). */
+  restartDelays?: DelaySchedule;
+  /** The clock that times a run's uptime against restart_window (default: Date.now). */
+  now?: () => number;
 }
 
 export interface ManagedProcessEvents {
@@ -49,6 +54,8 @@ export class ManagedProcess extends EventEmitter<ManagedProcessEvents> {
   private readonly argv: string[];
   private readonly spawnSpec: { cwd: string; env: NodeJS.ProcessEnv; tracker: ProcessGroupTracker };
   private readonly backoff: RestartBackoff;
+  private readonly children: ChildControl;
+  private readonly now: () => number;
   private current: LoggedChild | undefined;
   private currentStartedAt: number | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -72,7 +79,13 @@ export class ManagedProcess extends EventEmitter<ManagedProcessEvents> {
       env: { ...(options.env ?? process.env), ...options.config.env },
       tracker: options.tracker,
     };
-    this.backoff = new RestartBackoff(options.config.max_restarts, options.config.restart_window * 1000);
+    this.backoff = new RestartBackoff(
+      options.config.max_restarts,
+      options.config.restart_window * 1000,
+      options.restartDelays ?? new DelaySchedule(FIRST_DELAY_MS, MAX_DELAY_MS),
+    );
+    this.children = options.children ?? processGroups;
+    this.now = options.now ?? Date.now;
   }
 
   /** The current run's pid (= its process group id); undefined when not running. */
@@ -119,7 +132,7 @@ export class ManagedProcess extends EventEmitter<ManagedProcessEvents> {
     await this.spawning?.catch(() => undefined);
     const running = this.current;
     if (running) {
-      const how = await terminateGroup(running.pid, timeoutMs);
+      const how = await this.children.terminate(running.pid, timeoutMs);
       if (how === "killed") this.logger.warning(`did not stop within ${timeoutMs} ms of SIGTERM; killed`);
     }
     await this.runSettled;
@@ -138,7 +151,7 @@ export class ManagedProcess extends EventEmitter<ManagedProcessEvents> {
 
   private async spawnOnce(): Promise<void> {
     this.stateValue = "starting";
-    const child = await spawnLoggedChild({
+    const child = await this.children.spawn({
       argv: this.argv,
       cwd: this.spawnSpec.cwd,
       env: this.spawnSpec.env,
@@ -148,7 +161,7 @@ export class ManagedProcess extends EventEmitter<ManagedProcessEvents> {
       tracker: this.spawnSpec.tracker,
     });
     this.current = child;
-    this.currentStartedAt = Date.now();
+    this.currentStartedAt = this.now();
     this.stateValue = "running";
     this.logger.debug(`started (pid ${child.pid}): ${this.argv.join(" ")}`);
     this.runSettled = child.exited.then((status) => this.onExit(child, status));
@@ -156,7 +169,8 @@ export class ManagedProcess extends EventEmitter<ManagedProcessEvents> {
   }
 
   private onExit(child: LoggedChild, status: ChildExit): void {
-    const uptimeMs = Date.now() - (this.currentStartedAt ?? Date.now());
+    const now = this.now();
+    const uptimeMs = now - (this.currentStartedAt ?? now);
     if (this.current === child) this.current = undefined;
     this.emit("exit", status);
     if (this.stopping) {

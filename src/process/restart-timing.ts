@@ -40,11 +40,10 @@ export type RestartDecision = { restart: true; delayMs: number; attempt: number 
 export class RestartBackoff {
   /** Restarts since the last run that stayed up for the window. */
   private consecutive = 0;
-  private readonly delays = new DelaySchedule(FIRST_DELAY_MS, MAX_DELAY_MS);
-
   constructor(
     private readonly maxRestarts: number,
     private readonly windowMs: number,
+    private readonly delays = new DelaySchedule(FIRST_DELAY_MS, MAX_DELAY_MS),
   ) {}
 
   /** Called when a run ended that is to be restarted; `uptimeMs` is how long it ran. */

@@ -11,13 +11,21 @@ import type { Logger } from "../log/logger.js";
 import { OutputRouter } from "./output-router.js";
 import { JaffleError } from "../errors.js";
 
+/** What the host uses of a kernel's client: its session, its iopub stream, execute. */
+export interface HostedClient {
+  readonly session: string;
+  on(event: "iopub", listener: (msg: JupyterMessage) => void): unknown;
+  off(event: "iopub", listener: (msg: JupyterMessage) => void): unknown;
+  execute: KernelClient["execute"];
+}
+
 /**
  * What the host needs of a running kernel: the launcher's RunningKernel and a remote
  * kernel on a Jupyter server (issue 15) both have it.
  */
 export interface HostableKernel {
   readonly language: string;
-  readonly client: KernelClient;
+  readonly client: HostedClient;
   on(event: "exit" | "dead", listener: () => void): unknown;
   off(event: "exit" | "dead", listener: () => void): unknown;
 }

@@ -7,15 +7,14 @@ import { EventEmitter } from "node:events";
 import type { GatewayConfig, KernelConfig } from "../config/types.js";
 import { RemoteKernel, startRemoteKernel } from "../kernel/gateway/remote-kernel.js";
 import { resolveGateway } from "../kernel/gateway/settings.js";
-import { launchKernel, type RunningKernel } from "../kernel/launcher.js";
+import { launchKernel } from "../kernel/launcher.js";
 import type { Logger } from "../log/logger.js";
 import { describeExit, type ChildExit } from "../process/exit.js";
-import { signalGroup } from "../process/groups.js";
 import { DelaySchedule, RestartBudget } from "../process/restart-timing.js";
 import type { ProcessGroupTracker } from "../process/tracker.js";
 import type { StatusBook } from "../runtime/status-book.js";
 import { errorText } from "./app-slot.js";
-import { KernelHost } from "./kernel-host.js";
+import { KernelHost, type HostableKernel } from "./kernel-host.js";
 
 export interface KernelSlotOptions {
   runtimeDir: string;
@@ -26,10 +25,57 @@ export interface KernelSlotOptions {
   startupTimeoutMs: number;
   /** The root `gateway {}` block (issue 15); a kernel's own block wins. */
   gateway?: GatewayConfig;
+  /**
+   * Starts one kernel for the block (default: launchSlotKernel, a process here or a
+   * kernel on a Jupyter server); unit tests pass a fake kernel.
+   */
+  launch?: (name: string, config: KernelConfig, options: KernelSlotOptions) => Promise<SlotKernel>;
+  /** How many restarts a minute (default: 5 within 60 s). */
+  budget?: RestartBudget;
+  /** The delays before restarts (default: 200 ms doubling to 5 s). */
+  restartDelays?: DelaySchedule;
 }
 
-/** A kernel process here (the launcher's) or a kernel on a Jupyter server (issue 15). */
-export type SlotKernel = RunningKernel | RemoteKernel;
+/**
+ * What the slot needs of a kernel: a kernel process here (the launcher's RunningKernel)
+ * or a kernel on a Jupyter server (issue 15, RemoteKernel) both have it.
+ */
+export interface SlotKernel extends HostableKernel {
+  readonly running: boolean;
+  /** A local kernel's pid (= its process group) and connection file; none for a remote one. */
+  readonly pid?: number;
+  readonly connectionFile?: string;
+  shutdown(timeoutMs: number): Promise<void>;
+  once(event: "exit", listener: (exit: ChildExit | { reason: string }) => void): unknown;
+  on(event: "dead", listener: (reason: string) => void): unknown;
+  /** Ends a kernel that stopped answering while its process lives on (a remote one ends itself). */
+  killWedged?(): void;
+}
+
+/** The real launch: on the block's (or the root's) gateway if it has one, else a process here. */
+export function launchSlotKernel(name: string, config: KernelConfig, options: KernelSlotOptions): Promise<SlotKernel> {
+  // issue 15: a kernel with a gateway runs on that server, behind the same client.
+  const gateway = resolveGateway(config.gateway, options.gateway, config.kernel_name !== undefined);
+  return gateway
+    ? startRemoteKernel({
+        name,
+        kernelName: config.kernel_name,
+        settings: gateway,
+        logger: options.logger,
+        startupTimeoutMs: options.startupTimeoutMs,
+      })
+    : launchKernel({
+        name,
+        kernelName: config.kernel_name,
+        runtimeDir: options.runtimeDir,
+        cwd: options.projectDir,
+        passEnv: config.pass_env,
+        env: config.env,
+        logger: options.logger,
+        tracker: options.tracker,
+        startupTimeoutMs: options.startupTimeoutMs,
+      });
+}
 
 /** Records a kernel on a Jupyter server in the status file: `remote`, its id and server. */
 export function recordRemoteKernelStatus(book: StatusBook, name: string, kernel: RemoteKernel, restarts: number): void {
@@ -57,10 +103,10 @@ const HEALTHY_UPTIME_MS = 30_000;
 
 export class KernelSlot extends EventEmitter<KernelSlotEvents> {
   readonly host: KernelHost;
-  readonly budget = new RestartBudget(5, 60_000);
+  readonly budget: RestartBudget;
   #kernel: SlotKernel | undefined;
   #stopping = false;
-  readonly #delays = new DelaySchedule(FIRST_RESTART_DELAY_MS, MAX_RESTART_DELAY_MS);
+  readonly #delays: DelaySchedule;
 
   constructor(
     readonly name: string,
@@ -68,6 +114,8 @@ export class KernelSlot extends EventEmitter<KernelSlotEvents> {
     private readonly options: KernelSlotOptions,
   ) {
     super();
+    this.budget = options.budget ?? new RestartBudget(5, 60_000);
+    this.#delays = options.restartDelays ?? new DelaySchedule(FIRST_RESTART_DELAY_MS, MAX_RESTART_DELAY_MS);
     // Until the kernelspec is read, the language is a guess from the block.
     this.host = new KernelHost(name, config.kernel_name ? "" : "javascript", options.logger);
   }
@@ -87,27 +135,7 @@ export class KernelSlot extends EventEmitter<KernelSlotEvents> {
   /** Launches the kernel; resolves once it answered. */
   async start(): Promise<void> {
     const { options, config, name } = this;
-    // issue 15: a kernel with a gateway runs on that server, behind the same client.
-    const gateway = resolveGateway(config.gateway, options.gateway, config.kernel_name !== undefined);
-    const kernel: SlotKernel = gateway
-      ? await startRemoteKernel({
-          name,
-          kernelName: config.kernel_name,
-          settings: gateway,
-          logger: options.logger,
-          startupTimeoutMs: options.startupTimeoutMs,
-        })
-      : await launchKernel({
-          name,
-          kernelName: config.kernel_name,
-          runtimeDir: options.runtimeDir,
-          cwd: options.projectDir,
-          passEnv: config.pass_env,
-          env: config.env,
-          logger: options.logger,
-          tracker: options.tracker,
-          startupTimeoutMs: options.startupTimeoutMs,
-        });
+    const kernel = await (options.launch ?? launchSlotKernel)(name, config, options);
     if (this.#stopping) {
       // Shutdown began while we were launching: don't leave this one behind.
       await kernel.shutdown(2_000);
@@ -116,18 +144,18 @@ export class KernelSlot extends EventEmitter<KernelSlotEvents> {
     this.#kernel = kernel;
     kernel.once("exit", (exit: ChildExit | { reason: string }) => this.#onDeath(kernel, exit));
     // A remote kernel ends itself on the server and then emits "exit".
-    if (!(kernel instanceof RemoteKernel)) this.#watchWedged(kernel);
+    if (kernel.killWedged) this.#watchWedged(kernel);
     this.host.attach(kernel);
     this.emit("changed");
   }
 
-  #watchWedged(kernel: RunningKernel): void {
+  #watchWedged(kernel: SlotKernel): void {
     kernel.on("dead", (reason) => {
       // Heartbeat lost while the process lives on (wedged): kill it, and the "exit"
       // that follows restarts it like any other death.
       if (this.#kernel !== kernel || this.#stopping || !kernel.running) return;
       this.logger.error(`kernel stopped answering (${reason}); killing it`);
-      signalGroup(kernel.pid, "SIGKILL");
+      kernel.killWedged?.();
     });
   }
 
@@ -201,7 +229,7 @@ export class KernelSlot extends EventEmitter<KernelSlotEvents> {
       }
     }
     await this.start();
-    this.logger.info(`kernel restarted (pid ${this.kernel && "pid" in this.kernel ? this.kernel.pid : "remote"})`);
+    this.logger.info(`kernel restarted (pid ${this.kernel?.pid ?? "remote"})`);
   }
 
   /** Shuts the kernel down (shutdown_request, then signals); no restart after this. */

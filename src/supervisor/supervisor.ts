@@ -35,7 +35,8 @@ import { describeDiff, diffConfigs, type BlockKind } from "./config-diff.js";
 import type { AppState } from "./app-state.js";
 import { GroupRegistry } from "./group-registry.js";
 import { RemoteKernel } from "../kernel/gateway/remote-kernel.js";
-import { KernelSlot, recordRemoteKernelStatus } from "./kernel-slot.js";
+import { KernelSlot, recordRemoteKernelStatus, type KernelSlotOptions } from "./kernel-slot.js";
+import type { ChildControl } from "../process/logged-child.js";
 import { LogLineWatch, NotReadyError, waitForCheck } from "./readiness.js";
 import { NotStartedError, ReadyBook } from "./ready-book.js";
 
@@ -52,6 +53,10 @@ export interface SupervisorOptions {
   /** How long the run may take to become ready (and each check without its own timeout). */
   readyTimeoutMs: number;
   resolveAppClass: (className: string, projectDir: string, kernelLanguage: string) => Promise<AppConstructor>;
+  /** How kernels are launched (default: launchSlotKernel); unit tests pass a fake kernel. */
+  launchKernel?: KernelSlotOptions["launch"];
+  /** How processes and jobs start and end children (default: real process groups); unit tests pass fakes. */
+  children?: ChildControl;
 }
 
 export type ReadyReport =
@@ -143,6 +148,7 @@ export class Supervisor {
       tracker: this.groups,
       startupTimeoutMs: readyTimeoutMs,
       gateway: this.#config.gateway,
+      launch: this.#options.launchKernel,
     });
     slot.on("changed", () => this.#recordKernel(slot, slot.kernel ? "running" : "restarting"));
     slot.on("restarted", () => void this.#recreateApps(slot));
@@ -173,19 +179,20 @@ export class Supervisor {
   }
 
   #addJob(name: string, config: JaffleConfig["job"][string]): void {
-    const { projectDir } = this.#options;
+    const { projectDir, children } = this.#options;
     const logger = this.#sourceLogger(name, config.logger, undefined);
-    this.#jobs.set(name, new JobRunner({ name, config, projectDir, logger, tracker: this.groups }));
+    this.#jobs.set(name, new JobRunner({ name, config, projectDir, logger, tracker: this.groups, children }));
   }
 
   #addProcess(name: string, config: ProcessConfig): ManagedProcess {
-    const { projectDir } = this.#options;
+    const { projectDir, children } = this.#options;
     const managed = new ManagedProcess({
       name,
       config,
       projectDir,
       logger: this.#sourceLogger(name, config.logger, config.ready),
       tracker: this.groups,
+      children,
     });
     const record = () => {
       // A process a reload replaced must not overwrite its successor's entry.
@@ -807,5 +814,5 @@ export class Supervisor {
 
 /** A local kernel's pid; a kernel on a Jupyter server (or none) has none here. */
 function kernelPid(kernel: KernelSlot["kernel"]): number | undefined {
-  return kernel && "pid" in kernel ? kernel.pid : undefined;
+  return kernel?.pid;
 }
