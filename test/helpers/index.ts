@@ -180,6 +180,8 @@ export interface RecordingLogger extends Logger {
   lines: { level: Level; message: string }[];
   /** Every message logged at `level`. */
   at(level: Level): string[];
+  /** Every line as `level: message`. */
+  all(): string[];
   /** All lines as `level: message`, one a line (for assertion messages). */
   text(): string;
   /** Waits until a logged message matches. */
@@ -187,12 +189,13 @@ export interface RecordingLogger extends Logger {
 }
 
 /**
- * A Logger that keeps what it is told, for tests of parts that log. With
+ * The tests' one Logger: it keeps what it is told, for tests of parts that log. With
  * JAFFLE_TEST_ECHO set it also echoes every line to stderr, to follow a test live.
  */
 export function recordingLogger(name = "test", echo = Boolean(process.env["JAFFLE_TEST_ECHO"])): RecordingLogger {
   const lines: { level: Level; message: string }[] = [];
-  const text = () => lines.map((line) => `${line.level}: ${line.message}`).join("\n");
+  const all = () => lines.map((line) => `${line.level}: ${line.message}`);
+  const text = () => all().join("\n");
   return {
     ...loggerFrom(name, (level, message) => {
       lines.push({ level, message });
@@ -200,6 +203,7 @@ export function recordingLogger(name = "test", echo = Boolean(process.env["JAFFL
     }),
     lines,
     at: (level) => lines.filter((line) => line.level === level).map((line) => line.message),
+    all,
     text,
     waitFor: async (pattern, what, timeoutMs = 60_000) => {
       const matches = (message: string) =>

@@ -2,13 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { tempDir, waitFor, nth } from "../helpers/index.js";
+import { nth, recordingLogger, tempDir, waitFor } from "../helpers/index.js";
 import { JobRunner } from "../../src/process/job-runner.js";
 import type { JobConfig } from "../../src/config/types.js";
-import { fixtureCommand, GroupJanitor, isRunning, jobConfig, MemoryLogger, RecordingTracker } from "./support.js";
+import { fixtureCommand, GroupJanitor, isRunning, jobConfig, RecordingTracker } from "./support.js";
 
 function runner(t: Parameters<typeof tempDir>[0], config: JobConfig) {
-  const logger = new MemoryLogger("job");
+  const logger = recordingLogger("job");
   const tracker = new RecordingTracker();
   const job = new JobRunner({ name: "build", config, projectDir: tempDir(t), logger, tracker });
   const seen = new Set<number>();
@@ -31,9 +31,9 @@ test("a job's output and exit status are logged under its logger", async (t) => 
   const { job, logger, tracker } = runner(t, jobConfig(fixtureCommand("output.mjs")));
   const outcome = await job.run();
   assert.deepEqual(outcome, { exitCode: 0, signal: null, ok: true });
-  assert.deepEqual(logger.messages("info").slice(0, 4), ["out one", "out two", "partial line", "no newline at end"]);
-  assert.deepEqual(logger.messages("warning"), ["err one"]);
-  assert.match(nth(logger.messages("info"), -1), /^finished with exit code 0 in \d+\.\d\d s$/);
+  assert.deepEqual(logger.at("info").slice(0, 4), ["out one", "out two", "partial line", "no newline at end"]);
+  assert.deepEqual(logger.at("warning"), ["err one"]);
+  assert.match(nth(logger.at("info"), -1), /^finished with exit code 0 in \d+\.\d\d s$/);
   assert.equal(tracker.tracked.size, 0);
 });
 
@@ -41,10 +41,10 @@ test("a failing job resolves not ok and logs the failure", async (t) => {
   const runs = join(tempDir(t), "runs");
   const { job, logger } = runner(t, jobConfig(fixtureCommand("exit-with.mjs", runs, "5")));
   assert.deepEqual(await job.run(), { exitCode: 5, signal: null, ok: false });
-  assert.match(nth(logger.messages("error"), 0), /^failed with exit code 5 after \d+\.\d\d s$/);
+  assert.match(nth(logger.at("error"), 0), /^failed with exit code 5 after \d+\.\d\d s$/);
   const missing = runner(t, jobConfig("no-such-program-jaffle"));
   assert.deepEqual(await missing.job.run(), { exitCode: null, signal: null, ok: false });
-  assert.deepEqual(missing.logger.messages("error"), [
+  assert.deepEqual(missing.logger.at("error"), [
     'could not start: cannot run "no-such-program-jaffle": command not found on PATH',
   ]);
 });
@@ -85,11 +85,11 @@ test("stop() ends the running job and cancels the queued one", async (t) => {
   assert.equal(journal(file).length, 1);
   assert.deepEqual(await job.run(), { exitCode: null, signal: null, ok: false });
   for (const pid of seen) assert.equal(isRunning(pid), false);
-  assert.match(nth(logger.messages("error"), 0), /^failed with signal SIGTERM/);
+  assert.match(nth(logger.at("error"), 0), /^failed with signal SIGTERM/);
 });
 
 test("a tty job runs behind a pseudo-terminal", async (t) => {
   const { job, logger } = runner(t, jobConfig(fixtureCommand("color-if-tty.mjs"), { tty: true }));
   assert.equal((await job.run()).ok, true);
-  assert.equal(logger.messages("info")[0], "\x1b[32mgreen text\x1b[0m");
+  assert.equal(logger.at("info")[0], "\x1b[32mgreen text\x1b[0m");
 });

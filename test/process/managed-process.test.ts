@@ -3,13 +3,13 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { once } from "node:events";
 import { join } from "node:path";
-import { tempDir, waitFor } from "../helpers/index.js";
+import { recordingLogger, tempDir, waitFor } from "../helpers/index.js";
 import { ManagedProcess } from "../../src/process/managed-process.js";
 import type { ProcessConfig } from "../../src/config/types.js";
-import { fixtureCommand, GroupJanitor, isRunning, MemoryLogger, processConfig, RecordingTracker } from "./support.js";
+import { fixtureCommand, GroupJanitor, isRunning, processConfig, RecordingTracker } from "./support.js";
 
 function managed(t: Parameters<typeof tempDir>[0], config: ProcessConfig, env?: NodeJS.ProcessEnv) {
-  const logger = new MemoryLogger("proc");
+  const logger = recordingLogger("proc");
   const tracker = new RecordingTracker();
   const projectDir = tempDir(t);
   const proc = new ManagedProcess({ name: "proc", config, projectDir, logger, tracker, env });
@@ -36,10 +36,10 @@ test("stdout lines are logged at info and stderr lines at warning, in order and 
   assert.equal(tracker.tracked.get(pid), "process proc");
   await once(proc, "exit");
   assert.deepEqual(
-    logger.messages("info").filter((m) => !m.startsWith("exited")),
+    logger.at("info").filter((m) => !m.startsWith("exited")),
     ["out one", "out two", "partial line", "no newline at end"],
   );
-  assert.deepEqual(logger.messages("warning"), ["err one"]);
+  assert.deepEqual(logger.at("warning"), ["err one"]);
   assert.equal(proc.state, "exited");
   assert.equal(proc.pid, undefined);
   assert.deepEqual(tracker.history, [`track ${pid} process proc`, `untrack ${pid}`]);
@@ -56,7 +56,7 @@ test("env, cwd and shell commands are honoured", async (t) => {
   mkdirSync(join(projectDir, "sub"));
   await proc.start();
   await once(proc, "exit");
-  assert.deepEqual(logger.messages("info").slice(0, 2), [`from config in ${join(projectDir, "sub")}`, "second"]);
+  assert.deepEqual(logger.at("info").slice(0, 2), [`from config in ${join(projectDir, "sub")}`, "second"]);
 });
 
 test("a command that cannot be found rejects start() with one line", async (t) => {
@@ -77,7 +77,7 @@ test("restart = never: a crash is logged and not restarted", async (t) => {
   const [status] = await once(proc, "exit");
   assert.deepEqual(status, { code: 3, signal: null });
   await waitFor(() => proc.state === "failed", "state failed");
-  assert.ok(logger.messages("error").includes("exited with exit code 3"));
+  assert.ok(logger.at("error").includes("exited with exit code 3"));
   assert.equal(proc.restarts, 0);
   assert.equal(runsIn(runs), 1);
 });
@@ -100,14 +100,12 @@ test("restart = on-failure: a crashing process restarts with backoff, then gives
     { attempt: 2, delayMs: 200 },
     { attempt: 3, delayMs: 400 },
   ]);
-  assert.deepEqual(logger.messages("warning"), [
+  assert.deepEqual(logger.at("warning"), [
     "exited with exit code 2; restarting in 100 ms (restart 1 of at most 3)",
     "exited with exit code 2; restarting in 200 ms (restart 2 of at most 3)",
     "exited with exit code 2; restarting in 400 ms (restart 3 of at most 3)",
   ]);
-  assert.deepEqual(logger.messages("error"), [
-    'exited with exit code 2; gave up after 3 restarts (restart = "on-failure")',
-  ]);
+  assert.deepEqual(logger.at("error"), ['exited with exit code 2; gave up after 3 restarts (restart = "on-failure")']);
   for (const pid of pids) assert.equal(isRunning(pid), false);
 });
 
@@ -162,7 +160,7 @@ test("stop() ends the whole group, also a SIGTERM-ignoring one, and cancels rest
   assert.equal(proc.restarts, 0);
   assert.equal(isRunning(leader), false);
   assert.equal(isRunning(grandchild), false);
-  assert.ok(logger.messages("warning").includes("did not stop within 300 ms of SIGTERM; killed"));
+  assert.ok(logger.at("warning").includes("did not stop within 300 ms of SIGTERM; killed"));
   assert.equal(tracker.tracked.size, 0);
 });
 
@@ -182,7 +180,7 @@ test("tty = true runs behind a pseudo-terminal: colour kept, terminal drawing re
   await proc.start();
   assert.ok(proc.pid! > 0);
   await once(proc, "exit");
-  assert.deepEqual(logger.messages("info").slice(0, 4), [
+  assert.deepEqual(logger.at("info").slice(0, 4), [
     "\x1b[32mgreen text\x1b[0m",
     "progress 100%",
     "cleared \x1b[1;31mbold red\x1b[0m",
@@ -193,7 +191,7 @@ test("tty = true runs behind a pseudo-terminal: colour kept, terminal drawing re
   const plain = managed(t, processConfig(fixtureCommand("color-if-tty.mjs")));
   await plain.proc.start();
   await once(plain.proc, "exit");
-  assert.deepEqual(plain.logger.messages("info")[0], "not a tty");
+  assert.deepEqual(plain.logger.at("info")[0], "not a tty");
 });
 
 test("tty = true: a flood of output arrives complete and in order", async (t) => {
@@ -201,7 +199,7 @@ test("tty = true: a flood of output arrives complete and in order", async (t) =>
   const { proc, logger } = managed(t, processConfig(fixtureCommand("flood.mjs", String(count)), { tty: true }));
   await proc.start();
   await once(proc, "exit");
-  const lines = logger.messages("info").filter((m) => m.startsWith("line "));
+  const lines = logger.at("info").filter((m) => m.startsWith("line "));
   assert.equal(lines.length, count);
   for (let i = 0; i < count; i++) {
     if (lines[i] !== `line ${i} payload ${i % 7 === 0 ? "noise" : "data"}`) assert.fail(`line ${i}: ${lines[i]}`);
@@ -221,7 +219,7 @@ test("tty = true: a missing program rejects start(), a crash restarts", async (t
   const [status] = await gaveUp;
   assert.deepEqual(status, { code: 4, signal: null });
   assert.equal(runsIn(runs), 2);
-  assert.ok(crashing.logger.messages("info").some((m) => m.startsWith("run by ")));
+  assert.ok(crashing.logger.at("info").some((m) => m.startsWith("run by ")));
 });
 
 test("a process killed by a signal reports the signal", async (t) => {
@@ -233,5 +231,5 @@ test("a process killed by a signal reports the signal", async (t) => {
   const [status] = await once(proc, "exit");
   assert.deepEqual(status, { code: null, signal: "SIGKILL" });
   await waitFor(() => proc.state === "failed", "state failed");
-  assert.ok(logger.messages("error").includes("exited with signal SIGKILL"));
+  assert.ok(logger.at("error").includes("exited with signal SIGKILL"));
 });

@@ -1,12 +1,12 @@
 /**
- * Helpers for the process tests: a Logger that records lines, a tracker that records
- * groups, and a zombie-aware liveness check (this machine's pid 1 may not reap
- * orphans, so `kill(pid, 0)` alone would call a dead grandchild alive).
+ * Helpers for the process tests: a tracker that records groups, block configurations,
+ * and a zombie-aware liveness check (this machine's pid 1 may not reap orphans, so
+ * `kill(pid, 0)` alone would call a dead grandchild alive). Lines logged are kept by
+ * the one test logger, recordingLogger (test/helpers).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
-import type { Level, Logger } from "../../src/log/logger.js";
 import type { ProcessGroupTracker } from "../../src/process/tracker.js";
 import type { LoggerConfig, ProcessConfig, JobConfig } from "../../src/config/types.js";
 import { fixturesDir } from "../helpers/index.js";
@@ -17,37 +17,6 @@ export const processFixtures = join(fixturesDir, "process");
 export function fixtureCommand(script: string, ...args: string[]): string {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   return [process.execPath, join(processFixtures, script), ...args].map(quote).join(" ");
-}
-
-export interface LoggedLine {
-  level: Level;
-  msg: string;
-}
-
-export class MemoryLogger implements Logger {
-  readonly lines: LoggedLine[] = [];
-  constructor(readonly name = "test") {}
-  critical(msg: string): void {
-    this.log("critical", msg);
-  }
-  error(msg: string): void {
-    this.log("error", msg);
-  }
-  warning(msg: string): void {
-    this.log("warning", msg);
-  }
-  info(msg: string): void {
-    this.log("info", msg);
-  }
-  debug(msg: string): void {
-    this.log("debug", msg);
-  }
-  log(level: Level, msg: string): void {
-    this.lines.push({ level, msg });
-  }
-  messages(level?: Level): string[] {
-    return this.lines.filter((l) => level === undefined || l.level === level).map((l) => l.msg);
-  }
 }
 
 export class RecordingTracker implements ProcessGroupTracker {

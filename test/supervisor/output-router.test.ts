@@ -1,13 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createMessage, type ContentMap, type JupyterMessage, type MessageType } from "../../src/kernel/messages.js";
-import { loggerFrom, type Logger } from "../../src/log/logger.js";
+import { recordingLogger } from "../helpers/index.js";
 import { OutputRouter } from "../../src/supervisor/output-router.js";
-
-function recorder(name: string): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  return { ...loggerFrom(name, (level, msg) => void lines.push(`${level}: ${msg}`)), lines };
-}
 
 /** An iopub message as a kernel would publish it in answer to request `parent`. */
 function output<T extends MessageType>(type: T, content: ContentMap[T], parent?: string): JupyterMessage {
@@ -17,8 +12,8 @@ function output<T extends MessageType>(type: T, content: ContentMap[T], parent?:
 }
 
 test("each kind of output becomes lines at its level", () => {
-  const kernel = recorder("k");
-  const app = recorder("app");
+  const kernel = recordingLogger("k");
+  const app = recordingLogger("app");
   const router = new OutputRouter(kernel);
   router.route("r1", app);
   router.dispatch(output("stream", { name: "stdout", text: "one\ntwo\n" }, "r1"));
@@ -30,7 +25,7 @@ test("each kind of output becomes lines at its level", () => {
   router.dispatch(output("display_data", { data: { "image/png": "..." }, metadata: {} }, "r1"));
   router.dispatch(output("error", { ename: "TypeError", evalue: "x is not a function", traceback: [] }, "r1"));
   router.dispatch(output("status", { execution_state: "idle" }, "r1"));
-  assert.deepEqual(app.lines, [
+  assert.deepEqual(app.all(), [
     "info: one",
     "info: two",
     "warning: careful",
@@ -38,12 +33,12 @@ test("each kind of output becomes lines at its level", () => {
     "info: <Figure>",
     "error: TypeError: x is not a function",
   ]);
-  assert.deepEqual(kernel.lines, []);
+  assert.deepEqual(kernel.all(), []);
 });
 
 test("outputs of unknown requests go to the kernel's logger; old routes are forgotten first", () => {
-  const kernel = recorder("k");
-  const a = recorder("a");
+  const kernel = recordingLogger("k");
+  const a = recordingLogger("a");
   const router = new OutputRouter(kernel, 2);
   router.route("r1", a);
   router.route("r2", a);
@@ -53,6 +48,6 @@ test("outputs of unknown requests go to the kernel's logger; old routes are forg
   router.dispatch(output("stream", { name: "stdout", text: "for r1\n" }, "r1"));
   router.dispatch(output("stream", { name: "stdout", text: "for r2\n" }, "r2"));
   router.dispatch(output("stream", { name: "stdout", text: "no parent\n" }));
-  assert.deepEqual(a.lines, ["info: for r1"]);
-  assert.deepEqual(kernel.lines, ["info: for r2", "info: no parent"]);
+  assert.deepEqual(a.all(), ["info: for r1"]);
+  assert.deepEqual(kernel.all(), ["info: for r2", "info: no parent"]);
 });
