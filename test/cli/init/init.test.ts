@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { freePort, needsPython, repoRoot, runJaffle, tempDir } from "../helpers/index.js";
-import { writeFiles } from "./support.js";
+import { freePort, needsPython, repoRoot, runJaffle, tempDir } from "../../helpers/index.js";
+import { writeFiles } from "../../package/support.js";
 
 const NODE_SERVER = `import { createServer, type Server as HttpServer } from "node:http";
 

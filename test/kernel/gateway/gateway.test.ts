@@ -10,9 +10,9 @@ import assert from "node:assert/strict";
 import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
-import { freePort, repoRoot, runJaffle, waitFor } from "../helpers/index.js";
-import { project, startReady, statusOf } from "../supervisor/support.js";
-import { startJupyterServer, type JupyterServer } from "./gateway-support.js";
+import { freePort, repoRoot, runJaffle, waitFor } from "../../helpers/index.js";
+import { project, startReady, statusOf } from "../../supervisor/support.js";
+import { startJupyterServer, type JupyterServer } from "./support.js";
 
 const TEN_MINUTES = 600_000;
 

@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { jaffleBin, needsPythonPackages, runJaffle, tempDir, defined } from "../helpers/index.js";
-import { driveScenario, outputTypes, resultText, type ExecuteRecord } from "./node-kernel-support.js";
+import { jaffleBin, needsPythonPackages, runJaffle, tempDir, defined } from "../../helpers/index.js";
+import { driveScenario, outputTypes, resultText, type ExecuteRecord } from "./support.js";
 
 test("kernel install writes a kernelspec that runs this package's kernel with absolute paths", async (t) => {
   const prefix = tempDir(t);

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { runJaffle } from "../helpers/index.js";
-import { project } from "./support.js";
+import { project } from "../supervisor/support.js";
 
 const CASES = [
   {

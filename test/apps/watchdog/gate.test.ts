@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { EventGate } from "../../src/apps/watchdog/gate.js";
-import { waitFor } from "../helpers/index.js";
+import { EventGate } from "../../../src/apps/watchdog/gate.js";
+import { waitFor } from "../../helpers/index.js";
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

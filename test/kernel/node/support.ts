@@ -8,8 +8,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { fixturesDir, isAlive, runJaffle, systemPython, tempDir, waitFor } from "../helpers/index.js";
-import { lastLine } from "../../src/shared/text.js";
+import { fixturesDir, isAlive, runJaffle, systemPython, tempDir, waitFor } from "../../helpers/index.js";
+import { lastLine } from "../../../src/shared/text.js";
 
 export const nodeKernelFixtures = join(fixturesDir, "node-kernel");
 /** The project directory the kernel runs in: TS and JS modules for it to import. */

@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { needsPythonPackages } from "../helpers/index.js";
-import { installNodeKernel, nodeKernelFixtures, nodeKernelProject, runPython } from "./node-kernel-support.js";
+import { needsPythonPackages } from "../../helpers/index.js";
+import { installNodeKernel, nodeKernelFixtures, nodeKernelProject, runPython } from "./support.js";
 
 test(
   "jupyter_kernel_test, the official conformance suite, passes",

@@ -8,8 +8,8 @@ import { Agent, createServer, get } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
-import { createBridge, type BridgeHandle } from "../../src/apps/server-bridge/node-runtime.js";
-import { fixturesDir, freePort, tempDir } from "../helpers/index.js";
+import { createBridge, type BridgeHandle } from "../../../src/apps/server-bridge/node-runtime.js";
+import { fixturesDir, freePort, tempDir } from "../../helpers/index.js";
 
 function fetchText(port: number, agent?: Agent): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -138,7 +138,7 @@ test(
     writeFileSync(
       join(dir, "src", "waiting.ts"),
       `import { createServer, type Server } from "node:http";
-import { message } from "./message.js";
+import { message } from "../message.js";
 export class WaitingApp {
   server: Server | undefined;
   constructor(private readonly argv: string[]) {}

@@ -6,13 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CellExecutor, type CellOutcome } from "../../src/kernel/node/cell-executor.js";
-import { transformCell } from "../../src/kernel/node/cell-transform.js";
-import { checkCompleteness } from "../../src/kernel/node/completeness.js";
-import { complete } from "../../src/kernel/node/completion.js";
-import { inspectAt } from "../../src/kernel/node/inspection.js";
-import { richOutput } from "../../src/kernel/node/rich-output.js";
-import { defined } from "../helpers/index.js";
+import { CellExecutor, type CellOutcome } from "../../../src/kernel/node/cell-executor.js";
+import { transformCell } from "../../../src/kernel/node/cell-transform.js";
+import { checkCompleteness } from "../../../src/kernel/node/completeness.js";
+import { complete } from "../../../src/kernel/node/completion.js";
+import { inspectAt } from "../../../src/kernel/node/inspection.js";
+import { richOutput } from "../../../src/kernel/node/rich-output.js";
+import { defined } from "../../helpers/index.js";
 
 const executor = new CellExecutor();
 let cells = 0;

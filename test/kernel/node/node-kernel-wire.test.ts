@@ -7,10 +7,15 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { Dealer } from "zeromq";
-import { endpoint, newConnectionInfo, writeConnectionFile, type ConnectionInfo } from "../../src/kernel/connection.js";
-import { createMessage, type JupyterMessage } from "../../src/kernel/messages.js";
-import { decodeMessage, encodeMessage, MessageSigner } from "../../src/kernel/wire.js";
-import { repoRoot, startJaffle, tempDir, waitFor, type RunningJaffle, nth } from "../helpers/index.js";
+import {
+  endpoint,
+  newConnectionInfo,
+  writeConnectionFile,
+  type ConnectionInfo,
+} from "../../../src/kernel/connection.js";
+import { createMessage, type JupyterMessage } from "../../../src/kernel/messages.js";
+import { decodeMessage, encodeMessage, MessageSigner } from "../../../src/kernel/wire.js";
+import { repoRoot, startJaffle, tempDir, waitFor, type RunningJaffle, nth } from "../../helpers/index.js";
 
 async function startKernel(t: TestContext): Promise<{ info: ConnectionInfo; kernel: RunningJaffle }> {
   const dir = tempDir(t);

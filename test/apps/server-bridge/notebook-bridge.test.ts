@@ -9,10 +9,10 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ServerBridgeApp } from "../../src/apps/server-bridge/index.js";
-import { KernelView } from "../../src/supervisor/kernel-view.js";
-import { freePort, needsPython, tempDir } from "../helpers/index.js";
-import { appContext, defer, recordingLogger, startKernel } from "./harness.js";
+import { ServerBridgeApp } from "../../../src/apps/server-bridge/index.js";
+import { KernelView } from "../../../src/supervisor/kernel-view.js";
+import { freePort, needsPython, tempDir } from "../../helpers/index.js";
+import { appContext, defer, recordingLogger, startKernel } from "../harness.js";
 
 async function status(port: number): Promise<{ started: string }> {
   const response = await fetch(`http://127.0.0.1:${port}/api/status`);

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { test } from "node:test";
-import { isAlive, repoRoot, tempDir, waitFor } from "../helpers/index.js";
+import { isAlive, repoRoot, tempDir, waitFor } from "../../helpers/index.js";
 
 test("the kernel exits once the process that launched it is killed", { timeout: 120_000 }, async (t) => {
   const dir = tempDir(t);

@@ -8,12 +8,12 @@ import assert from "node:assert/strict";
 import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
-import type { WatchdogEvent } from "../../src/apps/api.js";
-import { capturingGlob, fillTemplate, targetRules, targetsFor } from "../../src/apps/test-runner/glob-map.js";
-import { TestRunnerApp } from "../../src/apps/test-runner/index.js";
-import { KernelView } from "../../src/supervisor/kernel-view.js";
-import { needsPython, repoRoot, tempDir } from "../helpers/index.js";
-import { appContext, recordingLogger, startKernel } from "./harness.js";
+import type { WatchdogEvent } from "../../../src/apps/api.js";
+import { capturingGlob, fillTemplate, targetRules, targetsFor } from "../../../src/apps/test-runner/glob-map.js";
+import { TestRunnerApp } from "../../../src/apps/test-runner/index.js";
+import { KernelView } from "../../../src/supervisor/kernel-view.js";
+import { needsPython, repoRoot, tempDir } from "../../helpers/index.js";
+import { appContext, recordingLogger, startKernel } from "../harness.js";
 
 const modified = (src_path: string): WatchdogEvent => ({ event_type: "modified", src_path, is_directory: false });
 
@@ -127,7 +127,7 @@ test("node:test in the Node kernel: pass, break, fix, auto_test, a missing targe
   shout('export const shout = (text: string): string => text.toUpperCase() + "!";\n');
   writeFileSync(
     join(dir, "test", "text", "shout.test.ts"),
-    'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { shout } from "../../src/text/shout.ts";\n\ntest("shouts", () => assert.equal(shout("hi"), "HI!"));\ntest("shouts empty", () => assert.equal(shout(""), "!"));\n',
+    'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { shout } from "../../../src/text/shout.ts";\n\ntest("shouts", () => assert.equal(shout("hi"), "HI!"));\ntest("shouts empty", () => assert.equal(shout(""), "!"));\n',
   );
   const { host } = await startKernel(t, { cwd: dir, name: "node_kernel" });
   const logger = recordingLogger("tests");

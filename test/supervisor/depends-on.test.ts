@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { ConfigError, formatIssue, loadConfig } from "../../src/config/index.js";
 import { runJaffle, tempDir, nth } from "../helpers/index.js";
-import { groupsOf, project, startReady, statusOf, waitGroupsGone } from "./support.js";
+import { groupsOf, project, startReady, statusOf, waitGroupsGone } from "../control/support.js";
 
 /** A process that notes when it started and when it got SIGTERM, in times.log. */
 function noting(name: string, extra = ""): string {

@@ -9,7 +9,7 @@ import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { needsPython, repoRoot, runJaffle, tempDir } from "../helpers/index.js";
-import { startReady } from "./support.js";
+import { startReady } from "../supervisor/support.js";
 
 test(
   "jaffle attach: piped input runs a target and completes a partial id",

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
-import { freePort, systemPython, tempDir, waitFor } from "../helpers/index.js";
+import { freePort, systemPython, tempDir, waitFor } from "../../helpers/index.js";
 
 export interface JupyterServer {
   url: string;

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { test } from "node:test";
-import { systemPython, nth, defined } from "../helpers/index.js";
+import { systemPython, nth, defined } from "../../helpers/index.js";
 import {
   driveScenario,
   installNodeKernel,
@@ -17,8 +17,8 @@ import {
   resultText,
   runPython,
   type ExecuteRecord,
-} from "./node-kernel-support.js";
-import { lastLine } from "../../src/shared/text.js";
+} from "./support.js";
+import { lastLine } from "../../../src/shared/text.js";
 
 const hasNbclient = spawnSync(systemPython, ["-c", "import nbclient, nbformat"]).status === 0;
 

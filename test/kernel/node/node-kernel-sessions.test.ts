@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { tempDir } from "../helpers/index.js";
-import { driveScenario, resultText, type ExecuteRecord } from "./node-kernel-support.js";
+import { tempDir } from "../../helpers/index.js";
+import { driveScenario, resultText, type ExecuteRecord } from "./support.js";
 
 interface HistoryReport {
   tail: { history: [number, number, string][] };

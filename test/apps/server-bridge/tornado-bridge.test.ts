@@ -3,15 +3,15 @@
  * of the seed document, in both modes: start, edit, restart, recover from a broken save,
  * and (threaded) a blocking HTTP request made from inside the kernel while it serves.
  */
-import { AppFailure } from "../../src/apps/api.js";
+import { AppFailure } from "../../../src/apps/api.js";
 import assert from "node:assert/strict";
 import { cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
-import { ServerBridgeApp } from "../../src/apps/server-bridge/index.js";
-import { KernelView } from "../../src/supervisor/kernel-view.js";
-import { freePort, needsPython, repoRoot, tempDir } from "../helpers/index.js";
-import { appContext, defer, recordingLogger, startKernel } from "./harness.js";
+import { ServerBridgeApp } from "../../../src/apps/server-bridge/index.js";
+import { KernelView } from "../../../src/supervisor/kernel-view.js";
+import { freePort, needsPython, repoRoot, tempDir } from "../../helpers/index.js";
+import { appContext, defer, recordingLogger, startKernel } from "../harness.js";
 
 async function fetchText(port: number): Promise<string> {
   const response = await fetch(`http://127.0.0.1:${port}/`);

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { baseUrl, isInsecure, resolveGateway } from "../../src/kernel/gateway/settings.js";
+import { baseUrl, isInsecure, resolveGateway } from "../../../src/kernel/gateway/settings.js";
 
 const env = { JUPYTER_GATEWAY_URL: "http://env.example:8888", JUPYTER_GATEWAY_AUTH_TOKEN: "env-token" };
 

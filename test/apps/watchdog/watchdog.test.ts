@@ -6,13 +6,13 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
-import type { JaffleApp, WatchdogEvent } from "../../src/apps/api.js";
-import { WatchdogApp } from "../../src/apps/watchdog/index.js";
-import { routedAppName } from "../../src/apps/watchdog/handler.js";
-import { watchDirectory, type RawEvent } from "../../src/apps/watchdog/watcher.js";
-import { KernelView } from "../../src/supervisor/kernel-view.js";
-import { needsPython, tempDir, waitFor } from "../helpers/index.js";
-import { appContext, defer, recordingLogger, startKernel } from "./harness.js";
+import type { JaffleApp, WatchdogEvent } from "../../../src/apps/api.js";
+import { WatchdogApp } from "../../../src/apps/watchdog/index.js";
+import { routedAppName } from "../../../src/apps/watchdog/handler.js";
+import { watchDirectory, type RawEvent } from "../../../src/apps/watchdog/watcher.js";
+import { KernelView } from "../../../src/supervisor/kernel-view.js";
+import { needsPython, tempDir, waitFor } from "../../helpers/index.js";
+import { appContext, defer, recordingLogger, startKernel } from "../harness.js";
 
 class RecordingApp implements JaffleApp {
   events: WatchdogEvent[] = [];

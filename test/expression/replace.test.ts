@@ -2,7 +2,7 @@ import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { ConfigError, compileRegex, compileReplaceRule, initExpressionEngine } from "../../src/config/index.js";
 import { expandReplacement, parseReplacement } from "../../src/expression/replace.js";
-import { load } from "./support.js";
+import { load } from "../config/support.js";
 
 const ESC = "\x1b";
 

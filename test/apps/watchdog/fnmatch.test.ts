@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { fnmatch, translate } from "../../src/apps/watchdog/fnmatch.js";
+import { fnmatch, translate } from "../../../src/apps/watchdog/fnmatch.js";
 
 test("fnmatch: * crosses directory separators, as Python's fnmatch does on absolute paths", () => {
   assert.equal(fnmatch("/home/u/proj/pkg/tests/test_a.py", "*/tests/*.py"), true);
