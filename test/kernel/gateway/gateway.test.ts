@@ -70,13 +70,15 @@ async function remoteProject(t: TestContext, extraArgs: string[] = []) {
   return { dir, port, server, env: { GW_TOKEN: server.token } };
 }
 
-/** Every file under `dir` (recursively), as text. */
+/** Every regular file under `dir` (recursively), as text. */
 function filesUnder(dir: string): [string, string][] {
   const out: [string, string][] = [];
   for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);
-    if (statSync(path).isDirectory()) out.push(...filesUnder(path));
-    else out.push([path, readFileSync(path, "latin1")]);
+    const stats = statSync(path);
+    if (stats.isDirectory()) out.push(...filesUnder(path));
+    // Regular files only: the control socket lives here too, and a socket has no content.
+    else if (stats.isFile()) out.push([path, readFileSync(path, "latin1")]);
   }
   return out;
 }
@@ -177,7 +179,7 @@ test(
     assert.match(
       wrong.stdout,
       new RegExp(
-        `jaffle E kernel py did not start: the Jupyter server at ${server.url} rejected the token \\(HTTP 403 on GET /api/kernelspecs\\)\\n`,
+        `jaffle E kernel py failed: the Jupyter server at ${server.url} rejected the token \\(HTTP 403 on GET /api/kernelspecs\\)\\n`,
       ),
     );
     assert.ok(!wrong.stdout.includes("not-the-token-0123456789") && !wrong.stderr.includes("not-the-token-0123456789"));
@@ -193,7 +195,7 @@ test(
     assert.match(
       unreachable.stdout,
       new RegExp(
-        `kernel py did not start: cannot reach the Jupyter server at http://127.0.0.1:${closedPort}/: ECONNREFUSED\\n`,
+        `kernel py failed: cannot reach the Jupyter server at http://127.0.0.1:${closedPort}/: ECONNREFUSED\\n`,
       ),
     );
     assert.deepEqual(await server.kernelIds(), []);
