@@ -14,6 +14,7 @@ import type { KernelClient } from "../src/kernel/client.js";
 import { launchKernel, type RunningKernel } from "../src/kernel/launcher.js";
 import { silentLogger } from "../src/log/logger.js";
 import { printTable, type Row } from "./table.js";
+import { firstLine, lastLine } from "../src/shared/text.js";
 
 const PYTHON = "/usr/bin/python3";
 const EXECUTIONS = 300;
@@ -57,7 +58,6 @@ for i in range(int(sys.argv[2])):
     km.shutdown_kernel(now=False)
 print(json.dumps(samples))
 `;
-import { firstLine, lastLine } from "../src/shared/text.js";
 
 function runPython(script: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number[]> {
   return new Promise((resolve, reject) => {

@@ -138,7 +138,7 @@ test(
     writeFileSync(
       join(dir, "src", "waiting.ts"),
       `import { createServer, type Server } from "node:http";
-import { message } from "../message.js";
+import { message } from "./message.js";
 export class WaitingApp {
   server: Server | undefined;
   constructor(private readonly argv: string[]) {}

@@ -127,7 +127,7 @@ test("node:test in the Node kernel: pass, break, fix, auto_test, a missing targe
   shout('export const shout = (text: string): string => text.toUpperCase() + "!";\n');
   writeFileSync(
     join(dir, "test", "text", "shout.test.ts"),
-    'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { shout } from "../../../src/text/shout.ts";\n\ntest("shouts", () => assert.equal(shout("hi"), "HI!"));\ntest("shouts empty", () => assert.equal(shout(""), "!"));\n',
+    'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { shout } from "../../src/text/shout.ts";\n\ntest("shouts", () => assert.equal(shout("hi"), "HI!"));\ntest("shouts empty", () => assert.equal(shout(""), "!"));\n',
   );
   const { host } = await startKernel(t, { cwd: dir, name: "node_kernel" });
   const logger = recordingLogger("tests");
