@@ -362,7 +362,7 @@ test(
 app "startcode" {
   class  = "ServerBridgeApp"
   kernel = "k"
-  start  = "import checks; startcode.start()"
+  start  = "import checks; startcode.start(); 'the start value'"
   options {
     app_class = "pkg.server.App"
     argv      = ["--port=${await freePort()}"]
@@ -407,5 +407,15 @@ app "startcode" {
     assert.ok(whole, debug.stdout);
     assert.match(whole, /interactiveshell\.py/);
     assert.match(whole, /checks\.py", line 2, in helper/);
+
+    // Fixed: the start code's value is not something the app said (debug, not info).
+    writeFileSync(join(dir, "checks.py"), "OK = True\n");
+    const fixed = await runJaffle(["start", "--exit-when-ready", "--no-color", "--debug"], {
+      cwd: dir,
+      timeoutMs: 200_000,
+    });
+    assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
+    assert.match(fixed.stdout, / startcode D 'the start value'$/m);
+    assert.doesNotMatch(fixed.stdout, / startcode [CEWI] .*the start value/);
   },
 );
