@@ -111,6 +111,9 @@ export class ServerBridgeApp implements JaffleApp {
     try {
       await this.restart();
     } catch (error) {
+      // The runtime's own report (the user's error, file:line and frames) stays whole: it
+      // is what the restart failure is logged and shown in `jaffle status` with.
+      if (error instanceof AppFailure) throw error;
       throw new Error(`${(error as Error).message}; the next change tries again`, { cause: error });
     }
   }
