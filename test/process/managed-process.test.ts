@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { once } from "node:events";
 import { join } from "node:path";
-import { recordingLogger, tempDir, waitFor } from "../helpers/index.js";
+import { recordingLogger, tempDir, waitFor, type RecordingLogger } from "../helpers/index.js";
 import { ManagedProcess } from "../../src/process/managed-process.js";
 import type { ProcessConfig } from "../../src/config/types.js";
 import { fixtureCommand, GroupJanitor, isRunning, processConfig, RecordingTracker } from "./support.js";
@@ -44,6 +44,27 @@ test("stdout lines are logged at info and stderr lines at warning, in order and 
   assert.equal(proc.pid, undefined);
   assert.deepEqual(tracker.history, [`track ${pid} process proc`, `untrack ${pid}`]);
   assert.equal(isRunning(pid), false);
+});
+
+test("blank lines (empty, whitespace or colour codes only) are dropped unless keep_blank_lines is set", async (t) => {
+  const dropped = managed(t, processConfig(fixtureCommand("blank-lines.mjs")));
+  await dropped.proc.start();
+  await once(dropped.proc, "exit");
+  const output = (logger: RecordingLogger) => logger.at("info").filter((m) => !m.startsWith("exited"));
+  assert.deepEqual(output(dropped.logger), ["first", "second"]);
+  assert.deepEqual(dropped.logger.at("warning"), ["err"]);
+
+  const kept = managed(t, processConfig(fixtureCommand("blank-lines.mjs"), { keep_blank_lines: true }));
+  await kept.proc.start();
+  await once(kept.proc, "exit");
+  assert.deepEqual(output(kept.logger), ["first", "", "   ", "\t", "\x1b[0m", "second"]);
+  assert.deepEqual(kept.logger.at("warning"), ["err", "", "  "]);
+
+  // Behind a pseudo-terminal too (stdout and stderr arrive merged, in order).
+  const tty = managed(t, processConfig(fixtureCommand("blank-lines.mjs"), { tty: true }));
+  await tty.proc.start();
+  await once(tty.proc, "exit");
+  assert.deepEqual(output(tty.logger), ["first", "second", "err"]);
 });
 
 test("env, cwd and shell commands are honoured", async (t) => {
