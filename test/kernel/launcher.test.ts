@@ -148,8 +148,8 @@ async function assertRelaunched(
   );
   const info = await readConnectionFile(kernel.connectionFile);
   assert.deepEqual([info.shell_port, info.iopub_port, info.stdin_port, info.control_port, info.hb_port], picks[1]);
-  assert.ok(!picks[1]!.includes(held));
-  const first = Number(events[0]!.split(" ")[1]);
+  assert.ok(!nth(picks, 1).includes(held));
+  const first = Number(nth(events, 0).split(" ")[1]);
   assert.deepEqual(events, [
     `track ${first} kernel ${options.name}`,
     `untrack ${first}`,

@@ -344,9 +344,10 @@ function messageOf(output: string, source: string, level: string, start: string)
   const lines = output.split("\n");
   const head = new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} +${source} ${level} `);
   const at = lines.findIndex((line) => head.test(line) && line.replace(head, "").startsWith(start));
-  if (at < 0) return undefined;
-  const indent = lines[at]!.match(head)![0].length;
-  const message = [lines[at]!.slice(indent)];
+  const first = lines[at];
+  if (first === undefined) return undefined;
+  const indent = first.match(head)![0].length;
+  const message = [first.slice(indent)];
   for (const line of lines.slice(at + 1)) {
     if (!line.startsWith(" ".repeat(indent))) break;
     message.push(line.slice(indent));
