@@ -147,8 +147,7 @@ export function parsePipeline(source: string): Pipeline {
 
   const parseExpr = (depth: number): Expr => {
     const tok = next();
-    if (depth > MAX_EXPRESSION_DEPTH)
-      throw new ExpressionError(`nested more than ${MAX_EXPRESSION_DEPTH} levels deep`);
+    if (depth > MAX_EXPRESSION_DEPTH) throw new ExpressionError(`nested more than ${MAX_EXPRESSION_DEPTH} levels deep`);
     switch (tok.kind) {
       case "number":
         return { type: "literal", value: tok.value, offset: tok.offset };
@@ -266,8 +265,7 @@ export function parseTemplate(text: string): Template {
       try {
         pipeline = parsePipeline(source);
       } catch (error) {
-        if (error instanceof ExpressionError)
-          throw new ExpressionError(`in \${${excerpt(source)}}: ${error.message}`);
+        if (error instanceof ExpressionError) throw new ExpressionError(`in \${${excerpt(source)}}: ${error.message}`);
         throw error;
       }
       if (literal) parts.push({ type: "text", text: literal });

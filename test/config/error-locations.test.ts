@@ -117,7 +117,8 @@ test("repeated blocks with disjoint options still merge into the first", async (
   const dir = tempDir(t);
   writeFileSync(
     join(dir, "jaffle.hcl"),
-    KERNEL + 'process "p" {\n  command = "a"\n  env { A = "1" }\n}\nprocess "p" {\n  tty = true\n  env { B = "2" }\n}\n',
+    KERNEL +
+      'process "p" {\n  command = "a"\n  env { A = "1" }\n}\nprocess "p" {\n  tty = true\n  env { B = "2" }\n}\n',
   );
   const result = await runJaffle(["config"], { cwd: dir, env: { JAFFLE_CACHE_DIR: join(dir, "cache") } });
   assert.equal(result.stderr, "");
