@@ -128,3 +128,17 @@ test("repeated blocks with disjoint options still merge into the first", async (
   assert.equal(process.tty, true);
   assert.deepEqual(process.env, { A: "1", B: "2" });
 });
+
+test("a --var value nested 10,000 deep: one line naming the option, from config and start, exit 1", async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, "jaffle.hcl"), 'variable "x" { type = "list" }\n' + KERNEL);
+  const env = { JAFFLE_CACHE_DIR: join(dir, "cache") };
+  const deep = `x=${"[".repeat(DEEP)}${"]".repeat(DEEP)}`;
+  const error = '--var x: variable "x": the value is nested more than 100 levels deep\n';
+  const config = await runJaffle(["config", "--var", deep], { cwd: dir, env });
+  assert.equal(config.stderr, error);
+  assert.equal(config.code, 1);
+  const start = await runJaffle(["start", "--exit-when-ready", "--no-color", "--var", deep], { cwd: dir, env });
+  assert.equal(start.stderr, error, start.stdout);
+  assert.equal(start.code, 1);
+});
