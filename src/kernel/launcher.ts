@@ -214,6 +214,7 @@ export async function launchKernel(options: LaunchKernelOptions): Promise<Runnin
   const argv = kernelArgv(spec, connectionFile);
   const stderrTail = new LineTail();
   let child: LoggedChild;
+  const spawnedAt = performance.now();
   try {
     child = await spawnLoggedChild({
       argv,
@@ -261,7 +262,8 @@ export async function launchKernel(options: LaunchKernelOptions): Promise<Runnin
     throw new Error(`kernel ${name} (${spec.name}: ${argv[0]}) ${why}; its stderr:\n${stderrTail}`, { cause: error });
   }
   logger.info(
-    `kernel ready: ${client.info.implementation} ${client.info.implementation_version} (${spec.display_name})`,
+    `kernel ready: ${client.info.implementation} ${client.info.implementation_version} (${spec.display_name}), ` +
+      `kernel_info answered ${(performance.now() - spawnedAt).toFixed(0)} ms after spawn`,
   );
   return new RunningKernel(name, spec, connectionFile, child, client, logger);
 }

@@ -21,7 +21,8 @@
  * - Listeners see the record exactly as written (after every rule).
  * - Nothing is dropped under a flood: see BatchedWriter. Call `flush()` before exiting.
  */
-import { pino, type Logger as PinoLogger } from "pino";
+import { createRequire } from "node:module";
+import type { Logger as PinoLogger, pino as PinoFactory } from "pino";
 import type { LoggerConfig } from "../config/types.js";
 import type { ReplaceOptions } from "../expression/replace.js";
 import { BatchedWriter } from "./batched-writer.js";
@@ -143,6 +144,8 @@ export class LogHub {
     // pino stamps `time` itself; hand it the record's own time so listeners and the
     // written line agree to the millisecond.
     let recordTime = 0;
+    // Loaded for --log-format json only: pino and its dependencies cost the pretty format's start-up.
+    const { pino } = createRequire(import.meta.url)("pino") as { pino: typeof PinoFactory };
     const root = pino<JaffleLevel>(
       {
         customLevels: PINO_LEVELS,

@@ -228,6 +228,8 @@ async function launch(run: Launch): Promise<JaffleHandle> {
   const { config, cwd, runtime, hub, logger, reaper } = run;
   const readyTimeoutMs = run.options.readyTimeoutMs ?? 60_000;
   const status = new StatusBook(cwd, (snapshot) => runtime.writeStatus(snapshot));
+  let registry: Promise<typeof import("../apps/registry.js")> | undefined;
+  const loadRegistry = () => (registry ??= import("../apps/registry.js"));
   let supervisor: Supervisor;
   try {
     supervisor = new Supervisor({
@@ -239,10 +241,8 @@ async function launch(run: Launch): Promise<JaffleHandle> {
       tracker: reaper,
       status,
       readyTimeoutMs,
-      // Loaded on first use: the registry pulls in tsx (for plugins), which costs a good
-      // part of a start-up, and by then the kernels are already starting.
       resolveAppClass: async (className, dir, language) =>
-        (await import("../apps/registry.js")).resolveAppClass(className, dir, language),
+        (await loadRegistry()).resolveAppClass(className, dir, language),
     });
   } catch (error) {
     logger.critical(`cannot start: ${errorText(error)}`);
@@ -268,7 +268,16 @@ async function launch(run: Launch): Promise<JaffleHandle> {
     return supervisor.reload(next);
   };
   let requestStop = run.options.onStopRequest;
-  const control = await ControlServer.listen(
+  // Kernels launch first (their start is the longest step), while the control socket
+  // and the configuration watch are set up.
+  const starting = supervisor.start();
+  starting.catch(() => undefined);
+  // The built-in app classes load while the kernels start.
+  loadRegistry().then(
+    (r) => Object.values(config.app).forEach((app) => r.preloadBuiltinAppClass(app.class)),
+    () => undefined,
+  );
+  const listening = ControlServer.listen(
     runtime.path,
     {
       status: () => status.snapshot,
@@ -283,13 +292,21 @@ async function launch(run: Launch): Promise<JaffleHandle> {
     run.ring,
     logger,
   );
+  let control: ControlServer | undefined;
+  try {
+    control = await listening;
+  } catch (error) {
+    // What the start launched meanwhile ends before the failure is reported.
+    await supervisor.shutdown();
+    await starting.catch(() => undefined);
+    throw error;
+  }
   const watcher: ConfigWatch | undefined = run.options.watchConfig
     ? watchConfigFiles(run.options.configFiles ?? DEFAULT_CONFIG_FILES, cwd, logger, () => {
         reload().catch(() => undefined);
       })
     : undefined;
 
-  const starting = supervisor.start();
   const ready = starting.catch((error: unknown): ReadyReport => {
     logger.critical(`supervisor failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return { ready: false, ms: performance.now(), failures: [`supervisor failed: ${errorText(error)}`] };
