@@ -142,10 +142,11 @@ function variableArgs(variables: Record<string, VariableValue> | undefined): str
  */
 export async function startJaffle(options: StartJaffleOptions = {}): Promise<JaffleHandle> {
   const cwd = options.cwd ?? process.cwd();
-  // The guardian starts while the configuration loads: both take a moment.
-  const reaperStart = Reaper.start();
-  reaperStart.catch(() => undefined);
-  const closeReaper = async () => (await reaperStart.catch(() => undefined))?.close();
+  // The guardian starts while the configuration loads and the kernels launch: each takes
+  // a moment. It tracks groups from now on; the start fails if it does not come up.
+  const guardian = Reaper.launch();
+  guardian.ready.catch(() => undefined);
+  const closeReaper = () => guardian.reaper.close();
   let hub: LogHub | undefined;
   let runtime: RuntimeDir | undefined;
   try {
@@ -195,14 +196,18 @@ export async function startJaffle(options: StartJaffleOptions = {}): Promise<Jaf
         `removed the stale runtime files of a jaffle that is no longer running${who} from ${runtime.path}`,
       );
     }
-    let reaper: Reaper;
-    try {
-      reaper = await reaperStart;
-    } catch (error) {
-      logger.critical(`cannot start: ${errorText(error)}`);
-      throw new StartFailedError(`cannot start: ${errorText(error)}`);
-    }
-    return await launch({ config, load, cwd, options, runtime, hub, ring, logger, reaper });
+    return await launch({
+      config,
+      load,
+      cwd,
+      options,
+      runtime,
+      hub,
+      ring,
+      logger,
+      reaper: guardian.reaper,
+      reaperReady: guardian.ready,
+    });
   } catch (error) {
     runtime?.release();
     await hub?.flush();
@@ -222,6 +227,8 @@ interface Launch {
   ring: LogRing;
   logger: Logger;
   reaper: Reaper;
+  /** Settles once the guardian listens; rejects if it could not start. */
+  reaperReady: Promise<void>;
 }
 
 async function launch(run: Launch): Promise<JaffleHandle> {
@@ -270,7 +277,21 @@ async function launch(run: Launch): Promise<JaffleHandle> {
   let requestStop = run.options.onStopRequest;
   // Kernels launch first (their start is the longest step), while the control socket
   // and the configuration watch are set up.
-  const starting = supervisor.start();
+  const starting = (async (): Promise<ReadyReport> => {
+    const report = supervisor.start();
+    report.catch(() => undefined);
+    try {
+      await run.reaperReady;
+    } catch (error) {
+      // Without the guardian a killed supervisor could leave children behind: nothing runs.
+      const line = `cannot start: ${errorText(error)}`;
+      logger.critical(line);
+      await supervisor.shutdown();
+      await report.catch(() => undefined);
+      return { ready: false, ms: performance.now(), failures: [line] };
+    }
+    return report;
+  })();
   starting.catch(() => undefined);
   // The built-in app classes load while the kernels start.
   loadRegistry().then(
