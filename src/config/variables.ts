@@ -86,6 +86,7 @@ export function resolveVariables(
   issues: IssueList,
 ): Map<string, VariableConfig> {
   const resolved = new Map<string, VariableConfig>();
+  reportUndeclared(blocks, runtime, issues);
   if (!blocks) return resolved;
   for (const [name, entry] of blocks.entries) {
     const block = entry.value;
@@ -143,6 +144,20 @@ export function resolveVariables(
     resolved.set(name, config);
   }
   return resolved;
+}
+
+/**
+ * A value given on the command line (`--var`, `--variables`) for a variable no block
+ * declares is a mistake (a typo, or a file left out); J_VAR_* in the environment may
+ * belong to another project and is left alone.
+ */
+function reportUndeclared(blocks: MapNode | undefined, runtime: Map<string, RuntimeValue>, issues: IssueList): void {
+  const declared = [...(blocks?.entries.keys() ?? [])];
+  for (const [name, given] of runtime) {
+    if (given.source.startsWith("J_VAR_") || declared.includes(name)) continue;
+    const known = declared.length > 0 ? `declared: ${declared.join(", ")}` : "no variable block is declared";
+    issues.add(CLI_POSITION(given.source), `no variable block declares "${name}" (${known})`);
+  }
 }
 
 function inferType(node: ConfigNode): VariableType {

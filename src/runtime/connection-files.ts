@@ -16,3 +16,10 @@ export function connectionFilePath(runtimeDir: string, kernelName: string): stri
 export function kernelOfConnectionFile(fileName: string): string | undefined {
   return PATTERN.exec(fileName)?.[1];
 }
+
+/**
+ * The file the built-in Node kernel keeps its history in, beside its connection file
+ * (src/kernel/node/history-store.ts). In jaffle's runtime directory it is removed with the
+ * run's other files.
+ */
+export const NODE_KERNEL_HISTORY_FILE = "jaffle-node-history.jsonl";

@@ -23,7 +23,7 @@ import {
 } from "node:fs";
 import { join, resolve } from "node:path";
 import { JaffleError } from "../errors.js";
-import { connectionFilePath, kernelOfConnectionFile } from "./connection-files.js";
+import { connectionFilePath, kernelOfConnectionFile, NODE_KERNEL_HISTORY_FILE } from "./connection-files.js";
 import { isJaffleRunning } from "./pid.js";
 import { readStatus, STATUS_FILE, writeStatus, type RuntimeStatus } from "./status.js";
 
@@ -130,6 +130,9 @@ function isOurFile(name: string): boolean {
     name === "control.sock" ||
     name === "control.token" ||
     kernelOfConnectionFile(name) !== undefined ||
+    // The Node kernel's history, kept beside its connection file: it lasts as long as the
+    // run (kernel restarts included); a Node kernel started by Jupyter keeps it for good.
+    name === NODE_KERNEL_HISTORY_FILE ||
     /^status\.json\.\d+\.tmp$/.test(name)
   );
 }

@@ -99,6 +99,8 @@ test("a Jaffle-style (HCL1) configuration loads, with variables from the command
   });
   assert.deepEqual(config.app.pytest.options, {
     args: ["-s", "-v", "--color=yes"],
+    // The test runner is a built-in now: its schema fills the default of every option.
+    auto_test: [],
     auto_test_map: { "my_app/**/*.py": "my_app/tests/{}/test_{}.py" },
   });
   assert.equal(config.process.frontend.disabled, true);

@@ -153,3 +153,15 @@ test("a variable without a value is reported once, not again where it is used", 
     'a.hcl:1:10: variable "x" has no value: give it a default, set J_VAR_x, or pass --var x=VALUE',
   ]);
 });
+
+test("--var and --variables for a variable no block declares are errors naming it; J_VAR_* is left alone", async (t) => {
+  const errors = await loadErrors(
+    t,
+    { "a.hcl": 'variable "port" { default = 1 }\n' },
+    { env: { J_VAR_other_project: "x" }, vars: ["prot=2"], variablesJson: '{"host": "h"}' },
+  );
+  assert.deepEqual(errors, [
+    '--variables: no variable block declares "host" (declared: port)',
+    '--var prot: no variable block declares "prot" (declared: port)',
+  ]);
+});

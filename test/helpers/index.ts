@@ -31,7 +31,10 @@ process.on("exit", () => rmSync(testCache, { recursive: true, force: true }));
 /** A fresh directory under the system temp dir, removed when the test ends. */
 export function tempDir(t: TestContext, prefix = "jaffle-test-"): string {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // after hooks run in the order they were added, so a jaffle started in this directory
+  // may still be running (its Node kernel appends to its history file there): rmSync
+  // retries when a file appears between its readdir and rmdir (ENOTEMPTY).
+  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
   return dir;
 }
 

@@ -177,7 +177,7 @@ test(
     assert.match(
       wrong.stdout,
       new RegExp(
-        `jaffle E kernel py did not start: the Jupyter server at ${server.url} rejected the token \\(HTTP 403 on GET /api/kernelspecs\\)\\n`,
+        `jaffle E kernel py failed: the Jupyter server at ${server.url} rejected the token \\(HTTP 403 on GET /api/kernelspecs\\)\\n`,
       ),
     );
     assert.ok(!wrong.stdout.includes("not-the-token-0123456789") && !wrong.stderr.includes("not-the-token-0123456789"));
@@ -193,7 +193,7 @@ test(
     assert.match(
       unreachable.stdout,
       new RegExp(
-        `kernel py did not start: cannot reach the Jupyter server at http://127.0.0.1:${closedPort}/: ECONNREFUSED\\n`,
+        `kernel py failed: cannot reach the Jupyter server at http://127.0.0.1:${closedPort}/: ECONNREFUSED\\n`,
       ),
     );
     assert.deepEqual(await server.kernelIds(), []);

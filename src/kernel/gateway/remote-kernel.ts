@@ -93,15 +93,29 @@ export class RemoteKernel extends EventEmitter<RemoteKernelEvents> {
 
   async #delete(): Promise<void> {
     this.client.close();
-    try {
-      await this.rest.deleteKernel(this.kernelId);
-      this.logger.debug(`deleted kernel ${this.kernelId} on ${this.server}`);
-    } catch (error) {
-      if (error instanceof GatewayError && error.kind === "not-found") return;
-      this.logger.warning(`could not delete kernel ${this.kernelId}: ${(error as Error).message}`);
+    // jupyter_server answers 500 to a DELETE while its restarter is replacing the kernel's
+    // process (the kernel we saw die): ask again, with a growing pause, until it is gone.
+    let lastError: unknown;
+    for (let attempt = 0, pauseMs = 100; attempt < DELETE_ATTEMPTS; attempt++, pauseMs *= 2) {
+      try {
+        await this.rest.deleteKernel(this.kernelId);
+        this.logger.debug(`deleted kernel ${this.kernelId} on ${this.server}`);
+        return;
+      } catch (error) {
+        if (error instanceof GatewayError && error.kind === "not-found") return;
+        lastError = error;
+        // Only an HTTP error answer ("refused": a 5xx here) is worth another try; a rejected
+        // token or a server that is gone is not.
+        if (!(error instanceof GatewayError && error.kind === "refused")) break;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(pauseMs, 2_000)));
+      }
     }
+    this.logger.warning(`could not delete kernel ${this.kernelId}: ${(lastError as Error | undefined)?.message}`);
   }
 }
+
+/** How often a failed DELETE of a dead kernel is tried (about 10 s in all). */
+const DELETE_ATTEMPTS = 8;
 
 export async function startRemoteKernel(options: StartRemoteKernelOptions): Promise<RemoteKernel> {
   const { name, logger, settings } = options;

@@ -17,8 +17,9 @@ import { dirname, join } from "node:path";
 import process from "node:process";
 import { jupyterRuntimeDir } from "../kernelspec.js";
 import type { HistoryEntry, HistoryRequestContent } from "../messages.js";
+import { NODE_KERNEL_HISTORY_FILE } from "../../runtime/connection-files.js";
 
-export const HISTORY_FILE_NAME = "jaffle-node-history.jsonl";
+export const HISTORY_FILE_NAME = NODE_KERNEL_HISTORY_FILE;
 
 /** Owned by this user and writable by no one else: a place for a file of secrets. */
 function isPrivateDirectory(dir: string): boolean {
