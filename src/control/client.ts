@@ -5,10 +5,12 @@
 import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
+import { JaffleError } from "../errors.js";
 import type { LogRecord } from "../log/hub.js";
 import {
   encode,
   PROTOCOL_VERSION,
+  readLines,
   SOCKET_FILE,
   TOKEN_FILE,
   type ControlRequest,
@@ -17,21 +19,21 @@ import {
 } from "./protocol.js";
 
 /** No supervisor answers on this runtime directory (no socket, or nobody listening). */
-export class NoControlSocket extends Error {
+export class NoControlSocket extends JaffleError {
   constructor(
     readonly runtimeDir: string,
     why: string,
   ) {
-    super(`no jaffle answers on ${join(runtimeDir, SOCKET_FILE)}: ${why}`);
-    this.name = "NoControlSocket";
+    // Nothing running where the user pointed: their environment, not a bug.
+    super(`no jaffle answers on ${join(runtimeDir, SOCKET_FILE)}: ${why}`, { userFault: true });
   }
 }
 
 /** The supervisor answered with an error: its one-line reason. */
-export class ControlRefused extends Error {
+export class ControlRefused extends JaffleError {
   constructor(message: string) {
-    super(message);
-    this.name = "ControlRefused";
+    // The supervisor refuses what the user asked (an unknown name, a failed restart).
+    super(message, { userFault: true });
   }
 }
 
@@ -73,25 +75,18 @@ export function openRequest(runtimeDir: string, request: ControlRequest): Connec
   });
   socket.on("close", () => fail(new NoControlSocket(runtimeDir, "the connection closed before an answer")));
   socket.on("connect", () => socket.write(encode({ jaffle: PROTOCOL_VERSION, id: 1, token, ...request })));
-  socket.setEncoding("utf8");
-  let buffered = "";
-  socket.on("data", (chunk: string) => {
-    buffered += chunk;
-    let newline: number;
-    while ((newline = buffered.indexOf("\n")) >= 0) {
-      const message = JSON.parse(buffered.slice(0, newline)) as ResponseMessage;
-      buffered = buffered.slice(newline + 1);
-      if ("record" in message) {
-        for (const listener of listeners) listener(message.record);
-      } else if (message.ok) {
-        answered = true;
-        settle.resolve(message.result);
-      } else if (!answered) {
-        fail(new ControlRefused(message.error));
-      } else {
-        // An error after the answer (a follower cut off): end with it.
-        process.stderr.write(`jaffle: ${message.error}\n`);
-      }
+  readLines(socket, (line) => {
+    const message = JSON.parse(line) as ResponseMessage;
+    if ("record" in message) {
+      for (const listener of listeners) listener(message.record);
+    } else if (message.ok) {
+      answered = true;
+      settle.resolve(message.result);
+    } else if (!answered) {
+      fail(new ControlRefused(message.error));
+    } else {
+      // An error after the answer (a follower cut off): end with it.
+      process.stderr.write(`jaffle: ${message.error}\n`);
     }
   });
   return {

@@ -16,6 +16,8 @@
  * `token` is the content of `control.token` (mode 0600, next to the socket): only a
  * user who can read that file can give orders, on top of the socket's own 0600 mode.
  */
+import type { Socket } from "node:net";
+import { JaffleError } from "../errors.js";
 import type { LogRecord } from "../log/hub.js";
 import type { RuntimeStatus } from "../runtime/status.js";
 
@@ -64,12 +66,7 @@ export type ResponseMessage =
 const COMMANDS: readonly CommandName[] = ["status", "stop", "restart", "reload", "logs"];
 
 /** Thrown for a line that is not a valid request; the message is sent back as the error. */
-export class ProtocolError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ProtocolError";
-  }
-}
+export class ProtocolError extends JaffleError {}
 
 function isStringList(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === "string");
@@ -107,6 +104,31 @@ export function parseRequest(line: string): RequestMessage {
     if (typeof follow !== "boolean") throw new ProtocolError("logs: follow must be true or false");
   }
   return message as unknown as RequestMessage;
+}
+
+/**
+ * Feeds each complete line a socket sends to `onLine`, in order; both ends read the
+ * protocol through this. A partial line waits for the rest; past `maxPending` characters
+ * without a newline `onTooLong` is called once per chunk (a peer that never ends a line
+ * must not grow our memory).
+ */
+export function readLines(
+  socket: Socket,
+  onLine: (line: string) => void,
+  limit?: { maxPending: number; onTooLong: () => void },
+): void {
+  socket.setEncoding("utf8");
+  let pending = "";
+  socket.on("data", (chunk: string) => {
+    pending += chunk;
+    let newline: number;
+    while ((newline = pending.indexOf("\n")) >= 0) {
+      const line = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      onLine(line);
+    }
+    if (limit !== undefined && pending.length > limit.maxPending) limit.onTooLong();
+  });
 }
 
 export function encode(message: RequestMessage | ResponseMessage): string {

@@ -23,6 +23,7 @@ import {
   encode,
   parseRequest,
   PROTOCOL_VERSION,
+  readLines,
   ProtocolError,
   SOCKET_FILE,
   TOKEN_FILE,
@@ -127,21 +128,19 @@ export class ControlServer {
     this.#sockets.add(socket);
     socket.on("close", () => this.#sockets.delete(socket));
     socket.on("error", () => socket.destroy());
-    socket.setEncoding("utf8");
-    let buffered = "";
-    socket.on("data", (chunk: string) => {
-      buffered += chunk;
-      let newline: number;
-      while ((newline = buffered.indexOf("\n")) >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
+    readLines(
+      socket,
+      (line) => {
         if (line.trim() !== "") void this.#handle(socket, line);
-      }
-      if (buffered.length > MAX_REQUEST_BYTES) {
-        this.#send(socket, { jaffle: PROTOCOL_VERSION, id: 0, ok: false, error: "request line too long" });
-        socket.end();
-      }
-    });
+      },
+      {
+        maxPending: MAX_REQUEST_BYTES,
+        onTooLong: () => {
+          this.#send(socket, { jaffle: PROTOCOL_VERSION, id: 0, ok: false, error: "request line too long" });
+          socket.end();
+        },
+      },
+    );
   }
 
   #send(socket: Socket, message: ResponseMessage): void {

@@ -3,6 +3,7 @@
  * what `jaffle restart` reports. An entry is pending until the block's start settles,
  * then ready or failed with a one-line reason; a restart makes it pending again.
  */
+import { JaffleError } from "../errors.js";
 
 export type Readiness = { state: "pending" } | { state: "ready" } | { state: "failed"; reason: string };
 
@@ -12,13 +13,12 @@ interface Entry {
 }
 
 /** Why a block did not become ready: the reason is one line, for the log and the CLI. */
-export class NotStartedError extends Error {
+export class NotStartedError extends JaffleError {
   constructor(
     readonly block: string,
     readonly reason: string,
   ) {
     super(reason);
-    this.name = "NotStartedError";
   }
 }
 

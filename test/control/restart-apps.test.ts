@@ -70,7 +70,11 @@ process "other" { command = "sleep 600" }
     writeFileSync(join(dir, "src", "message.ts"), "export const message: string = ;\n");
     const broken = await jaffleIn(dir, ["restart", "web"]);
     assert.equal(broken.code, 1);
-    assert.match(broken.stderr, /^jaffle: app web: restart failed: restart failed \(see the traceback above\)\n$/);
+    // The reason is the user's error at the user's file:line:col, not a pointer to a traceback.
+    assert.match(
+      broken.stderr,
+      /^jaffle: app web failed: restart failed: SyntaxError: .+ \(src\/message\.ts:1:\d+\)\n$/,
+    );
 
     const groups = groupsOf(statusOf(dir)!);
     jaffle.child.kill("SIGTERM");

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { TestContext } from "node:test";
+import { after, type TestContext } from "node:test";
 import { CACHE_DIR_ENV } from "../../src/config/parse-cache.js";
 import { launchKernel, type RunningKernel } from "../../src/kernel/launcher.js";
 import { loggerFrom, silentLogger, type Level, type Logger } from "../../src/log/logger.js";
@@ -28,13 +28,24 @@ const testCache = mkdtempSync(join(tmpdir(), "jaffle-test-cache-"));
 process.env[CACHE_DIR_ENV] = testCache;
 process.on("exit", () => rmSync(testCache, { recursive: true, force: true }));
 
-/** A fresh directory under the system temp dir, removed when the test ends. */
-export function tempDir(t: TestContext, prefix = "jaffle-test-"): string {
+/**
+ * Temp dirs of this test file, removed once every test of the file and every test's own
+ * `after` hooks have run. Not in the test's own `after`: those hooks run in the order
+ * they were added, so a removal added by `tempDir` would run before the hook that stops
+ * a jaffle started in that directory. That jaffle would still write its status and
+ * history files there (a removal failing with ENOTEMPTY, whose throw then skipped the
+ * stopping hook and left the jaffle running until the file's time limit), or create
+ * the directory again after it was removed.
+ */
+const tempDirs: string[] = [];
+after(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+});
+
+/** A fresh directory under the system temp dir, removed when this test file ends. */
+export function tempDir(_t: TestContext, prefix = "jaffle-test-"): string {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
-  // after hooks run in the order they were added, so a jaffle started in this directory
-  // may still be running (its Node kernel appends to its history file there): rmSync
-  // retries when a file appears between its readdir and rmdir (ENOTEMPTY).
-  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
+  tempDirs.push(dir);
   return dir;
 }
 

@@ -70,13 +70,15 @@ async function remoteProject(t: TestContext, extraArgs: string[] = []) {
   return { dir, port, server, env: { GW_TOKEN: server.token } };
 }
 
-/** Every file under `dir` (recursively), as text. */
+/** Every regular file under `dir` (recursively), as text. */
 function filesUnder(dir: string): [string, string][] {
   const out: [string, string][] = [];
   for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);
-    if (statSync(path).isDirectory()) out.push(...filesUnder(path));
-    else out.push([path, readFileSync(path, "latin1")]);
+    const stats = statSync(path);
+    if (stats.isDirectory()) out.push(...filesUnder(path));
+    // Regular files only: the control socket lives here too, and a socket has no content.
+    else if (stats.isFile()) out.push([path, readFileSync(path, "latin1")]);
   }
   return out;
 }

@@ -107,12 +107,13 @@ export class ServerBridgeApp implements JaffleApp {
     if (this.options.readyUrl) await this.waitUntilReady();
   }
 
+  /**
+   * A file changed: restart in place. A failure rejects with the runtime's own typed
+   * AppFailure, untouched, so the app's state gets the user's error and file:line; the
+   * next event tries again (the AppSlot keeps the app and the kernel).
+   */
   async handleWatchdogEvent(_event?: WatchdogEvent): Promise<void> {
-    try {
-      await this.restart();
-    } catch (error) {
-      throw new Error(`${(error as Error).message}; the next change tries again`, { cause: error });
-    }
+    await this.restart();
   }
 
   /**
