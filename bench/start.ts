@@ -257,8 +257,15 @@ async function serverAppReadiness(work: string): Promise<void> {
     }
   }
   const rows: Row[] = [
-    ...subjects.map((s) => ({ name: s.name, samples: failures.has(s.name) ? null : samples.get(s.name)!, note: failures.get(s.name) })),
-    { name: "built-in Node kernel: spawn to kernel_info answered (in jaffle start)", samples: kernelInfo.length ? kernelInfo : null },
+    ...subjects.map((s) => ({
+      name: s.name,
+      samples: failures.has(s.name) ? null : samples.get(s.name)!,
+      note: failures.get(s.name),
+    })),
+    {
+      name: "built-in Node kernel: spawn to kernel_info answered (in jaffle start)",
+      samples: kernelInfo.length ? kernelInfo : null,
+    },
     { name: "node -e 0", samples: floor },
   ];
   printTable(
@@ -381,8 +388,16 @@ async function memory(work: string, kernel: { block: string; label: string }): P
     steadyRows.push({ name: `jaffle supervisor (1 ${kernel.label} + 1 process)`, samples: null, note });
   }
   await measure("concurrently (1 process)", concurrentlyBin, ["--raw", "sleep 600"], undefined);
-  await measure("node -e 'setInterval(() => {}, 1e6)' (a bare Node process)", process.execPath, ["-e", "setInterval(() => {}, 1e6)"], undefined);
-  steadyRows.push({ name: `its ${kernel.label} beside it (VmRSS of the kernel process)`, samples: kernelSteady.length ? kernelSteady : null });
+  await measure(
+    "node -e 'setInterval(() => {}, 1e6)' (a bare Node process)",
+    process.execPath,
+    ["-e", "setInterval(() => {}, 1e6)"],
+    undefined,
+  );
+  steadyRows.push({
+    name: `its ${kernel.label} beside it (VmRSS of the kernel process)`,
+    samples: kernelSteady.length ? kernelSteady : null,
+  });
   printTable("Supervisor peak memory (VmHWM of the supervising process only)", "MiB", peakRows);
   printTable("Supervisor resident memory 2 s after ready (VmRSS; target 60 MiB)", "MiB", steadyRows);
 }
