@@ -156,7 +156,9 @@ const tornadoProject: Project = {
         "import os, sys",
         "sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))",
         "from my_module.app import ExampleApp",
-        "app = ExampleApp(['--port=' + os.environ['PORT']])",
+        // Created the way the bridge creates a traitlets Application: bare, then initialize(argv).
+        "app = ExampleApp()",
+        "app.initialize(['--port=' + os.environ['PORT']])",
         "if os.environ.get('AUTORELOAD'):",
         "    import tornado.autoreload",
         "    tornado.autoreload.start()",
