@@ -50,6 +50,11 @@ export interface ExecuteOptions {
    * own calls use debug: a value returned by `start` code is not something the app said.
    */
   resultLevel?: Level;
+  /**
+   * The level the code's error output (the kernel's traceback) is logged at; default
+   * error. jaffle's `start` code uses debug where it logs a readable report instead.
+   */
+  errorLevel?: Level;
 }
 
 /**

@@ -120,6 +120,7 @@ export const processSchema = object({
   stop_timeout: { schema: { kind: "number", min: 0 }, default: () => 5 },
   ready: { schema: readySchema },
   depends_on: { schema: strings, default: emptyList },
+  keep_blank_lines: { schema: bool, default: () => false },
 });
 
 export const jobSchema = object({

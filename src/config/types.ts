@@ -93,6 +93,8 @@ export interface ProcessConfig {
   ready?: ReadinessCheck;
   /** Names of apps and processes that must be ready before this process starts. */
   depends_on: string[];
+  /** Log the process's blank lines too (dropped by default: tsc prints many). */
+  keep_blank_lines: boolean;
 }
 
 export interface JobConfig {

@@ -106,6 +106,9 @@ export async function writeConnectionFile(path: string, info: ConnectionInfo): P
   }
 }
 
+/** Chooses `count` distinct ports for a new kernel (allocatePorts; tests inject others). */
+export type PortPicker = (count: number) => Promise<number[]>;
+
 /**
  * Finds `n` distinct free TCP ports on 127.0.0.1 by binding port 0 and releasing it.
  * All servers are held open together so the same port is not handed out twice.
@@ -136,8 +139,11 @@ export async function allocatePorts(n: number): Promise<number[]> {
 }
 
 /** Connection info for a new kernel: fresh ports on 127.0.0.1 and a random 256-bit key. */
-export async function newConnectionInfo(kernelName: string): Promise<ConnectionInfo> {
-  const [shell, iopub, stdin, control, hb] = await allocatePorts(5);
+export async function newConnectionInfo(
+  kernelName: string,
+  pickPorts: PortPicker = allocatePorts,
+): Promise<ConnectionInfo> {
+  const [shell, iopub, stdin, control, hb] = await pickPorts(5);
   return {
     transport: "tcp",
     ip: LOCALHOST,

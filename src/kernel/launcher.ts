@@ -7,10 +7,15 @@
  * grants. Its stdout/stderr become log lines. The launch succeeds once the kernel
  * answers kernel_info; it fails with the kernel's last stderr lines if the process
  * exits first or the start-up timeout passes.
+ *
+ * The ports are chosen here and bound by the kernel, so another process can take one in
+ * between; the kernel then reports "Address already in use" (ipykernel dies of it). Such
+ * a launch is ended at that line and relaunched with fresh ports, a bounded number of
+ * times, with one warning each (the dead kernel's own output goes to debug).
  */
 import { EventEmitter } from "node:events";
 import { mkdir, unlink } from "node:fs/promises";
-import type { Logger } from "../log/logger.js";
+import { loggerFrom, type Level, type Logger } from "../log/logger.js";
 import { describeEnding, type ChildExit } from "../process/exit.js";
 import { signalGroup } from "../process/groups.js";
 import { spawnLoggedChild, type LoggedChild } from "../process/logged-child.js";
@@ -18,7 +23,7 @@ import { noTracking, type ProcessGroupTracker } from "../process/tracker.js";
 import { connectionFilePath } from "../runtime/connection-files.js";
 import { BUILTIN_KERNEL_NAME } from "./builtin-spec.js";
 import { KernelClient } from "./client.js";
-import { newConnectionInfo, writeConnectionFile } from "./connection.js";
+import { newConnectionInfo, writeConnectionFile, type PortPicker } from "./connection.js";
 import { kernelArgv, kernelSpecEnv, resolveKernelSpec, type KernelSpec } from "./kernelspec.js";
 import type { KernelInfoReplyContent } from "./messages.js";
 
@@ -37,7 +42,18 @@ export interface LaunchKernelOptions {
   tracker?: ProcessGroupTracker;
   /** Until the first kernel_info_reply; default 60 s (a cold Python start on a loaded machine). */
   startupTimeoutMs?: number;
+  /** Chooses the kernel's five ports (default: free ports from the OS); a test's seam. */
+  pickPorts?: PortPicker;
 }
+
+/** Launches whose ports were taken before the kernel bound them, before giving up. */
+export const PORT_COLLISION_ATTEMPTS = 4;
+
+/** What a kernel says when a port it was given is taken (ZeroMQ's strerror, Node's code). */
+const PORT_TAKEN = /Address already in use|EADDRINUSE/;
+
+/** A launch failed because a port it chose was taken before the kernel bound it. */
+class PortCollision extends Error {}
 
 export type KernelExit = ChildExit;
 
@@ -93,8 +109,47 @@ class LineTail {
     this.lines.push(line);
     if (this.lines.length > this.max) this.lines.shift();
   }
+  find(pattern: RegExp): string | undefined {
+    return this.lines.find((line) => pattern.test(line))?.trim();
+  }
   toString(): string {
     return this.lines.length === 0 ? "(no output on stderr)" : this.lines.join("\n");
+  }
+}
+
+/** Start-up output held back at most; past it, lines are logged as they come. */
+const MAX_HELD_LINES = 500;
+
+/**
+ * A starting kernel's output, held until the launch is decided: a launch that is retried
+ * (a port was taken) logs its kernel's traceback at debug, not as the run's warnings.
+ */
+class StartupLog {
+  #held: [Level, string][] | undefined = [];
+  readonly logger: Logger;
+
+  constructor(private readonly target: Logger) {
+    this.logger = loggerFrom(target.name, (level, message) => {
+      if (this.#held && this.#held.length < MAX_HELD_LINES) this.#held.push([level, message]);
+      else {
+        this.release();
+        target.log(level, message);
+      }
+    });
+  }
+
+  /** Logs what was held, in order, and passes lines straight through from now on. */
+  release(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const [level, message] of held) this.target.log(level, message);
+  }
+
+  /** Logs what was held at debug only (a launch that is retried), then passes lines through. */
+  demote(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const [, message] of held) this.target.debug(message);
   }
 }
 
@@ -201,18 +256,50 @@ export class RunningKernel extends EventEmitter<RunningKernelEvents> {
 }
 
 export async function launchKernel(options: LaunchKernelOptions): Promise<RunningKernel> {
-  const { name, logger } = options;
-  const tracker = options.tracker ?? noTracking;
   const spec = resolveKernelSpec(options.kernelName);
   // Created private when missing; an existing directory's mode is its owner's business
   // (the runtime directory checks it under `jaffle start`; the file itself is 0600).
   await mkdir(options.runtimeDir, { recursive: true, mode: 0o700 });
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await launchOnce(options, spec);
+    } catch (error) {
+      if (!(error instanceof PortCollision)) throw error;
+      if (attempt >= PORT_COLLISION_ATTEMPTS) {
+        throw new Error(
+          `kernel ${options.name}: the ports chosen for it were taken before it could bind them, ${attempt} times in a row (${error.message})`,
+          { cause: error },
+        );
+      }
+      options.logger.warning(
+        `a port chosen for the kernel was taken before it could bind it (${error.message}); relaunching with fresh ports (attempt ${attempt + 1} of ${PORT_COLLISION_ATTEMPTS})`,
+      );
+    }
+  }
+}
+
+async function launchOnce(options: LaunchKernelOptions, spec: KernelSpec): Promise<RunningKernel> {
+  const { name, logger } = options;
+  const tracker = options.tracker ?? noTracking;
   const connectionFile = connectionFilePath(options.runtimeDir, name);
-  const info = await newConnectionInfo(spec.name);
+  const info = await newConnectionInfo(spec.name, options.pickPorts);
   await writeConnectionFile(connectionFile, info);
 
   const argv = kernelArgv(spec, connectionFile);
   const stderrTail = new LineTail();
+  const startupLog = new StartupLog(logger);
+  const abort = new AbortController();
+  /** The kernel's line saying a port is taken, if it wrote one while starting. */
+  let portTaken: string | undefined;
+  let starting = true;
+  const onStderrLine = (line: string) => {
+    stderrTail.push(line);
+    if (starting && portTaken === undefined && PORT_TAKEN.test(line)) {
+      portTaken = line.trim();
+      // A kernel may live on without the socket (ipykernel's heartbeat thread dies alone).
+      abort.abort(new Error("a port was taken"));
+    }
+  };
   let child: LoggedChild;
   const spawnedAt = performance.now();
   try {
@@ -222,9 +309,9 @@ export async function launchKernel(options: LaunchKernelOptions): Promise<Runnin
       env: kernelEnvironment(spec, options.passEnv, options.env),
       tty: false,
       label: `kernel ${name}`,
-      logger,
+      logger: startupLog.logger,
       tracker,
-      onStderrLine: (line) => stderrTail.push(line),
+      onStderrLine,
       leftoverTimeoutMs: LEFTOVER_TIMEOUT_MS,
     });
   } catch (error) {
@@ -235,7 +322,6 @@ export async function launchKernel(options: LaunchKernelOptions): Promise<Runnin
   logger.debug(`started ${spec.name} kernel (pid ${pid}): ${argv.join(" ")}`);
 
   const startupTimeoutMs = options.startupTimeoutMs ?? 60_000;
-  const abort = new AbortController();
   let exitBeforeReady: KernelExit | undefined;
   void child.leaderExited.then((exit) => {
     exitBeforeReady = exit;
@@ -250,17 +336,27 @@ export async function launchKernel(options: LaunchKernelOptions): Promise<Runnin
       readyTimeoutMs: startupTimeoutMs,
       signal: abort.signal,
     });
+    starting = false;
   } catch (error) {
+    starting = false;
     const exitedFirst = exitBeforeReady;
     signalGroup(pid, "SIGKILL");
     // Resolves once the group is gone and its last stderr lines are in the tail.
     await Promise.race([child.exited, delay(10_000)]);
     await unlink(connectionFile).catch(() => undefined);
+    // The line may be among the last ones, read after the exit: the tail has them now.
+    portTaken ??= stderrTail.find(PORT_TAKEN);
+    if (portTaken !== undefined) {
+      startupLog.demote();
+      throw new PortCollision(portTaken, { cause: error });
+    }
+    startupLog.release();
     const why = exitedFirst
       ? `${describeEnding(exitedFirst)} before answering kernel_info`
       : `did not answer kernel_info within ${startupTimeoutMs} ms (${(error as Error).message})`;
     throw new Error(`kernel ${name} (${spec.name}: ${argv[0]}) ${why}; its stderr:\n${stderrTail}`, { cause: error });
   }
+  startupLog.release();
   logger.info(
     `kernel ready: ${client.info.implementation} ${client.info.implementation_version} (${spec.display_name}), ` +
       `kernel_info answered ${(performance.now() - spawnedAt).toFixed(0)} ms after spawn`,

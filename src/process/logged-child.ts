@@ -13,6 +13,7 @@ import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { constants as osConstants } from "node:os";
 import type * as NodePty from "node-pty";
+import { stripAnsi } from "../log/ansi.js";
 import type { Logger } from "../log/logger.js";
 import type { ProcessGroupTracker } from "./tracker.js";
 import { LineSplitter } from "./line-splitter.js";
@@ -34,6 +35,12 @@ export interface ChildSpec {
   onStderrLine?: (line: string) => void;
   /** How long leftovers of an exited leader get between SIGTERM and SIGKILL; default 5 s. */
   leftoverTimeoutMs?: number;
+  /**
+   * Lines that show nothing (empty, whitespace or colour codes only) are not logged: a
+   * process block's default (`keep_blank_lines = false`), since compilers such as tsc
+   * print many and a log line without text says nothing.
+   */
+  dropBlankLines?: boolean;
 }
 
 export interface LoggedChild {
@@ -89,10 +96,13 @@ function spawnWithPipes(spec: ChildSpec, executable: string, args: string[]): Pr
     // argv[0] as written in the command, as a shell would pass it.
     argv0: spec.argv[0],
   });
-  const stdoutLines = new LineSplitter((line) => spec.logger.info(line));
+  const shown = (line: string) => !(spec.dropBlankLines && isBlank(line));
+  const stdoutLines = new LineSplitter((line) => {
+    if (shown(line)) spec.logger.info(line);
+  });
   const stderrLines = new LineSplitter((line) => {
     spec.onStderrLine?.(line);
-    spec.logger.warning(line);
+    if (shown(line)) spec.logger.warning(line);
   });
   child.stdout!.on("data", (chunk: Buffer) => stdoutLines.push(chunk));
   child.stderr!.on("data", (chunk: Buffer) => stderrLines.push(chunk));
@@ -165,11 +175,11 @@ async function spawnWithPty(spec: ChildSpec, executable: string, args: string[])
     if (sentinel) {
       // Everything the command wrote came before this on the same terminal: all read.
       reported = Number(sentinel[2]);
-      if (sentinel[1]) logTerminalLine(sentinel[1], spec.logger);
+      if (sentinel[1]) logTerminalLine(sentinel[1], spec);
       terminal.write("\n"); // lets the wrapper exit
       return;
     }
-    logTerminalLine(line, spec.logger);
+    logTerminalLine(line, spec);
   });
   const dataSubscription = terminal.onData((data) => lines.push(data));
   let leaderGone!: (status: ChildExit) => void;
@@ -215,8 +225,14 @@ function statusFromShell(status: number): ChildExit {
   return signal ? { code: null, signal } : { code: status, signal: null };
 }
 
-function logTerminalLine(line: string, logger: Logger): void {
+/** A line that shows nothing: empty, or only whitespace and escape sequences. */
+function isBlank(line: string): boolean {
+  return stripAnsi(line).trim() === "";
+}
+
+function logTerminalLine(line: string, spec: ChildSpec): void {
   const text = keepOnlyColor(line);
+  if (spec.dropBlankLines && isBlank(text)) return;
   // A redraw-only line (cursor movement, clear) leaves nothing to log.
-  if (text.length > 0 || line.length === 0) logger.info(text);
+  if (text.length > 0 || line.length === 0) spec.logger.info(text);
 }

@@ -146,6 +146,7 @@ export class ManagedProcess extends EventEmitter<ManagedProcessEvents> {
       label: `process ${this.name}`,
       logger: this.logger,
       tracker: this.spawnSpec.tracker,
+      dropBlankLines: !this.config.keep_blank_lines,
     });
     this.current = child;
     this.currentStartedAt = Date.now();

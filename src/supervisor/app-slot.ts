@@ -10,7 +10,17 @@
  * `routable`, so a restart's outcome changes the state too, and a failed app is retried.
  */
 import { EventEmitter } from "node:events";
-import { AppFailure, type AppConstructor, type AppContext, type JaffleApp, type WatchdogEvent } from "../apps/api.js";
+import {
+  AppFailure,
+  type AppConstructor,
+  type AppContext,
+  type ExecuteOutcome,
+  type JaffleApp,
+  type WatchdogEvent,
+} from "../apps/api.js";
+import { dialectFor, type KernelDialect } from "../apps/dialect/index.js";
+import { failureFrom } from "../apps/dialect/failure.js";
+import { stripAnsi } from "../log/ansi.js";
 import type { AppConfig } from "../config/types.js";
 import type { Logger } from "../log/logger.js";
 import { failed, running, starting, stopped, type AppState } from "./app-state.js";
@@ -32,7 +42,10 @@ export class AppStartError extends JaffleError {
 /** A failure as the slot logs it: the reason, the readable report, the full details. */
 function failureOf(error: unknown, prefix = ""): AppFailure {
   if (error instanceof AppFailure) {
-    return prefix === "" ? error : new AppFailure(prefix + error.reason, error.report, error.details);
+    if (prefix === "") return error;
+    // The report opens with the reason: it gets the same prefix, so it is said once.
+    const report = error.report.startsWith(error.reason) ? prefix + error.report : error.report;
+    return new AppFailure(prefix + error.reason, report, error.details);
   }
   const reason = prefix + errorText(error).split("\n")[0]!;
   return new AppFailure(reason, reason, error instanceof Error ? error.stack : undefined);
@@ -61,6 +74,8 @@ export async function withTimeout<T>(work: Promise<T> | T, ms: number, what: str
 const STOP_AFTER_SHUTDOWN_MS = 2_000;
 
 export interface AppSlotDeps {
+  /** Where the user's files are: their frames in a traceback are the user's own. */
+  projectDir: string;
   resolveClass(className: string, kernelLanguage: string): Promise<AppConstructor>;
   /** The context for a new instance (everything but the kernel view is the slot's). */
   context(slot: AppSlot, kernel: KernelView): AppContext;
@@ -159,15 +174,24 @@ export class AppSlot extends EventEmitter<AppSlotEvents> {
       throw new AppStartError(name, "stopped: jaffle is shutting down");
     }
     if (config.start !== undefined && config.start.trim() !== "") {
+      const dialect = dialectFor(this.host.language);
       let outcome;
       try {
-        // The code's value is not something the app said: debug, not info.
-        outcome = await view.execute(config.start, { logger: this.logger, resultLevel: "debug" });
+        // The code's value is not something the app said: debug, not info. Its error is
+        // logged readably below where the kernel can describe it; its raw traceback then
+        // is for --debug.
+        outcome = await view.execute(config.start, {
+          logger: this.logger,
+          resultLevel: "debug",
+          errorLevel: dialect.describeLastError ? "debug" : "error",
+        });
       } catch (error) {
         throw this.#fail(error, "create", "start code: ");
       }
-      // The kernel's error and traceback were logged as the cell's output already.
-      if (outcome.status === "error") throw this.#fail(`${outcome.ename}: ${outcome.evalue}`, "create", "start code: ");
+      if (outcome.status === "error") {
+        const failure = await this.#describeStartCodeError(view, dialect, outcome);
+        throw this.#fail(failure, "create", "start code: ");
+      }
       if (outcome.status === "aborted") throw this.#fail("the kernel aborted it", "create", "start code: ");
     }
     try {
@@ -176,6 +200,34 @@ export class AppSlot extends EventEmitter<AppSlotEvents> {
       throw this.#fail(error, "run");
     }
     this.#enter(running());
+  }
+
+  /**
+   * The `start` code's error as a person reads it: the kernel describes the exception it
+   * keeps (dialect.describeLastError: the user's error and file:line, the user's frames,
+   * internal ones folded). Without a description the kernel's own traceback is the report.
+   */
+  async #describeStartCodeError(
+    view: KernelView,
+    dialect: KernelDialect,
+    error: Extract<ExecuteOutcome, { status: "error" }>,
+  ): Promise<AppFailure | string> {
+    const head = `${error.ename}: ${error.evalue}`;
+    // The JavaScript kernel's traceback was logged at error as the cell's output.
+    if (!dialect.describeLastError) return head;
+    const traceback = error.traceback.map(stripAnsi).join("\n").trim();
+    const asLogged = new AppFailure(head, traceback.includes(head) ? traceback : `${head}\n${traceback}`);
+    try {
+      const described = await view.execute(dialect.describeLastError(this.deps.projectDir, error.ename, error.evalue), {
+        logger: this.logger,
+        resultLevel: "debug",
+        errorLevel: "debug",
+      });
+      return (described.status === "ok" ? failureFrom(described.data) : undefined) ?? asLogged;
+    } catch (cause) {
+      this.logger.debug(`describing the start code's error failed: ${errorText(cause)}`);
+      return asLogged;
+    }
   }
 
   /**

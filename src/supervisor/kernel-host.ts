@@ -124,13 +124,13 @@ export class KernelHost implements AppKernel {
 
   async execute(code: string, options: ExecuteOptions = {}): Promise<ExecuteOutcome> {
     const logger = options.logger ?? this.logger;
-    const resultLevel = options.resultLevel ?? "info";
+    const levels = { result: options.resultLevel ?? "info", error: options.errorLevel ?? "error" } as const;
     const kernel = this.#current ?? (await this.#next.promise);
     let routed = false;
     const onOutput = (msg: JupyterMessage) => {
       const parent = (msg.parent_header as { msg_id?: string }).msg_id;
       if (!routed && parent) {
-        this.#router.route(parent, logger, resultLevel);
+        this.#router.route(parent, logger, levels);
         routed = true;
       }
     };
@@ -153,7 +153,7 @@ export class KernelHost implements AppKernel {
       kernel.off("dead", onExit);
     }
     // Later outputs of this request (work it started) still belong to `logger`.
-    this.#router.route(result.msgId, logger, resultLevel);
+    this.#router.route(result.msgId, logger, levels);
     const reply = result.reply.content as { status: string; ename?: string; evalue?: string; traceback?: string[] };
     if (reply.status === "ok") {
       return { status: "ok", ...resultOf(result.outputs.findLast((m) => m.header.msg_type === "execute_result")) };

@@ -24,11 +24,18 @@ function plainText(data: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-/**
- * Logs one iopub message to `logger`; messages that carry no output are ignored.
- * `resultLevel`: the level of an execute_result (the code's value, not its output).
- */
-export function logOutput(msg: JupyterMessage, logger: Logger, resultLevel: Level = "info"): void {
+/** The levels of a request's outputs that are not plain output (see ExecuteOptions). */
+export interface OutputLevels {
+  /** An execute_result: the code's value, not its output. */
+  result: Level;
+  /** An error output: the kernel's traceback. */
+  error: Level;
+}
+
+const DEFAULT_LEVELS: OutputLevels = { result: "info", error: "error" };
+
+/** Logs one iopub message to `logger`; messages that carry no output are ignored. */
+export function logOutput(msg: JupyterMessage, logger: Logger, levels: OutputLevels = DEFAULT_LEVELS): void {
   switch (msg.header.msg_type) {
     case "stream": {
       const content = (msg as JupyterMessage<"stream">).content;
@@ -39,7 +46,7 @@ export function logOutput(msg: JupyterMessage, logger: Logger, resultLevel: Leve
     case "execute_result":
     case "display_data": {
       const text = plainText((msg as JupyterMessage<"display_data">).content.data ?? {});
-      const level = msg.header.msg_type === "execute_result" ? resultLevel : "info";
+      const level = msg.header.msg_type === "execute_result" ? levels.result : "info";
       if (text !== undefined && text !== "") logger.log(level, text);
       return;
     }
@@ -49,7 +56,10 @@ export function logOutput(msg: JupyterMessage, logger: Logger, resultLevel: Leve
       const traceback = (content.traceback ?? []).map(stripAnsi).join("\n").trim();
       const head = `${content.ename}: ${content.evalue}`;
       // ipykernel's traceback already ends with "ename: evalue"; don't say it twice.
-      logger.error(traceback === "" ? head : traceback.includes(head) ? traceback : `${head}\n${traceback}`);
+      logger.log(
+        levels.error,
+        traceback === "" ? head : traceback.includes(head) ? traceback : `${head}\n${traceback}`,
+      );
       return;
     }
     default:
@@ -59,7 +69,7 @@ export function logOutput(msg: JupyterMessage, logger: Logger, resultLevel: Leve
 
 interface Route {
   logger: Logger;
-  resultLevel: Level;
+  levels: OutputLevels;
 }
 
 export class OutputRouter {
@@ -85,9 +95,9 @@ export class OutputRouter {
   readonly #consoleLogger: Logger;
 
   /** Outputs whose parent is `msgId` go to `logger` from now on. */
-  route(msgId: string, logger: Logger, resultLevel: Level = "info"): void {
+  route(msgId: string, logger: Logger, levels: OutputLevels = DEFAULT_LEVELS): void {
     this.#routes.delete(msgId); // re-insert at the young end
-    this.#routes.set(msgId, { logger, resultLevel });
+    this.#routes.set(msgId, { logger, levels });
     while (this.#routes.size > this.capacity) {
       const oldest = this.#routes.keys().next().value as string;
       this.#routes.delete(oldest);
@@ -114,7 +124,7 @@ export class OutputRouter {
       return;
     }
     const route = this.#routeFor(msg);
-    logOutput(msg, route?.logger ?? this.fallback, route?.resultLevel);
+    logOutput(msg, route?.logger ?? this.fallback, route?.levels);
   }
 
   get size(): number {

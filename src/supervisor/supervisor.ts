@@ -149,6 +149,7 @@ export class Supervisor {
     const { projectDir, resolveAppClass } = this.#options;
     const logger = this.#sourceLogger(name, config.logger, config.ready);
     const slot = new AppSlot(name, config, logger, kernel.host, {
+      projectDir,
       resolveClass: (className, language) => resolveAppClass(className, projectDir, language),
       context: (appSlot, view) => this.#context(appSlot, view),
     });

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { cpSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
+import { statusOf } from "../supervisor/support.js";
 import {
   freePort,
   needsPython,
@@ -229,6 +230,7 @@ test(
     await served(jaffle, port, "Hello from Tornado", "the Tornado app");
     const kernelPid = pidWith(join(dir, ".jaffle"));
     assert.ok(kernelPid, "the kernel process");
+    const killedAt = Date.now();
     process.kill(kernelPid, "SIGKILL");
     await jaffle.waitForOutput(/py_kernel\s+\w .*died/, 60_000);
     await waitFor(
@@ -240,6 +242,16 @@ test(
       60_000,
     );
     await served(jaffle, port, "Hello from Tornado", "the app in the new kernel");
+    // The new kernel's apps start in parallel: the Tornado app may answer before the
+    // watchdog watches. A save is only meaningful once every app of the new kernel runs.
+    await waitFor(
+      () => {
+        const apps = Object.values(statusOf(dir)?.apps ?? {});
+        return apps.length > 0 && apps.every((app) => app.state === "running" && Date.parse(app.since) >= killedAt);
+      },
+      "every app of the new kernel running",
+      60_000,
+    );
     writeFileSync(join(dir, "my_module", "greeting.py"), 'GREETING = "after the kernel restart"\n');
     await served(jaffle, port, "after the kernel restart", "a restart by the watchdog in the new kernel");
   },

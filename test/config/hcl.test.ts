@@ -146,7 +146,7 @@ test("positions after rewritten strings are the file's own", async (t) => {
     "a.hcl": 'process "p" {\n  command = "multi\nline ${\'x\'}",\n  unknown_option = 1\n}\n',
   });
   assert.deepEqual(errors, [
-    'a.hcl:4:3: unknown option "unknown_option" in process "p" (known: command, tty, env, cwd, logger, disabled, restart, max_restarts, restart_window, stop_timeout, ready, depends_on)',
+    'a.hcl:4:3: unknown option "unknown_option" in process "p" (known: command, tty, env, cwd, logger, disabled, restart, max_restarts, restart_window, stop_timeout, ready, depends_on, keep_blank_lines)',
   ]);
 });
 

@@ -78,6 +78,7 @@ process "api" {
   restart        = "on-failure"
   max_restarts   = 3
   restart_window = 2.5
+  keep_blank_lines = true
   env {
     PORT = "4000"
   }
@@ -170,6 +171,7 @@ test("every block and option loads, with aliases normalised and environment valu
     logger: { level: "warning", suppress_regex: [], replace_regex: [] },
     ready: { port: 4000 },
     depends_on: [],
+    keep_blank_lines: true,
   });
   assert.deepEqual(config.job.build, {
     command: "npm run build",
@@ -222,6 +224,7 @@ test("defaults fill every field of the resolved configuration", async (t) => {
     max_restarts: 5,
     restart_window: 10,
     stop_timeout: 5,
+    keep_blank_lines: false,
   });
   assert.deepEqual(config.job.j, { command: "y", env: {}, tty: false, logger: noLogger });
   assert.deepEqual(config.logger, noLogger);

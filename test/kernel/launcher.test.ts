@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, existsSync, statSync, writeFileSync } from "no
 import { join } from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { BUILTIN_KERNEL_NAME } from "../../src/kernel/builtin-spec.js";
-import { readConnectionFile } from "../../src/kernel/connection.js";
+import { allocatePorts, readConnectionFile, type PortPicker } from "../../src/kernel/connection.js";
 import {
   findKernelSpecs,
   jupyterDataPath,
@@ -16,10 +16,16 @@ import {
   kernelSpecEnv,
   resolveKernelSpec,
 } from "../../src/kernel/kernelspec.js";
-import { kernelEnvironment, launchKernel, type LaunchKernelOptions } from "../../src/kernel/launcher.js";
+import {
+  kernelEnvironment,
+  launchKernel,
+  PORT_COLLISION_ATTEMPTS,
+  type LaunchKernelOptions,
+} from "../../src/kernel/launcher.js";
 import { isMessageType, type JupyterMessage } from "../../src/kernel/messages.js";
+import { createServer, type Server } from "node:net";
 import type { ProcessGroupTracker } from "../../src/process/tracker.js";
-import { isAlive, needsPython, tempDir } from "../helpers/index.js";
+import { isAlive, needsPython, tempDir, type RecordingLogger } from "../helpers/index.js";
 import { recordingLogger } from "./protocol-support.js";
 
 function writeSpec(root: string, name: string, spec: Record<string, unknown>): string {
@@ -85,6 +91,75 @@ function pythonOptions(t: TestContext, extra: Partial<LaunchKernelOptions> = {})
     startupTimeoutMs: 120_000,
     ...extra,
   };
+}
+
+/** A real listener on a free 127.0.0.1 port, held by the test: another process's port. */
+async function holdAPort(t: TestContext): Promise<number> {
+  const server: Server = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  t.after(() => new Promise((resolve) => server.close(resolve)));
+  return (server.address() as { port: number }).port;
+}
+
+/**
+ * Free ports, except that the first `collisions` picks put `held` at `slot` (0 shell,
+ * 1 iopub, 2 stdin, 3 control, 4 hb): another process took that port between the pick
+ * and the kernel's bind. Records every pick.
+ */
+function collidingPicker(held: number, slot: number, collisions: number): { pick: PortPicker; picks: number[][] } {
+  const picks: number[][] = [];
+  const pick: PortPicker = async (count) => {
+    const ports = (await allocatePorts(count)).map((port) => (port === held ? port + 1 : port));
+    if (picks.length < collisions) ports[slot] = held;
+    picks.push(ports);
+    return ports;
+  };
+  return { pick, picks };
+}
+
+/** The launch recovered from a taken port: one warning, the dead kernel's groups gone. */
+async function assertRelaunched(
+  t: TestContext,
+  options: LaunchKernelOptions,
+  picks: number[][],
+  events: string[],
+  held: number,
+): Promise<void> {
+  const kernel = await launchKernel(options);
+  t.after(() => kernel.shutdown());
+  const logger = options.logger as RecordingLogger;
+  assert.equal(picks.length, 2, logger.text());
+  assert.deepEqual(logger.at("warning"), [
+    logger
+      .at("warning")
+      .find((line) =>
+        /^a port chosen for the kernel was taken before it could bind it \(.*Address already in use\); relaunching with fresh ports \(attempt 2 of \d+\)$/.test(
+          line,
+        ),
+      ) ?? `(no relaunch warning in)\n${logger.text()}`,
+  ]);
+  // The first kernel's traceback is kept for --debug.
+  assert.ok(
+    logger.at("debug").some((line) => line.includes("Address already in use")),
+    logger.text(),
+  );
+  const info = await readConnectionFile(kernel.connectionFile);
+  assert.deepEqual([info.shell_port, info.iopub_port, info.stdin_port, info.control_port, info.hb_port], picks[1]);
+  assert.ok(!picks[1]!.includes(held));
+  const first = Number(events[0]!.split(" ")[1]);
+  assert.deepEqual(events, [
+    `track ${first} kernel ${options.name}`,
+    `untrack ${first}`,
+    `track ${kernel.pid} kernel ${options.name}`,
+  ]);
+  assert.ok(groupGone(first), "the kernel that could not bind is gone with its group");
+  // The relaunched kernel works, heartbeat included.
+  const { reply } = await kernel.client.execute("1 + 1", { timeoutMs: 60_000 });
+  assert.equal(reply.content.status, "ok");
+  assert.equal(kernel.client.alive, true);
 }
 
 describe("kernelspec discovery", () => {
@@ -290,6 +365,49 @@ describe("launchKernel with ipykernel", needsPython(), () => {
     assert.equal(existsSync(kernel.connectionFile), false);
     assert.deepEqual(events, [`track ${kernel.pid} kernel py`, `untrack ${kernel.pid}`]);
     await kernel.shutdown(); // after death: a no-op that still resolves
+  });
+});
+
+describe("launchKernel: a chosen port taken before the kernel binds it", () => {
+  for (const [slot, socket] of [
+    [0, "shell"],
+    [4, "heartbeat"],
+  ] as const) {
+    test(
+      `ipykernel: the ${socket} port is taken; relaunched with fresh ports, one warning`,
+      needsPython(),
+      async (t) => {
+        const held = await holdAPort(t);
+        const { pick, picks } = collidingPicker(held, slot, 1);
+        const { tracker, events } = recordingTracker();
+        await assertRelaunched(t, pythonOptions(t, { tracker, pickPorts: pick }), picks, events, held);
+      },
+    );
+  }
+
+  test("the built-in Node kernel: the iopub port is taken; relaunched with fresh ports, one warning", async (t) => {
+    const held = await holdAPort(t);
+    const { pick, picks } = collidingPicker(held, 1, 1);
+    const { tracker, events } = recordingTracker();
+    const options = pythonOptions(t, { name: "node", kernelName: undefined, tracker, pickPorts: pick });
+    await assertRelaunched(t, { ...options, logger: recordingLogger("node") }, picks, events, held);
+  });
+
+  test("ports taken at every attempt: the launch gives up after a bounded number of tries", async (t) => {
+    const held = await holdAPort(t);
+    const { pick, picks } = collidingPicker(held, 0, Infinity);
+    const { tracker, events } = recordingTracker();
+    const options = pythonOptions(t, { name: "node", kernelName: undefined, tracker, pickPorts: pick });
+    await assert.rejects(
+      launchKernel(options),
+      /^Error: kernel node: the ports chosen for it were taken before it could bind them, \d+ times in a row \(.*Address already in use\)$/,
+    );
+    assert.equal(picks.length, PORT_COLLISION_ATTEMPTS);
+    const logger = options.logger as RecordingLogger;
+    assert.equal(logger.at("warning").length, PORT_COLLISION_ATTEMPTS - 1, logger.text());
+    assert.equal(events.length, 2 * PORT_COLLISION_ATTEMPTS, events.join("\n"));
+    for (const event of events.filter((e) => e.startsWith("track "))) assert.ok(groupGone(Number(event.split(" ")[1])));
+    assert.equal(existsSync(join(options.runtimeDir, "kernel-node.json")), false);
   });
 });
 

@@ -46,6 +46,27 @@ test("stdout lines are logged at info and stderr lines at warning, in order and 
   assert.equal(isRunning(pid), false);
 });
 
+test("blank lines (empty, whitespace or colour codes only) are dropped unless keep_blank_lines is set", async (t) => {
+  const dropped = managed(t, processConfig(fixtureCommand("blank-lines.mjs")));
+  await dropped.proc.start();
+  await once(dropped.proc, "exit");
+  const output = (logger: MemoryLogger) => logger.messages("info").filter((m) => !m.startsWith("exited"));
+  assert.deepEqual(output(dropped.logger), ["first", "second"]);
+  assert.deepEqual(dropped.logger.messages("warning"), ["err"]);
+
+  const kept = managed(t, processConfig(fixtureCommand("blank-lines.mjs"), { keep_blank_lines: true }));
+  await kept.proc.start();
+  await once(kept.proc, "exit");
+  assert.deepEqual(output(kept.logger), ["first", "", "   ", "\t", "\x1b[0m", "second"]);
+  assert.deepEqual(kept.logger.messages("warning"), ["err", "", "  "]);
+
+  // Behind a pseudo-terminal too (stdout and stderr arrive merged, in order).
+  const tty = managed(t, processConfig(fixtureCommand("blank-lines.mjs"), { tty: true }));
+  await tty.proc.start();
+  await once(tty.proc, "exit");
+  assert.deepEqual(output(tty.logger), ["first", "second", "err"]);
+});
+
 test("env, cwd and shell commands are honoured", async (t) => {
   const config = processConfig(`echo "$JAFFLE_TEST_VALUE in $(pwd)" && echo second`, {
     env: { JAFFLE_TEST_VALUE: "from config" },

@@ -126,6 +126,7 @@ export function processConfig(command: string, overrides: Partial<ProcessConfig>
     restart_window: 10,
     depends_on: [],
     stop_timeout: 5,
+    keep_blank_lines: false,
     ...overrides,
   };
 }

@@ -197,7 +197,7 @@ const PYTHON: KernelCase = {
       fixed: { "checks.py": `OK = True\n` },
       appClass: "pkg.server.App",
       start: (app) => `import checks; ${app}.start()`,
-      reason: /^start code: RuntimeError: not configured yet$/,
+      reason: /^start code: RuntimeError: not configured yet \(checks\.py:1\)$/,
     },
   ],
 };
@@ -338,3 +338,84 @@ app "watch" {
     },
   );
 }
+
+/** The whole message of the first log line of `source` at `level` that starts with `start`, continuation lines included. */
+function messageOf(output: string, source: string, level: string, start: string): string | undefined {
+  const lines = output.split("\n");
+  const head = new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} +${source} ${level} `);
+  const at = lines.findIndex((line) => head.test(line) && line.replace(head, "").startsWith(start));
+  if (at < 0) return undefined;
+  const indent = lines[at]!.match(head)![0].length;
+  const message = [lines[at]!.slice(indent)];
+  for (const line of lines.slice(at + 1)) {
+    if (!line.startsWith(" ".repeat(indent))) break;
+    message.push(line.slice(indent));
+  }
+  return message.join("\n");
+}
+
+test(
+  "the start code raises in ipykernel: the error and the user's file:line first, then the user's frames, the internal ones folded",
+  { timeout: 240_000, ...PYTHON.needs() },
+  async (t) => {
+    const config = `kernel "k" { ${PYTHON_KERNEL} }
+app "startcode" {
+  class  = "ServerBridgeApp"
+  kernel = "k"
+  start  = "import checks; startcode.start(); 'the start value'"
+  options {
+    app_class = "pkg.server.App"
+    argv      = ["--port=${await freePort()}"]
+  }
+}
+`;
+    const checks = `def helper():\n    raise RuntimeError("not configured yet")\n\n\nhelper()\n`;
+    const dir = projectWithDirs(t, config, { ...baseFiles(PYTHON), "checks.py": checks });
+    const run = await runJaffle(["start", "--exit-when-ready", "--no-color"], { cwd: dir, timeoutMs: 200_000 });
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    const report = messageOf(run.stdout, "startcode", "E", "start failed: ");
+    assert.ok(report, run.stdout);
+    const lines = report.split("\n");
+    assert.deepEqual(lines.slice(0, -1), [
+      "start failed: start code: RuntimeError: not configured yet (checks.py:2)",
+      '  File "checks.py", line 5, in <module>',
+      "    helper()",
+      '  File "checks.py", line 2, in helper',
+      '    raise RuntimeError("not configured yet")',
+    ]);
+    // IPython's run_code and the cell itself at least.
+    assert.match(lines.at(-1)!, /^ {2}\((\d+) internal frames hidden; --debug shows them\)$/);
+    assert.ok(Number(/\d+/.exec(lines.at(-1)!)![0]) >= 2);
+    // That is the app's only error line: IPython's own traceback is not logged at error.
+    assert.deepEqual(
+      run.stdout.split("\n").filter((line) => / startcode E /.test(line)),
+      [run.stdout.split("\n").find((line) => / startcode E start failed: /.test(line))],
+    );
+    assert.doesNotMatch(run.stdout, /Traceback|interactiveshell|Cell In/);
+    assert.match(
+      run.stdout,
+      /jaffle E app startcode failed: start code: RuntimeError: not configured yet \(checks\.py:2\)$/m,
+    );
+
+    // --debug shows what was folded: IPython's traceback and the whole one.
+    const debug = await runJaffle(["start", "--exit-when-ready", "--no-color", "--debug"], {
+      cwd: dir,
+      timeoutMs: 200_000,
+    });
+    assert.equal(debug.code, 1, debug.stdout + debug.stderr);
+    const whole = messageOf(debug.stdout, "startcode", "D", "the whole traceback:");
+    assert.ok(whole, debug.stdout);
+    assert.match(whole, /interactiveshell\.py/);
+    assert.match(whole, /checks\.py", line 2, in helper/);
+
+    // Fixed: the start code's value is not something the app said (debug, not info).
+    writeFileSync(join(dir, "checks.py"), "OK = True\n");
+    const fixed = await runJaffle(["start", "--exit-when-ready", "--no-color", "--debug"], {
+      cwd: dir,
+      timeoutMs: 200_000,
+    });
+    assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
+    assert.match(fixed.stdout, / startcode D 'the start value'$/m);
+    assert.doesNotMatch(fixed.stdout, / startcode [CEWI] .*the start value/);
+  },
+);

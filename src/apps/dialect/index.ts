@@ -35,6 +35,13 @@ export interface KernelDialect {
   printHandleResult(handleName: string, method: string, args?: readonly unknown[]): string;
   /** Loads a runtime and publishes `factory(options)` under the handle's name. */
   loadRuntime(runtime: KernelRuntime, handleName: string, options: object): string;
+  /**
+   * Code whose value describes the error the last failed cell raised (`ename: evalue`, as
+   * its execute_reply named it) under FAILURE_MIME (failure.ts): the user's error and
+   * file:line, the user's frames, the internal ones folded into one line. Absent for a
+   * language whose kernel keeps no such error; its traceback is logged as it comes.
+   */
+  describeLastError?(projectDir: string, ename: string, evalue: string): string;
 }
 
 export function dialectFor(language: string): KernelDialect {

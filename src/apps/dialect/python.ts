@@ -29,6 +29,8 @@ export const pythonDialect: KernelDialect = {
   callHandle: (handleName, method, args = []) => `${handleName}.${method}(${args.map(pythonLiteral).join(", ")})`,
   printHandleResult: (handleName, method, args = []) =>
     `print(__import__("json").dumps(${handleName}.${method}(${args.map(pythonLiteral).join(", ")})))`,
+  describeLastError: (projectDir, ename, evalue) =>
+    `${helpers()}.describe_last_error(${pythonLiteral(projectDir)}, ${pythonLiteral(ename)}, ${pythonLiteral(evalue)})`,
   loadRuntime: (runtime: KernelRuntime, handleName, options) =>
     `${handleName} = ${helpers()}.load_module(${pythonLiteral(runtime.python.module)}, ${pythonLiteral(sourceFile(runtime.python.file))}).${runtime.factory.python}(${pythonLiteral(options)})`,
 };

@@ -46,7 +46,7 @@ import tornado.ioloop
 import tornado.tcpserver
 
 # Loaded by path before this module (see apps/dialect/python.ts).
-from jaffle_kernel import clear_module_cache, find_project_modules, import_class
+from jaffle_kernel import clear_module_cache, describe_failure, find_project_modules, import_class
 
 _state = threading.local()
 # Seconds a threaded app gets to end its thread after stop() before it is abandoned.
@@ -133,47 +133,6 @@ class Outcome:
 
     def __repr__(self):
         return "<bridge outcome %s%s>" % (self.state, ": " + self.reason if self.reason else "")
-
-
-def _is_user_file(filename, project_dir):
-    """A file of the project's own: not the bridge, not importlib or another package."""
-    if not filename or filename.startswith("<"):
-        return False
-    path = os.path.abspath(filename)
-    root = os.path.join(os.path.abspath(project_dir), "")
-    if not path.startswith(root) or "site-packages" in path or "dist-packages" in path:
-        return False
-    return os.path.abspath(__file__) != path
-
-
-def describe_failure(error, project_dir):
-    """(reason, report, details) for an exception being handled: the reason is one line,
-    the error and the user's file:line; the report adds the user's own frames and folds
-    the others (importlib, tornado, this bridge) into one line."""
-    details = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-    frames = traceback.extract_tb(error.__traceback__)
-    user = [frame for frame in frames if _is_user_file(frame.filename, project_dir)]
-    rel = lambda name: os.path.relpath(name, project_dir)
-    where = None
-    if isinstance(error, SyntaxError) and error.filename and error.lineno:
-        # The file that could not be compiled is the place, not the import that read it.
-        where = "%s:%s" % (rel(error.filename) if os.path.isabs(error.filename) else error.filename, error.lineno)
-        message = error.msg
-    else:
-        message = str(error)
-        if user:
-            where = "%s:%s" % (rel(user[-1].filename), user[-1].lineno)
-    headline = "%s: %s" % (type(error).__name__, message) if message else type(error).__name__
-    reason = "%s (%s)" % (headline, where) if where else headline
-    lines = [reason]
-    for frame in user:
-        lines.append('  File "%s", line %s, in %s' % (rel(frame.filename), frame.lineno, frame.name))
-        if frame.line:
-            lines.append("    " + frame.line.strip())
-    hidden = len(frames) - len(user)
-    if hidden > 0:
-        lines.append("  (%d internal frame%s hidden; --debug shows them)" % (hidden, "" if hidden == 1 else "s"))
-    return reason, "\n".join(lines), details
 
 
 class KernelStreamHandler(logging.Handler):
