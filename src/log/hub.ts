@@ -24,7 +24,8 @@
  *   `N lines dropped` warning line where they were: see BatchedWriter. Listeners (the
  *   history of `jaffle logs`) still see every record. Call `flush()` before exiting.
  */
-import { pino, type Logger as PinoLogger } from "pino";
+import { createRequire } from "node:module";
+import type { Logger as PinoLogger, pino as PinoFactory } from "pino";
 import type { LoggerConfig, RootLoggerConfig } from "../config/types.js";
 import type { ReplaceOptions } from "../expression/replace.js";
 import { BatchedWriter, DEFAULT_BACKLOG_BYTES } from "./batched-writer.js";
@@ -170,6 +171,8 @@ function jsonFormat(): RecordFormat {
   // written line agree to the millisecond.
   let recordTime = 0;
   let line = "";
+  // Loaded for --log-format json only: pino and its dependencies cost the pretty format's start-up.
+  const { pino } = createRequire(import.meta.url)("pino") as { pino: typeof PinoFactory };
   const root = pino<JaffleLevel>(
     {
       customLevels: PINO_LEVELS,

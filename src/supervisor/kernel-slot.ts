@@ -5,9 +5,9 @@
  */
 import { EventEmitter } from "node:events";
 import type { GatewayConfig, KernelConfig } from "../config/types.js";
-import { RemoteKernel, startRemoteKernel } from "../kernel/gateway/remote-kernel.js";
+import type { RemoteKernel } from "../kernel/gateway/remote-kernel.js";
 import { resolveGateway } from "../kernel/gateway/settings.js";
-import { launchKernel, type RunningKernel } from "../kernel/launcher.js";
+import { launchKernel, RunningKernel } from "../kernel/launcher.js";
 import type { Logger } from "../log/logger.js";
 import { describeExit, type ChildExit } from "../process/exit.js";
 import { signalGroup } from "../process/groups.js";
@@ -30,6 +30,11 @@ export interface KernelSlotOptions {
 
 /** A kernel process here (the launcher's) or a kernel on a Jupyter server (issue 15). */
 export type SlotKernel = RunningKernel | RemoteKernel;
+
+/** True for a kernel on a Jupyter server (the gateway's classes load only when one is configured). */
+export function isRemoteKernel(kernel: SlotKernel | undefined): kernel is RemoteKernel {
+  return kernel !== undefined && !(kernel instanceof RunningKernel);
+}
 
 /** Records a kernel on a Jupyter server in the status file: `remote`, its id and server. */
 export function recordRemoteKernelStatus(book: StatusBook, name: string, kernel: RemoteKernel, restarts: number): void {
@@ -90,7 +95,9 @@ export class KernelSlot extends EventEmitter<KernelSlotEvents> {
     // issue 15: a kernel with a gateway runs on that server, behind the same client.
     const gateway = resolveGateway(config.gateway, options.gateway, config.kernel_name !== undefined);
     const kernel: SlotKernel = gateway
-      ? await startRemoteKernel({
+      ? await (
+          await import("../kernel/gateway/remote-kernel.js")
+        ).startRemoteKernel({
           name,
           kernelName: config.kernel_name,
           settings: gateway,
@@ -116,7 +123,7 @@ export class KernelSlot extends EventEmitter<KernelSlotEvents> {
     this.#kernel = kernel;
     kernel.once("exit", (exit: ChildExit | { reason: string }) => this.#onDeath(kernel, exit));
     // A remote kernel ends itself on the server and then emits "exit".
-    if (!(kernel instanceof RemoteKernel)) this.#watchWedged(kernel);
+    if (!isRemoteKernel(kernel)) this.#watchWedged(kernel);
     this.host.attach(kernel);
     this.emit("changed");
   }
@@ -171,7 +178,7 @@ export class KernelSlot extends EventEmitter<KernelSlotEvents> {
     }
     const back = this.#kernel;
     this.logger.info(
-      `kernel is back (${back instanceof RemoteKernel ? `kernel id ${back.kernelId} on ${back.server}` : `pid ${back?.pid}`})`,
+      `kernel is back (${isRemoteKernel(back) ? `kernel id ${back.kernelId} on ${back.server}` : `pid ${back?.pid}`})`,
     );
     // A kernel that stays up for a while earns its quick restarts back.
     const kernel = this.#kernel;
