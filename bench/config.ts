@@ -18,8 +18,8 @@ import { printTable, type Row } from "./table.js";
 
 const distRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 const FIRST_LOAD_RUNS = 5;
-/** The size curve: top-level blocks (half apps, half processes); loading must grow linearly. */
-const CURVE_BLOCKS = [1_000, 4_000, 16_000, 24_000];
+/** The size curve: top-level blocks (half apps, half processes; JAFFLE_BENCH_CURVE overrides); loading must grow linearly. */
+const CURVE_BLOCKS = (process.env["JAFFLE_BENCH_CURVE"] ?? "1000,4000,16000,24000").split(",").map(Number);
 /** The targets: 24,000 blocks in under 3 s; a 10 MB file in under 10 s and 1 GiB. */
 const LARGE_FILE_BYTES = 10_000_000;
 const WARM_RUNS = 20;
@@ -129,7 +129,8 @@ function blocksForBytes(bytes: number): number {
 
 /** The size curve: first load (empty cache) and cached load, per size, with ms per 1,000 blocks. */
 async function curve(dir: string): Promise<void> {
-  const sizes = [...CURVE_BLOCKS, blocksForBytes(LARGE_FILE_BYTES)];
+  // JAFFLE_BENCH_CURVE=1000,4000,16000 measures those sizes only (no 10 MB row).
+  const sizes = process.env["JAFFLE_BENCH_CURVE"] ? CURVE_BLOCKS : [...CURVE_BLOCKS, blocksForBytes(LARGE_FILE_BYTES)];
   const lines = [
     "\n### Config loading by size, fresh node per load (targets: 24,000 blocks < 3 s; 10 MB < 10 s and 1 GiB)\n",
     "| blocks | size | first load | ms per 1k blocks | peak RSS | cached load | ms per 1k blocks | peak RSS |",

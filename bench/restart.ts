@@ -71,6 +71,54 @@ async function until(port: number, expected: string, since: number, timeoutMs: n
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Milliseconds since local midnight: the clock of the pretty log lines' `HH:MM:SS.mmm`. */
+function msOfDay(date = new Date()): number {
+  return ((date.getHours() * 60 + date.getMinutes()) * 60 + date.getSeconds()) * 1000 + date.getMilliseconds();
+}
+
+const DAY_MS = 86_400_000;
+const sinceOfDay = (from: number, to: number) => (((to - from) % DAY_MS) + DAY_MS) % DAY_MS;
+const logTime = (stamp: string) => {
+  const [h, m, rest] = stamp.split(":");
+  return (Number(h) * 60 + Number(m)) * 60_000 + Number(rest) * 1000;
+};
+
+/** One trial's restart, taken apart from jaffle's log lines (see breakDown). */
+type Phases = Record<string, number>;
+
+const WATCH_EVENT = /^(\d\d:\d\d:\d\d\.\d{3})\s+watchdog I (?:modified|created) \S*message\.ts/m;
+const RESTART_LINE =
+  /^(\d\d:\d\d:\d\d\.\d{3})\s+web I \[web\] restarted.* in ([\d.]+) ms \(stop ([\d.]+), (?:worker boot wait ([\d.]+), )?evict ([\d.]+), load ([\d.]+), listen ([\d.]+)\)/m;
+
+/**
+ * Where one restart's time went: the watch event's latency (file written → the watchdog's
+ * event line), the supervisor ↔ kernel routing and round trip (both ways, the rest of the
+ * time until the kernel's restart line is logged), and the kernel's own phases (stop, the
+ * wait for a spare worker, cache eviction, load, listen), from the lines of one trial.
+ */
+function breakDown(log: string, wroteAt: number, total: number): Phases | undefined {
+  const event = WATCH_EVENT.exec(log);
+  const restart = RESTART_LINE.exec(log);
+  if (!event || !restart) return undefined;
+  const eventAt = logTime(event[1]!);
+  const lineAt = logTime(restart[1]!);
+  const inKernel = Number(restart[2]);
+  const phases: Phases = {
+    "watch event latency (write → event)": sinceOfDay(wroteAt, eventAt),
+    "routing + kernel round trip (both ways)": Math.max(0, sinceOfDay(eventAt, lineAt) - inKernel),
+    "in the kernel: stop": Number(restart[3]),
+  };
+  if (restart[4] !== undefined) phases["in the kernel: wait for the spare worker"] = Number(restart[4]);
+  phases["in the kernel: cache eviction"] = Number(restart[5]);
+  phases["in the kernel: load (fresh module graph)"] = Number(restart[6]);
+  phases["in the kernel: start until listening"] = Number(restart[7]);
+  phases["total: write → new response"] = total;
+  return phases;
+}
+
+/** Restart breakdowns by subject name, filled by measure() for the jaffle rows. */
+const breakdowns = new Map<string, Phases[]>();
+
 interface Subject {
   name: string;
   /** Files for the project (beside the copied sources). */
@@ -108,7 +156,9 @@ const tornadoProject: Project = {
         "import os, sys",
         "sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))",
         "from my_module.app import ExampleApp",
-        "app = ExampleApp(['--port=' + os.environ['PORT']])",
+        // Created the way the bridge creates a traitlets Application: bare, then initialize(argv).
+        "app = ExampleApp()",
+        "app.initialize(['--port=' + os.environ['PORT']])",
         "if os.environ.get('AUTORELOAD'):",
         "    import tornado.autoreload",
         "    tornado.autoreload.start()",
@@ -222,7 +272,11 @@ async function measure(subject: Subject, project: Project, firstValue: string): 
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
-    child.stdout!.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+    let trialLog = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      output = (output + d.toString()).slice(-4000);
+      trialLog += d.toString();
+    });
     child.stderr!.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
     if ((await until(port, firstValue, performance.now(), START_TIMEOUT_MS)) === undefined) {
       return {
@@ -235,6 +289,8 @@ async function measure(subject: Subject, project: Project, firstValue: string): 
     const samples: number[] = [];
     for (let trial = 1; trial <= TRIALS; trial++) {
       const value = `${subject.name} trial ${trial}`;
+      trialLog = "";
+      const wroteAt = msOfDay();
       const since = performance.now();
       project.edit(dir, value);
       const elapsed = await until(port, value, since, TRIAL_TIMEOUT_MS);
@@ -247,6 +303,9 @@ async function measure(subject: Subject, project: Project, firstValue: string): 
       }
       samples.push(elapsed);
       await pause(SETTLE_MS);
+      // By now the trial's log lines are in (the restart line may trail the response).
+      const phases = breakDown(trialLog, wroteAt, elapsed);
+      if (phases) breakdowns.set(subject.name, [...(breakdowns.get(subject.name) ?? []), phases]);
     }
     return { name: subject.name, samples };
   } catch (error) {
@@ -255,6 +314,33 @@ async function measure(subject: Subject, project: Project, firstValue: string): 
     if (child) await killGroup(child);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The median of each phase, one column per jaffle mode. */
+function printBreakdown(names: string[]): void {
+  if (names.length === 0) return;
+  const phaseNames = [...new Set(names.flatMap((name) => breakdowns.get(name)!.flatMap((p) => Object.keys(p))))];
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)];
+  };
+  const lines = [
+    "\n### Restart breakdown, from jaffle's log lines (medians of the trials, ms)\n",
+    `| phase | ${names.join(" | ")} |`,
+    `| - | ${names.map(() => "-").join(" | ")} |`,
+  ];
+  for (const phase of phaseNames) {
+    const cells = names.map((name) => {
+      const values = breakdowns
+        .get(name)!
+        .map((p) => p[phase])
+        .filter((v): v is number => v !== undefined);
+      const m = median(values);
+      return m === undefined ? "-" : m.toFixed(1);
+    });
+    lines.push(`| ${phase} | ${cells.join(" | ")} |`);
+  }
+  process.stdout.write(lines.join("\n") + "\n\n");
 }
 
 export async function bench(): Promise<void> {
@@ -301,11 +387,20 @@ export async function bench(): Promise<void> {
   const nodeRows: Row[] = [];
   if (only !== "tornado") {
     for (const subject of nodeSubjects) nodeRows.push(await measure(subject, nodeProject, "first"));
+    // The floor of a whole-process restart, for the ratios.
+    const floor: number[] = [];
+    for (let i = 0; i < TRIALS; i++) {
+      const t0 = performance.now();
+      await new Promise((resolve) => spawn(process.execPath, ["-e", "0"], { stdio: "ignore" }).once("exit", resolve));
+      floor.push(performance.now() - t0);
+    }
+    nodeRows.push({ name: "node -e 0 (spawn to exit, the floor of any process restart)", samples: floor });
     printTable(
       `Restart latency, TypeScript HTTP server: file written -> new response served (${TRIALS} trials)`,
       "ms",
       nodeRows,
     );
+    printBreakdown(nodeSubjects.map((subject) => subject.name).filter((name) => breakdowns.has(name)));
   }
   if (only === "node") return;
   const tornadoRows: Row[] = [];

@@ -27,7 +27,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { jaffleBin, packageRoot } from "../src/paths.js";
-import { printTable, type Row } from "./table.js";
+import { printRatios, printTable, type Row } from "./table.js";
 import { firstLine } from "../src/shared/text.js";
 
 const SYSTEM_PYTHON = "/usr/bin/python3";
@@ -62,15 +62,31 @@ function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
 }
 
-/** Spawns a command in its own group and resolves with ms from spawn until stdout matched `pattern`. */
-async function timeUntilOutput(command: string, args: string[], cwd: string, pattern: RegExp): Promise<number> {
+/**
+ * Spawns a command in its own group and resolves with ms from spawn until stdout matched
+ * `pattern`; `seen` gets the output up to then.
+ */
+async function timeUntilOutput(
+  command: string,
+  args: string[],
+  cwd: string,
+  pattern: RegExp,
+  env: NodeJS.ProcessEnv = process.env,
+  seenOutput: (output: string) => void = () => undefined,
+  terminate = false,
+): Promise<number> {
   const started = performance.now();
-  const child = spawn(command, args, { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const seen = new Promise<number>((resolve, reject) => {
     const onData = (data: Buffer) => {
       output += data.toString();
-      if (pattern.test(output)) resolve(performance.now() - started);
+      if (pattern.test(output)) {
+        seenOutput(output);
+        resolve(performance.now() - started);
+        // A tool that does not exit by itself (nodemon, concurrently) has done its part.
+        if (terminate) killGroup(child, "SIGTERM");
+      }
     };
     child.stdout!.on("data", onData);
     child.stderr!.on("data", (data: Buffer) => (output += data.toString()));
@@ -101,6 +117,164 @@ async function readySamples(dir: string, kernelBlock: string, runs: number): Pro
     );
   }
   return samples;
+}
+
+/** The JavaScript server app of the start table: a class for jaffle's bridge, a script for the others. */
+const SERVER_APP = `import { createServer } from "node:http";
+export class Server {
+  constructor(argv) {
+    this.port = Number((argv.find((a) => a.startsWith("--port=")) ?? "--port=0").slice(7));
+  }
+  start() {
+    this.server = createServer((_req, res) => res.end("hello"));
+    return new Promise((resolve) => this.server.listen(this.port, "127.0.0.1", resolve));
+  }
+  stop() {
+    this.server?.close();
+  }
+}
+`;
+const SERVER_SCRIPT = `import { Server } from "./app.mjs";
+await new Server([\`--port=\${process.env.PORT}\`]).start();
+console.log("listening");
+`;
+
+function serverAppConfig(port: number, kernelBlock: string, processBlock = ""): string {
+  return `kernel "node_kernel" { ${kernelBlock} }
+app "web" {
+  class  = "ServerBridgeApp"
+  kernel = "node_kernel"
+  start  = "await web.start()"
+  options {
+    app_class = "./app.mjs#Server"
+    argv      = ["--port=${port}"]
+  }
+}
+${processBlock}`;
+}
+
+/** Spawn to exit of a command (`node -e 0`, the floor every row is compared with). */
+async function timeToExit(command: string, args: string[], cwd: string): Promise<number> {
+  const started = performance.now();
+  const child = spawn(command, args, { cwd, stdio: "ignore" });
+  const code = await exited(child);
+  if (code !== 0) throw new Error(`${command} ${args.join(" ")} exited with ${code}`);
+  return performance.now() - started;
+}
+
+/**
+ * \`jaffle start\` with one built-in Node kernel and one JavaScript server app, spawn to
+ * the ready line, beside the tools that would otherwise run the same server (spawn to its
+ * "listening" line) and \`node -e 0\`, interleaved run by run so that load on the machine
+ * falls on every row alike. Also the kernel's own start, spawn to kernel_info answered
+ * (from jaffle's log line), and jaffle's start with the configuration's parse not cached.
+ */
+async function serverAppReadiness(work: string): Promise<void> {
+  const dir = mkdtempSync(join(work, "server-app-"));
+  writeFileSync(join(dir, "app.mjs"), SERVER_APP);
+  writeFileSync(join(dir, "run.mjs"), SERVER_SCRIPT);
+  const port = 18_000 + (process.pid % 1000);
+  writeFileSync(join(dir, "jaffle.hcl"), serverAppConfig(port, ""));
+  const cache = join(dir, "cache");
+  const env = { ...process.env, PORT: String(port), JAFFLE_CACHE_DIR: cache };
+  const nodemonBin = join(packageRoot, "node_modules", ".bin", "nodemon");
+  const subjects: {
+    name: string;
+    command: string;
+    args: string[];
+    pattern: RegExp;
+    firstLoad?: boolean;
+    /** Runs until stopped: SIGTERM once its line is seen. */
+    serves?: boolean;
+  }[] = [
+    {
+      name: "jaffle start (cached config), spawn to ready",
+      command: process.execPath,
+      args: [jaffleBin, "start", "--exit-when-ready", "--no-color"],
+      pattern: /ready in \d/,
+    },
+    {
+      name: "jaffle start (config parsed: first load)",
+      command: process.execPath,
+      args: [jaffleBin, "start", "--exit-when-ready", "--no-color"],
+      pattern: /ready in \d/,
+      firstLoad: true,
+    },
+    {
+      name: "node run.mjs, spawn to listening",
+      command: process.execPath,
+      args: ["run.mjs"],
+      pattern: /listening/,
+      serves: true,
+    },
+    {
+      name: "nodemon run.mjs",
+      command: nodemonBin,
+      args: ["--quiet", "--watch", "app.mjs", "run.mjs"],
+      pattern: /listening/,
+      serves: true,
+    },
+    {
+      name: "concurrently 'node run.mjs'",
+      command: concurrentlyBin,
+      args: ["--raw", `${process.execPath} run.mjs`],
+      pattern: /listening/,
+      serves: true,
+    },
+  ];
+  const samples = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
+  const floor: number[] = [];
+  const kernelInfo: number[] = [];
+  const failures = new Map<string, string>();
+  // One start first, so the cached rows find the parse cached.
+  await timeUntilOutput(process.execPath, [jaffleBin, "start", "--exit-when-ready"], dir, /ready in \d/, env).catch(
+    () => undefined,
+  );
+  for (let i = 0; i < READY_RUNS; i++) {
+    floor.push(await timeToExit(process.execPath, ["-e", "0"], dir));
+    for (const subject of subjects) {
+      if (failures.has(subject.name)) continue;
+      if (subject.firstLoad) rmSync(cache, { recursive: true, force: true });
+      try {
+        let output = "";
+        samples
+          .get(subject.name)!
+          .push(
+            await timeUntilOutput(
+              subject.command,
+              subject.args,
+              dir,
+              subject.pattern,
+              env,
+              (text) => (output = text),
+              subject.serves,
+            ),
+          );
+        const answered = /kernel_info answered (\d+) ms after spawn/.exec(output);
+        if (answered && !subject.firstLoad) kernelInfo.push(Number(answered[1]));
+      } catch (error) {
+        failures.set(subject.name, `failed: ${(error as Error).message.split("\n")[0]}`);
+      }
+    }
+  }
+  const rows: Row[] = [
+    ...subjects.map((s) => ({
+      name: s.name,
+      samples: failures.has(s.name) ? null : samples.get(s.name)!,
+      note: failures.get(s.name),
+    })),
+    {
+      name: "built-in Node kernel: spawn to kernel_info answered (in jaffle start)",
+      samples: kernelInfo.length ? kernelInfo : null,
+    },
+    { name: "node -e 0", samples: floor },
+  ];
+  printTable(
+    "jaffle start: one built-in Node kernel + one JavaScript server app (targets: ready 400 ms, kernel_info 150 ms after spawn)",
+    "ms",
+    rows,
+  );
+  printRatios("Ratios to node -e 0 of the same run (medians)", rows, "node -e 0");
 }
 
 async function readiness(work: string): Promise<void> {
@@ -170,6 +344,7 @@ async function memory(work: string, kernel: { block: string; label: string }): P
   );
   const peakRows: Row[] = [];
   const steadyRows: Row[] = [];
+  const kernelSteady: number[] = [];
   const measure = async (name: string, command: string, args: string[], readyPattern: RegExp | undefined) => {
     const peaks: number[] = [];
     const steady: number[] = [];
@@ -185,6 +360,13 @@ async function memory(work: string, kernel: { block: string; label: string }): P
         const resident = residentMiB(child.pid!);
         peaks.push(resident.peak);
         steady.push(resident.now);
+        // The kernel beside it (its pid is in the status file of a jaffle run).
+        const statusFile = join(dir, ".jaffle", "status.json");
+        if (readyPattern && existsSync(statusFile)) {
+          const status = JSON.parse(readFileSync(statusFile, "utf8")) as { kernels: Record<string, { pid: number }> };
+          const kernelPid = Object.values(status.kernels)[0]?.pid;
+          if (kernelPid) kernelSteady.push(residentMiB(kernelPid).now);
+        }
       } finally {
         killGroup(child, "SIGTERM");
         await exited(child);
@@ -207,8 +389,18 @@ async function memory(work: string, kernel: { block: string; label: string }): P
     steadyRows.push({ name: `jaffle supervisor (1 ${kernel.label} + 1 process)`, samples: null, note });
   }
   await measure("concurrently (1 process)", concurrentlyBin, ["--raw", "sleep 600"], undefined);
+  await measure(
+    "node -e 'setInterval(() => {}, 1e6)' (a bare Node process)",
+    process.execPath,
+    ["-e", "setInterval(() => {}, 1e6)"],
+    undefined,
+  );
+  steadyRows.push({
+    name: `its ${kernel.label} beside it (VmRSS of the kernel process)`,
+    samples: kernelSteady.length ? kernelSteady : null,
+  });
   printTable("Supervisor peak memory (VmHWM of the supervising process only)", "MiB", peakRows);
-  printTable("Supervisor resident memory 2 s after ready (VmRSS)", "MiB", steadyRows);
+  printTable("Supervisor resident memory 2 s after ready (VmRSS; target 60 MiB)", "MiB", steadyRows);
 }
 
 /** The last `bytes` of a file, or "" while it does not exist. */
@@ -311,10 +503,14 @@ export async function bench(): Promise<void> {
   process.stdout.write("\n## start: the supervisor\n");
   const work = mkdtempSync(join(tmpdir(), "jaffle-bench-start-"));
   try {
-    await readiness(work);
+    // JAFFLE_BENCH_START=server,ready,memory,flood (any of them) measures those parts only.
+    const parts = (process.env["JAFFLE_BENCH_START"] ?? "server,ready,memory,flood").split(",");
+    if (parts.includes("server")) await serverAppReadiness(work);
+    if (parts.includes("ready")) await readiness(work);
+    if (!parts.includes("memory") && !parts.includes("flood")) return;
     const kernel = await supportingKernel(work);
-    await memory(work, kernel);
-    await throughput(work, kernel);
+    if (parts.includes("memory")) await memory(work, kernel);
+    if (parts.includes("flood")) await throughput(work, kernel);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

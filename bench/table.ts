@@ -74,3 +74,20 @@ export function printTable(
   process.stdout.write(text + "\n");
   return text;
 }
+
+/**
+ * Each row's median over the median of the row named `floorName` (`node -e 0` measured in
+ * the same run): on a shared, loaded machine the ratio is the figure that holds still.
+ */
+export function printRatios(title: string, rows: Row[], floorName: string): void {
+  const floor = rows.find((row) => row.name === floorName);
+  if (!floor?.samples?.length) return;
+  const base = stats(floor.samples).median;
+  const lines = [`\n### ${title}\n`, `| | median | × ${floorName} |`, "| - | - | - |"];
+  for (const row of rows) {
+    if (row === floor || !row.samples?.length) continue;
+    const median = stats(row.samples).median;
+    lines.push(`| ${row.name} | ${median.toFixed(0)} | ${(median / base).toFixed(2)}× |`);
+  }
+  process.stdout.write(lines.join("\n") + "\n\n");
+}

@@ -11,7 +11,6 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, sep } from "node:path";
 import { pathToFileURL } from "node:url";
-import { tsImport } from "tsx/esm/api";
 import type { AppConstructor } from "./api.js";
 import { builtinDescriptor } from "./catalog.js";
 import { inKernelAppClass } from "./in-kernel-app.js";
@@ -34,6 +33,8 @@ async function loadPlugin(className: string, projectDir: string): Promise<AppCon
   const { exportName } = ref;
   const path = modulePath(ref, projectDir);
   if (!existsSync(path)) throw new Error(`plugin module ${path} does not exist`);
+  // tsx costs about as much as starting Node: loaded for plugins only, never for built-ins.
+  const { tsImport } = await import("tsx/esm/api");
   const module = (await tsImport(pathToFileURL(path).href, pathToFileURL(projectDir + sep).href)) as Record<
     string,
     unknown
@@ -46,6 +47,16 @@ async function loadPlugin(className: string, projectDir: string): Promise<AppCon
     value = cjs["default"];
   if (typeof value !== "function") throw new Error(`plugin module ${path} has no class export "${exportName}"`);
   return value as AppConstructor;
+}
+
+/**
+ * Starts loading a built-in app's class (a no-op for any other name), so that the
+ * supervisor has it by the time its kernel is up.
+ */
+export function preloadBuiltinAppClass(className: string): void {
+  builtinDescriptor(className.trim())
+    ?.load()
+    .catch(() => undefined);
 }
 
 /**

@@ -17,6 +17,15 @@ export interface ConfigIssue extends SourcePosition {
   message: string;
 }
 
+/**
+ * A message on one line: a line break inside it (a quoted string that spans lines, a
+ * parser's multi-line detail) is written as `\\n`, so each problem is one line of output
+ * and its `file:line:col` stays the first thing on that line.
+ */
+export function oneLine(message: string): string {
+  return message.replace(/\r\n|\r|\n/g, "\\n");
+}
+
 /** `file:line:col: message`, or `source: message` for sources without lines (--var, J_VAR_x). */
 export function formatIssue(issue: ConfigIssue): string {
   return issue.line > 0
@@ -28,8 +37,9 @@ export class ConfigError extends JaffleError {
   readonly errors: ConfigIssue[];
 
   constructor(errors: ConfigIssue[]) {
-    super(errors.map(formatIssue).join("\n"), { userFault: true });
-    this.errors = errors;
+    const lines = errors.map((issue) => ({ ...issue, message: oneLine(issue.message) }));
+    super(lines.map(formatIssue).join("\n"), { userFault: true });
+    this.errors = lines;
   }
 }
 
@@ -41,7 +51,7 @@ export class IssueList {
   constructor(private readonly fileOrder: string[] = []) {}
 
   add(at: SourcePosition, message: string): void {
-    this.issues.push({ file: at.file, line: at.line, column: at.column, message });
+    this.issues.push({ file: at.file, line: at.line, column: at.column, message: oneLine(message) });
   }
 
   get size(): number {

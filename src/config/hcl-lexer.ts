@@ -30,6 +30,21 @@ export class SyntaxIssue extends JaffleError {
   }
 }
 
+/**
+ * How deep blocks, lists, objects, brackets and `${` inside strings may nest. Real
+ * configurations nest a handful of levels; the limit keeps every later pass (ours are
+ * recursive, and so is the HCL parser's JavaScript glue) far from the stack's end, so a
+ * file nested 10,000 levels deep gets a located error instead of a stack overflow.
+ */
+export const MAX_NESTING = 100;
+
+/** Nesting past MAX_NESTING at `offset` (the bracket that went too deep): ends the parse of the file. */
+export class NestingTooDeep extends SyntaxIssue {
+  constructor(offset: number) {
+    super(`nested more than ${MAX_NESTING} levels deep`, offset);
+  }
+}
+
 /** Maps offsets to 1-based lines and columns (columns count UTF-16 units, as editors do for ASCII). */
 export class LineMap {
   private readonly starts: number[] = [0];
@@ -127,7 +142,7 @@ function scanQuoted(text: string, start: number): number {
     } else if (c === "$" && text[i + 1] === "$" && text[i + 2] === "{") {
       i += 3;
     } else if ((c === "$" || c === "%") && text[i + 1] === "{") {
-      i = scanInterpolation(text, i + 2, start);
+      i = scanInterpolation(text, i + 2, start, 1);
     } else {
       i++;
     }
@@ -135,20 +150,26 @@ function scanQuoted(text: string, start: number): number {
   throw new SyntaxIssue("unterminated string", start);
 }
 
-/** From just after `${`, returns the offset just after the matching `}`. */
-function scanInterpolation(text: string, from: number, stringStart: number): number {
+/**
+ * From just after `${`, returns the offset just after the matching `}`. `nesting`: how
+ * many `${` (and strings inside them) enclose this one, counted with its braces against
+ * MAX_NESTING.
+ */
+function scanInterpolation(text: string, from: number, stringStart: number, nesting: number): number {
   let depth = 1;
   let i = from;
   const n = text.length;
+  if (nesting > MAX_NESTING) throw new NestingTooDeep(from - 2);
   while (i < n) {
     const c = text.charAt(i);
     if (c === "\\") {
       // An escaped character of the enclosing string (HCL1's `${env(\"HOME\")}`) never ends it.
       i += 2;
     } else if (c === '"' || c === "'") {
-      i = skipExpressionString(text, i, c, stringStart);
+      i = skipExpressionString(text, i, c, stringStart, nesting + depth);
     } else if (c === "{") {
       depth++;
+      if (nesting + depth > MAX_NESTING) throw new NestingTooDeep(i);
       i++;
     } else if (c === "}") {
       depth--;
@@ -161,13 +182,20 @@ function scanInterpolation(text: string, from: number, stringStart: number): num
   throw new SyntaxIssue("unterminated ${ in string", stringStart);
 }
 
-function skipExpressionString(text: string, start: number, quote: string, stringStart: number): number {
+function skipExpressionString(
+  text: string,
+  start: number,
+  quote: string,
+  stringStart: number,
+  nesting: number,
+): number {
   let i = start + 1;
   while (i < text.length) {
     const c = text.charAt(i);
     if (c === "\\") i += 2;
     else if (c === quote) return i + 1;
-    else if (c === "$" && text[i + 1] === "{" && quote === '"') i = scanInterpolation(text, i + 2, stringStart);
+    else if (c === "$" && text[i + 1] === "{" && quote === '"')
+      i = scanInterpolation(text, i + 2, stringStart, nesting + 1);
     else i++;
   }
   throw new SyntaxIssue("unterminated string inside ${...}", stringStart);

@@ -8,7 +8,16 @@
  * Every rewrite replaces text by text of the same length and keeps newlines where they
  * were, so every line and column hcl2json reports is a line and column of the user's file.
  */
-import { decodeHclString, decodeHeredoc, type LineMap, SyntaxIssue, type Token, tokenize } from "./hcl-lexer.js";
+import {
+  decodeHclString,
+  decodeHeredoc,
+  type LineMap,
+  MAX_NESTING,
+  NestingTooDeep,
+  SyntaxIssue,
+  type Token,
+  tokenize,
+} from "./hcl-lexer.js";
 import type { SourcePosition } from "./errors.js";
 import type { ScalarValue } from "./nodes.js";
 
@@ -109,6 +118,8 @@ function describe(token: Token): string {
 
 class Parser {
   private i = 0;
+  /** Blocks, lists and objects open around the current token (see MAX_NESTING). */
+  private depth = 0;
   readonly edits: Edit[] = [];
   readonly issues: { offset: number; message: string }[] = [];
   /** What every read past the end sees: tokenize() ends its list with this eof token. */
@@ -131,6 +142,17 @@ class Parser {
     const token = this.peek();
     if (this.i < this.tokens.length - 1) this.i++;
     return token;
+  }
+
+  /** Runs `parse` one nesting level deeper; `open` is the bracket that opens the level. */
+  private nested<T>(open: Token, parse: () => T): T {
+    if (this.depth >= MAX_NESTING) throw new NestingTooDeep(open.start);
+    this.depth++;
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
   }
 
   private pos(offset: number): SourcePosition {
@@ -165,7 +187,8 @@ class Parser {
       try {
         items.push(this.parseItem(topLevel));
       } catch (error) {
-        if (!(error instanceof SyntaxIssue)) throw error;
+        // Too deep ends the file's parse: recovering would meet the same depth on every line.
+        if (!(error instanceof SyntaxIssue) || error instanceof NestingTooDeep) throw error;
         this.issues.push({ offset: error.offset, message: error.message });
         this.recover();
       }
@@ -228,7 +251,7 @@ class Parser {
       throw new SyntaxIssue(`expected "=" or "{" after ${JSON.stringify(key)}, found ${describe(brace)}`, brace.start);
     }
     this.next();
-    const body = this.parseBody(false);
+    const body = this.nested(brace, () => this.parseBody(false));
     this.expect("}");
     this.expectItemEnd();
     return {
@@ -261,7 +284,7 @@ class Parser {
     try {
       value = this.parsePrimary(path);
     } catch (error) {
-      if (!(error instanceof SyntaxIssue) || this.json) throw error;
+      if (!(error instanceof SyntaxIssue) || error instanceof NestingTooDeep || this.json) throw error;
       value = undefined;
     }
     if (value && this.atValueEnd()) return value;
@@ -330,6 +353,10 @@ class Parser {
 
   private parseList(path: JsonPath): SynValue {
     const open = this.next();
+    return this.nested(open, () => this.parseListItems(path, open));
+  }
+
+  private parseListItems(path: JsonPath, open: Token): SynValue {
     const items: SynValue[] = [];
     for (;;) {
       this.skipNewlines();
@@ -351,6 +378,10 @@ class Parser {
 
   private parseObject(path: JsonPath): SynValue {
     const open = this.next();
+    return this.nested(open, () => this.parseObjectEntries(path, open));
+  }
+
+  private parseObjectEntries(path: JsonPath, open: Token): SynValue {
     const entries: SynEntry[] = [];
     for (;;) {
       this.skipNewlines();
@@ -414,7 +445,11 @@ class Parser {
         (token.type === "newline" || (token.type === "punct" && (token.text === "," || CLOSERS.has(token.text))))
       )
         break;
-      if (token.type === "punct" && (token.text === "(" || token.text === "[" || token.text === "{")) depth++;
+      if (token.type === "punct" && (token.text === "(" || token.text === "[" || token.text === "{")) {
+        depth++;
+        // hcl2json reads this expression, and its JavaScript glue recurses as deep as it nests.
+        if (this.depth + depth > MAX_NESTING) throw new NestingTooDeep(token.start);
+      }
       if (token.type === "punct" && CLOSERS.has(token.text)) depth--;
       last = this.next();
     }

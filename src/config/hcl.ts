@@ -19,8 +19,7 @@ import {
   type SynBody,
   type SynValue,
 } from "./hcl-syntax.js";
-import { mergeNodes } from "./merge.js";
-import { type ConfigNode, type MapNode, mapNode, nodeFromValue, scalarNode } from "./nodes.js";
+import { type ConfigNode, type MapEntry, type MapNode, mapNode, nodeFromValue, scalarNode } from "./nodes.js";
 
 /** The name hcl2json sees; its error positions are mapped back to the real file. */
 const PARSER_FILE_NAME = "jaffle-config.hcl";
@@ -99,11 +98,15 @@ function applyEdits(text: string, edits: Edit[]): string {
 }
 
 /**
- * hcl2json throws `parse config: [file:L,C-C2: Summary; Detail. file:L,C: ...]`.
- * Our rewrites keep every offset, so its lines and columns are the user's.
+ * hcl2json throws `parse config: [file:L,C-C2: Summary; Detail. file:L,C-L2,C2: ...]`
+ * (a range ends on the same line, `-C2`, or on another, `-L2,C2`). Our rewrites keep
+ * every offset, so its lines and columns are the user's. A diagnostic at the same place
+ * as an earlier one is a consequence of it (an unterminated string is also an invalid
+ * one) and is dropped, so one mistake gives one line.
  */
 export function mapParserErrors(message: string, lines: LineMap): { pos: SourcePosition; message: string }[] {
-  const marker = new RegExp(`${PARSER_FILE_NAME.replace(/\./g, "\\.")}:(\\d+),(\\d+)(?:-\\d+)?: `, "g");
+  const name = PARSER_FILE_NAME.replace(/\./g, "\\.");
+  const marker = new RegExp(`${name}:(\\d+),(\\d+)(?:-\\d+(?:,\\d+)?)?: `, "g");
   const found: { line: number; column: number; start: number; end: number }[] = [];
   for (let match = marker.exec(message); match; match = marker.exec(message)) {
     found.push({
@@ -113,7 +116,8 @@ export function mapParserErrors(message: string, lines: LineMap): { pos: SourceP
       end: match.index + match[0].length,
     });
   }
-  return found.map((hit, index) => {
+  const seen = new Set<string>();
+  return found.flatMap((hit, index) => {
     const following = found[index + 1];
     const stop = following
       ? following.start
@@ -122,50 +126,89 @@ export function mapParserErrors(message: string, lines: LineMap): { pos: SourceP
         : message.length;
     const text = message
       .slice(hit.end, stop)
+      .replace(/\s+/g, " ")
       .trim()
       .replace(/\.$/, "")
       .replace(
-        new RegExp(`${PARSER_FILE_NAME.replace(/\./g, "\\.")}:(\\d+),(\\d+)(?:-\\d+)?`, "g"),
+        new RegExp(`${name}:(\\d+),(\\d+)(?:-\\d+(?:,\\d+)?)?`, "g"),
         (_all, line: string, column: string) => `${lines.file}:${line}:${column}`,
       );
-    const pos = lines.position(lines.offset(hit.line, hit.column));
-    return { pos, message: text };
+    const where = `${hit.line}:${hit.column}`;
+    if (seen.has(where)) return [];
+    seen.add(where);
+    return [{ pos: lines.position(lines.offset(hit.line, hit.column)), message: text }];
   });
 }
 
-function bodyToNode(body: SynBody, pos: SourcePosition, parsed: unknown, issues: IssueList): MapNode {
-  let node = mapNode(pos);
+/**
+ * A block body as a map node. `where` names the body in messages (`kernel "k"`, empty
+ * for the file). A repeated block (`kernel "k" {...}` twice in one file) merges into the
+ * first, as Jaffle's HCL1 did; one that sets an option the first already set would
+ * overwrite it silently, so that is an error at the second, naming the first.
+ */
+function bodyToNode(
+  body: SynBody,
+  pos: SourcePosition,
+  parsed: unknown,
+  issues: IssueList,
+  where: string[] = [],
+): MapNode {
+  const node = mapNode(pos);
   for (const item of body.items) {
     if (item.type === "attribute") {
-      node = setEntry(node, item.key, item.keyPos, synToNode(item.value, parsed, issues));
+      const entry = { key: item.key, keyPos: item.keyPos, value: synToNode(item.value, parsed, issues) };
+      addEntry(node, entry, [...where, item.key], issues);
       continue;
     }
-    // `app "web" { ... }` → app: { web: { ... } }; a repeated block merges into the first.
+    // `app "web" { ... }` → app: { web: { ... } }.
     // Each label's map sits at the position of the key before it (the name, or the label before).
+    const blockWhere = [...where, item.name, ...item.labels.map((label) => JSON.stringify(label.value))];
     let holderPos = item.namePos;
     const chain = item.labels.map((label) => {
       const link = { label, holderPos };
       holderPos = label.pos;
       return link;
     });
-    let value: ConfigNode = bodyToNode(item.body, item.pos, parsed, issues);
+    let value: ConfigNode = bodyToNode(item.body, item.pos, parsed, issues, blockWhere);
     for (const { label, holderPos: at } of chain.reverse()) {
       const wrapper = mapNode(at);
       wrapper.entries.set(label.value, { key: label.value, keyPos: label.pos, value });
+      labelLevels.add(wrapper);
       value = wrapper;
     }
-    node = setEntry(node, item.name, item.namePos, value);
+    addEntry(node, { key: item.name, keyPos: item.namePos, value }, [...where, item.name], issues);
   }
   return node;
 }
 
-function setEntry(node: MapNode, key: string, keyPos: SourcePosition, value: ConfigNode): MapNode {
-  const existing = node.entries.get(key);
-  node.entries.set(
-    key,
-    existing ? { key, keyPos: existing.keyPos, value: mergeNodes(existing.value, value) } : { key, keyPos, value },
-  );
-  return node;
+/** Maps whose keys are block labels (`kernel`'s map of `"k"`): their keys are quoted in messages. */
+const labelLevels = new WeakSet<MapNode>();
+
+function addEntry(node: MapNode, entry: MapEntry, where: string[], issues: IssueList): void {
+  const existing = node.entries.get(entry.key);
+  if (existing) mergeRepeated(existing, entry, where, issues);
+  else node.entries.set(entry.key, entry);
+}
+
+/** Merges a repeated block's `incoming` into the `existing` entry, key by key; a key set in both is an error. */
+function mergeRepeated(existing: MapEntry, incoming: MapEntry, where: string[], issues: IssueList): void {
+  const base = existing.value;
+  const extra = incoming.value;
+  if (base.kind !== "map" || extra.kind !== "map") {
+    const first = existing.keyPos;
+    issues.add(
+      incoming.keyPos,
+      `${where.join(" ")} is set again (first at ${first.file}:${first.line}:${first.column}): ` +
+        "a repeated block merges into the first, so this would overwrite it",
+    );
+    return;
+  }
+  for (const [key, entry] of extra.entries) {
+    const name = labelLevels.has(extra) ? JSON.stringify(key) : key;
+    const known = base.entries.get(key);
+    if (known) mergeRepeated(known, entry, [...where, name], issues);
+    else base.entries.set(key, entry);
+  }
 }
 
 function synToNode(value: SynValue, parsed: unknown, issues: IssueList): ConfigNode {

@@ -70,6 +70,12 @@ export const loggerSchema = object({
 
 const defaultLogger = () => ({ suppress_regex: [], replace_regex: [] });
 
+/** The root block also bounds the log output's backlog (see src/log/batched-writer.ts). */
+export const rootLoggerSchema = object({
+  ...loggerSchema.fields,
+  backlog_bytes: { schema: { kind: "number", integer: true, min: 65536 } },
+});
+
 export const readySchema = object({
   url: { schema: str({ url: true }) },
   status: { schema: list({ kind: "number", integer: true, min: 100, max: 599 }) },
@@ -138,7 +144,7 @@ export const rootSchema = object({
   app: { schema: { kind: "labelled", body: appSchema }, default: emptyMap },
   process: { schema: { kind: "labelled", body: processSchema }, default: emptyMap },
   job: { schema: { kind: "labelled", body: jobSchema }, default: emptyMap },
-  logger: { schema: loggerSchema, default: defaultLogger },
+  logger: { schema: rootLoggerSchema, default: defaultLogger },
   gateway: { schema: gatewaySchema },
 });
 

@@ -25,6 +25,12 @@ export interface LoggerConfig {
   name?: string;
 }
 
+/** The root `logger` block: a logger block that also bounds the output's backlog. */
+export interface RootLoggerConfig extends LoggerConfig {
+  /** How many bytes of log output may wait for a slow reader before lines are dropped (default 8 MiB). */
+  backlog_bytes?: number;
+}
+
 /** How the supervisor decides that a process or app is up. Any field given must pass. */
 export interface ReadinessCheck {
   /** An http(s) URL that must answer with one of `status` (default: any 2xx or 3xx). */
@@ -111,7 +117,7 @@ export interface JaffleConfig {
   app: Record<string, AppConfig>;
   process: Record<string, ProcessConfig>;
   job: Record<string, JobConfig>;
-  logger: LoggerConfig;
+  logger: RootLoggerConfig;
   /** The root `gateway {}` block: the default server for every kernel with a kernel_name. */
   gateway?: GatewayConfig;
 }

@@ -9,6 +9,7 @@
 import type { IssueList, SourcePosition } from "./errors.js";
 import { type ConfigNode, describeNode, type MapNode, plainValue } from "./nodes.js";
 import type { VariableConfig, VariableType, VariableValue } from "./types.js";
+import { MAX_NESTING } from "./hcl-lexer.js";
 
 export const VARIABLE_TYPES: readonly VariableType[] = ["str", "bool", "int", "float", "list", "dict"];
 const VARIABLE_KEYS = new Set(["type", "default", "description"]);
@@ -173,8 +174,25 @@ type Checked = { ok: true; value: VariableValue } | { ok: false; message: string
 
 const show = (value: unknown) => JSON.stringify(value) ?? String(value);
 
+/** How deep a JSON value nests, counted without recursion (a value may come from the command line). */
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== "object") continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_NESTING) return deepest;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 /** A value that is already typed (a default, or a --variables JSON object member). */
 function checkValue(type: VariableType, value: unknown): Checked {
+  // Later passes walk the value recursively: deeper than a file may nest is refused here.
+  if (nestingDepth(value) > MAX_NESTING)
+    return { ok: false, message: `the value is nested more than ${MAX_NESTING} levels deep` };
   switch (type) {
     case "str":
       if (typeof value === "string") return { ok: true, value };

@@ -122,6 +122,18 @@ function describeTok(tok: Tok): string {
   }
 }
 
+/**
+ * How deep parentheses and calls may nest in one expression. Parsing and evaluation
+ * recurse, so the limit turns an expression nested thousands of levels deep into a
+ * located error instead of a stack overflow.
+ */
+export const MAX_EXPRESSION_DEPTH = 100;
+
+/** An expression's source in a message: long ones are cut, so the message stays readable. */
+function excerpt(source: string): string {
+  return source.length <= 60 ? source : `${source.slice(0, 57)}...`;
+}
+
 export function parsePipeline(source: string): Pipeline {
   const tokens = lex(source);
   let i = 0;
@@ -135,8 +147,9 @@ export function parsePipeline(source: string): Pipeline {
       throw new ExpressionError(`expected "${text}", found ${describeTok(tok)}`);
   };
 
-  const parseExpr = (): Expr => {
+  const parseExpr = (depth: number): Expr => {
     const tok = next();
+    if (depth > MAX_EXPRESSION_DEPTH) throw new ExpressionError(`nested more than ${MAX_EXPRESSION_DEPTH} levels deep`);
     switch (tok.kind) {
       case "number":
         return { type: "literal", value: tok.value, offset: tok.offset };
@@ -144,7 +157,7 @@ export function parsePipeline(source: string): Pipeline {
         return { type: "literal", value: tok.value, offset: tok.offset };
       case "punct":
         if (tok.text === "(") {
-          const inner = parseExpr();
+          const inner = parseExpr(depth + 1);
           expectPunct(")");
           return inner;
         }
@@ -171,7 +184,7 @@ export function parsePipeline(source: string): Pipeline {
       const args: Expr[] = [];
       if (!(peek().kind === "punct" && (peek() as { text: string }).text === ")")) {
         for (;;) {
-          args.push(parseExpr());
+          args.push(parseExpr(depth + 1));
           const sep = peek();
           if (sep.kind === "punct" && sep.text === ",") {
             next();
@@ -189,7 +202,7 @@ export function parsePipeline(source: string): Pipeline {
     );
   };
 
-  const expr = parseExpr();
+  const expr = parseExpr(1);
   const filters: { name: string; offset: number }[] = [];
   const sep = peek();
   if (sep.kind === "punct" && sep.text === "|") {
@@ -254,7 +267,7 @@ export function parseTemplate(text: string): Template {
       try {
         pipeline = parsePipeline(source);
       } catch (error) {
-        if (error instanceof ExpressionError) throw new ExpressionError(`in \${${source}}: ${error.message}`);
+        if (error instanceof ExpressionError) throw new ExpressionError(`in \${${excerpt(source)}}: ${error.message}`);
         throw error;
       }
       if (literal) parts.push({ type: "text", text: literal });
@@ -370,7 +383,8 @@ function wrap(pipeline: Pipeline, run: () => Value): Value {
   try {
     return run();
   } catch (error) {
-    if (error instanceof ExpressionError) throw new ExpressionError(`in \${${pipeline.source}}: ${error.message}`);
+    if (error instanceof ExpressionError)
+      throw new ExpressionError(`in \${${excerpt(pipeline.source)}}: ${error.message}`);
     throw error;
   }
 }

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { BUILTIN_KERNEL_NAME, builtinKernelSpec, type KernelSpec } from "./builtin-spec.js";
+import { BUILTIN_KERNEL_NAME, builtinLaunchSpec, type KernelSpec } from "./builtin-spec.js";
 
 export type { KernelSpec } from "./builtin-spec.js";
 
@@ -111,11 +111,11 @@ export function findKernelSpecs(env: NodeJS.ProcessEnv = process.env): Map<strin
  * customised install is honoured); anything else → an error listing what is installed.
  */
 export function resolveKernelSpec(name?: string, env: NodeJS.ProcessEnv = process.env): KernelSpec {
-  if (name === undefined || name === "") return builtinKernelSpec();
+  if (name === undefined || name === "") return builtinLaunchSpec();
   const specs = findKernelSpecs(env);
   const found = specs.get(name.toLowerCase());
   if (found) return found;
-  if (name === BUILTIN_KERNEL_NAME) return builtinKernelSpec();
+  if (name === BUILTIN_KERNEL_NAME) return builtinLaunchSpec();
   for (const dir of jupyterDataPath(env)) {
     const resourceDir = join(dir, "kernels", name);
     if (existsSync(join(resourceDir, "kernel.json"))) readKernelSpec(resourceDir, name); // throws the precise error

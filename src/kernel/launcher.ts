@@ -306,6 +306,7 @@ async function launchOnce(options: LaunchKernelOptions, spec: KernelSpec): Promi
     }
   };
   let child: LoggedChild;
+  const spawnedAt = performance.now();
   try {
     child = await spawnLoggedChild({
       argv,
@@ -362,7 +363,8 @@ async function launchOnce(options: LaunchKernelOptions, spec: KernelSpec): Promi
   }
   startupLog.release();
   logger.info(
-    `kernel ready: ${client.info.implementation} ${client.info.implementation_version} (${spec.display_name})`,
+    `kernel ready: ${client.info.implementation} ${client.info.implementation_version} (${spec.display_name}), ` +
+      `kernel_info answered ${(performance.now() - spawnedAt).toFixed(0)} ms after spawn`,
   );
   return new RunningKernel(name, spec, connectionFile, child, client, logger);
 }

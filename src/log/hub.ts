@@ -19,12 +19,16 @@
  *   warning 40, info 30, debug 20), so pino tooling reads them; no extra `levelName`
  *   field, to stay exactly pino's format (the mapping is `PINO_LEVELS`).
  * - Listeners see the record exactly as written (after every rule).
- * - Nothing is dropped under a flood: see BatchedWriter. Call `flush()` before exiting.
+ * - A flood reaches `out` whole as long as `out` keeps up. A reader that falls more than
+ *   the root block's `backlog_bytes` behind (default 8 MiB) loses lines, counted in one
+ *   `N lines dropped` warning line where they were: see BatchedWriter. Listeners (the
+ *   history of `jaffle logs`) still see every record. Call `flush()` before exiting.
  */
-import { pino, type Logger as PinoLogger } from "pino";
-import type { LoggerConfig } from "../config/types.js";
+import { createRequire } from "node:module";
+import type { Logger as PinoLogger, pino as PinoFactory } from "pino";
+import type { LoggerConfig, RootLoggerConfig } from "../config/types.js";
 import type { ReplaceOptions } from "../expression/replace.js";
-import { BatchedWriter } from "./batched-writer.js";
+import { BatchedWriter, DEFAULT_BACKLOG_BYTES } from "./batched-writer.js";
 import { loggerFrom, type Level, type Logger } from "./logger.js";
 import { PrettyFormatter } from "./pretty.js";
 import { stripAnsi } from "./ansi.js";
@@ -48,8 +52,8 @@ export interface LogHubOptions {
   color: boolean;
   /** The global threshold (from --log-level / --debug, else the root block's level). */
   level: Level;
-  /** The root `logger` block: its suppress and replace rules apply to every source. */
-  root: LoggerConfig;
+  /** The root `logger` block: its suppress and replace rules apply to every source; `backlog_bytes` bounds what waits for `out`. */
+  root: RootLoggerConfig;
   /** Where lines go (default: process.stdout). */
   out?: NodeJS.WritableStream;
   /** Variables, environment and cwd for `${...}` expressions in replace_regex `to` templates. */
@@ -61,9 +65,16 @@ export const PINO_LEVELS: Record<Level, number> = { critical: 60, error: 50, war
 
 type JaffleLevel = Level;
 type RecordSink = (record: LogRecord) => void;
+/** A record as the text of its output line (with its line break). */
+type RecordFormat = (record: LogRecord) => string;
+
+/** The name of the supervisor's own lines, which the dropped-lines line is one of. */
+const SUPERVISOR_NAME = "jaffle";
 
 export class LogHub {
   private readonly writer: BatchedWriter;
+  /** The root block's `backlog_bytes`: how far the reader of `out` may fall behind. */
+  private backlogBytes: number;
   private rootRules: CompiledRules;
   private readonly globalThreshold: number;
   private readonly color: boolean;
@@ -72,12 +83,24 @@ export class LogHub {
   private readonly replaceOptions: ReplaceOptions;
 
   constructor(options: LogHubOptions) {
-    this.writer = new BatchedWriter(options.out ?? process.stdout);
+    const format = options.format === "json" ? jsonFormat() : prettyFormat(options.color);
+    this.backlogBytes = options.root.backlog_bytes ?? DEFAULT_BACKLOG_BYTES;
+    this.writer = new BatchedWriter(options.out ?? process.stdout, {
+      backlogBytes: this.backlogBytes,
+      droppedLine: (count) =>
+        format({
+          time: Date.now(),
+          level: "warning",
+          name: SUPERVISOR_NAME,
+          source: SUPERVISOR_NAME,
+          msg: `${count} lines dropped: this output was read too slowly (backlog_bytes = ${this.backlogBytes} waited)`,
+        }),
+    });
     this.replaceOptions = options.replace ?? {};
     this.rootRules = compileRules(options.root, "logger", this.replaceOptions);
     this.globalThreshold = levelIndex(options.level);
     this.color = options.color;
-    this.emitLine = options.format === "json" ? this.jsonSink() : this.prettySink();
+    this.emitLine = (record) => this.writer.write(format(record));
   }
 
   /** A logger for one source; `rules` is the source's `logger` block. */
@@ -100,8 +123,10 @@ export class LogHub {
   }
 
   /** A reload changed the root `logger` block: its rules apply from the next record on. */
-  setRootRules(root: LoggerConfig): void {
+  setRootRules(root: RootLoggerConfig): void {
     this.rootRules = compileRules(root, "logger", this.replaceOptions);
+    this.backlogBytes = root.backlog_bytes ?? DEFAULT_BACKLOG_BYTES;
+    this.writer.setBacklogBytes(this.backlogBytes);
   }
 
   /** Calls `listener` with every record that passed the rules; returns the unsubscribe function. */
@@ -133,36 +158,42 @@ export class LogHub {
     }
     this.emitLine(record);
   }
+}
 
-  private prettySink(): RecordSink {
-    const formatter = new PrettyFormatter(this.color);
-    return (record) => this.writer.write(formatter.format(record));
-  }
+function prettyFormat(color: boolean): RecordFormat {
+  const formatter = new PrettyFormatter(color);
+  return (record) => formatter.format(record);
+}
 
-  private jsonSink(): RecordSink {
-    // pino stamps `time` itself; hand it the record's own time so listeners and the
-    // written line agree to the millisecond.
-    let recordTime = 0;
-    const root = pino<JaffleLevel>(
-      {
-        customLevels: PINO_LEVELS,
-        useOnlyCustomLevels: true,
-        level: "debug",
-        timestamp: () => `,"time":${recordTime}`,
-      },
-      { write: (line: string) => this.writer.write(line) },
-    );
-    const children = new Map<string, PinoLogger<JaffleLevel>>();
-    return (record) => {
-      let child = children.get(record.name);
-      if (child === undefined) {
-        child = root.child({ name: record.name });
-        children.set(record.name, child);
-      }
-      recordTime = record.time;
-      child[record.level](record.msg);
-    };
-  }
+/** pino's line for a record; pino writes it synchronously to the destination, which keeps it. */
+function jsonFormat(): RecordFormat {
+  // pino stamps `time` itself; hand it the record's own time so listeners and the
+  // written line agree to the millisecond.
+  let recordTime = 0;
+  let line = "";
+  // Loaded for --log-format json only: pino and its dependencies cost the pretty format's start-up.
+  const { pino } = createRequire(import.meta.url)("pino") as { pino: typeof PinoFactory };
+  const root = pino<JaffleLevel>(
+    {
+      customLevels: PINO_LEVELS,
+      useOnlyCustomLevels: true,
+      level: "debug",
+      timestamp: () => `,"time":${recordTime}`,
+    },
+    { write: (text: string) => (line = text) },
+  );
+  const children = new Map<string, PinoLogger<JaffleLevel>>();
+  return (record) => {
+    let child = children.get(record.name);
+    if (child === undefined) {
+      child = root.child({ name: record.name });
+      children.set(record.name, child);
+    }
+    recordTime = record.time;
+    line = "";
+    child[record.level](record.msg);
+    return line;
+  };
 }
 
 function trimFinalLineBreak(message: string): string {

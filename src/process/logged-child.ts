@@ -10,8 +10,9 @@
  * tracker from spawn until it is gone.
  */
 import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import { constants as osConstants } from "node:os";
-import * as pty from "node-pty";
+import type * as NodePty from "node-pty";
 import { stripAnsi } from "../log/ansi.js";
 import type { Logger } from "../log/logger.js";
 import type { ProcessGroupTracker } from "./tracker.js";
@@ -138,13 +139,20 @@ function spawnWithPipes(spec: ChildSpec, executable: string, args: string[]): Pr
   });
 }
 
+/** node-pty (a native addon) loads for the first tty process only: most runs have none. */
+let nodePty: typeof NodePty | undefined;
+function ptyModule(): typeof NodePty {
+  nodePty ??= createRequire(import.meta.url)("node-pty") as typeof NodePty;
+  return nodePty;
+}
+
 async function spawnWithPty(spec: ChildSpec, executable: string, args: string[]): Promise<LoggedChild> {
   const env = { ...spec.env };
   // Programs only colour for a terminal they know; a CI's TERM=dumb would defeat tty.
   if (env.TERM === undefined || env.TERM === "dumb") env.TERM = "xterm-256color";
-  let terminal: pty.IPty;
+  let terminal: NodePty.IPty;
   try {
-    terminal = pty.spawn("/bin/sh", ["-c", TTY_WRAPPER, "jaffle-tty", executable, ...args], {
+    terminal = ptyModule().spawn("/bin/sh", ["-c", TTY_WRAPPER, "jaffle-tty", executable, ...args], {
       name: env.TERM,
       cols: PTY_COLUMNS,
       rows: PTY_ROWS,

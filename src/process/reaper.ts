@@ -55,15 +55,27 @@ export class Reaper implements ProcessGroupTracker {
 
   /** Starts the guardian and resolves once it listens. */
   static async start(): Promise<Reaper> {
+    const { reaper, ready } = Reaper.launch();
+    await ready;
+    return reaper;
+  }
+
+  /**
+   * Starts the guardian and hands back its Reaper at once, with `ready` settling once the
+   * guardian listens (it rejects, the guardian killed, if it does not start). Groups can
+   * be tracked meanwhile: the lines wait in the pipe, and the marker covers them anyway.
+   * This is what lets the supervisor launch kernels while the guardian boots.
+   */
+  static launch(): { reaper: Reaper; ready: Promise<void> } {
     const { script, execArgv } = guardianCommand();
-    // Unique to this supervisor: a nested jaffle's children carry their own.
     const marker = `${process.pid}-${randomBytes(6).toString("hex")}`;
     const guardian = spawn(process.execPath, [...execArgv, script, marker], {
       cwd: "/",
       detached: true,
       stdio: ["pipe", "pipe", "ignore"],
     });
-    await new Promise<void>((resolve, reject) => {
+    guardian.stdin!.on("error", () => undefined);
+    const ready = new Promise<void>((resolve, reject) => {
       let output = "";
       const fail = (why: string) => {
         clearTimeout(timer);
@@ -71,25 +83,26 @@ export class Reaper implements ProcessGroupTracker {
         reject(new Error(`the reaper guardian did not start: ${why}`));
       };
       const timer = setTimeout(() => fail(`no answer within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
-      guardian.once("error", (error) => fail(error.message));
-      guardian.once("exit", (code, signal) => fail(`it exited (${signal ?? `code ${code}`})`));
+      const onError = (error: Error) => fail(error.message);
+      const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
+        fail(`it exited (${signal ?? `code ${code}`})`);
+      guardian.once("error", onError);
+      guardian.once("exit", onExit);
       guardian.stdout!.setEncoding("utf8").on("data", (data: string) => {
         output += data;
         if (output.includes(`${READY_LINE}\n`)) {
           clearTimeout(timer);
-          guardian.removeAllListeners("exit");
-          guardian.removeAllListeners("error");
+          guardian.off("exit", onExit);
+          guardian.off("error", onError);
           resolve();
         }
       });
+    }).then(() => {
+      guardian.stdout!.destroy();
+      guardian.unref();
+      (guardian.stdin as Socket).unref();
     });
-    guardian.stdout!.destroy();
-    // A write to a guardian that died must not crash the supervisor.
-    guardian.stdin!.on("error", () => undefined);
-    // Neither the guardian nor its pipe may keep the supervisor running.
-    guardian.unref();
-    (guardian.stdin as Socket).unref();
-    return new Reaper(guardian, marker);
+    return { reaper: new Reaper(guardian, marker), ready };
   }
 
   /** The guardian's pid (for tests and `jaffle status`). */

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from "node:events";
 import type { GatewayConfig, KernelConfig } from "../config/types.js";
-import { RemoteKernel, startRemoteKernel } from "../kernel/gateway/remote-kernel.js";
+import type { RemoteKernel } from "../kernel/gateway/remote-kernel.js";
 import { resolveGateway } from "../kernel/gateway/settings.js";
 import { launchKernel } from "../kernel/launcher.js";
 import type { Logger } from "../log/logger.js";
@@ -45,6 +45,8 @@ export interface SlotKernel extends HostableKernel {
   /** A local kernel's pid (= its process group) and connection file; none for a remote one. */
   readonly pid?: number;
   readonly connectionFile?: string;
+  /** "remote" for a kernel on a Jupyter server (RemoteKernel). */
+  readonly where?: "remote";
   shutdown(timeoutMs: number): Promise<void>;
   once(event: "exit", listener: (exit: ChildExit | { reason: string }) => void): unknown;
   on(event: "dead", listener: (reason: string) => void): unknown;
@@ -53,11 +55,16 @@ export interface SlotKernel extends HostableKernel {
 }
 
 /** The real launch: on the block's (or the root's) gateway if it has one, else a process here. */
-export function launchSlotKernel(name: string, config: KernelConfig, options: KernelSlotOptions): Promise<SlotKernel> {
-  // issue 15: a kernel with a gateway runs on that server, behind the same client.
+export async function launchSlotKernel(
+  name: string,
+  config: KernelConfig,
+  options: KernelSlotOptions,
+): Promise<SlotKernel> {
+  // issue 15: a kernel with a gateway runs on that server, behind the same client; the
+  // gateway's modules load only then.
   const gateway = resolveGateway(config.gateway, options.gateway, config.kernel_name !== undefined);
   return gateway
-    ? startRemoteKernel({
+    ? (await import("../kernel/gateway/remote-kernel.js")).startRemoteKernel({
         name,
         kernelName: config.kernel_name,
         settings: gateway,
@@ -75,6 +82,11 @@ export function launchSlotKernel(name: string, config: KernelConfig, options: Ke
         tracker: options.tracker,
         startupTimeoutMs: options.startupTimeoutMs,
       });
+}
+
+/** True for a kernel on a Jupyter server (the gateway's classes load only when one is configured). */
+export function isRemoteKernel(kernel: SlotKernel | undefined): kernel is RemoteKernel {
+  return kernel?.where === "remote";
 }
 
 /** Records a kernel on a Jupyter server in the status file: `remote`, its id and server. */
@@ -199,7 +211,7 @@ export class KernelSlot extends EventEmitter<KernelSlotEvents> {
     }
     const back = this.#kernel;
     this.logger.info(
-      `kernel is back (${back instanceof RemoteKernel ? `kernel id ${back.kernelId} on ${back.server}` : `pid ${back?.pid}`})`,
+      `kernel is back (${isRemoteKernel(back) ? `kernel id ${back.kernelId} on ${back.server}` : `pid ${back?.pid}`})`,
     );
     // A kernel that stays up for a while earns its quick restarts back.
     const kernel = this.#kernel;

@@ -142,10 +142,11 @@ function variableArgs(variables: Record<string, VariableValue> | undefined): str
  */
 export async function startJaffle(options: StartJaffleOptions = {}): Promise<JaffleHandle> {
   const cwd = options.cwd ?? process.cwd();
-  // The guardian starts while the configuration loads: both take a moment.
-  const reaperStart = Reaper.start();
-  reaperStart.catch(() => undefined);
-  const closeReaper = async () => (await reaperStart.catch(() => undefined))?.close();
+  // The guardian starts while the configuration loads and the kernels launch: each takes
+  // a moment. It tracks groups from now on; the start fails if it does not come up.
+  const guardian = Reaper.launch();
+  guardian.ready.catch(() => undefined);
+  const closeReaper = () => guardian.reaper.close();
   let hub: LogHub | undefined;
   let runtime: RuntimeDir | undefined;
   try {
@@ -195,14 +196,18 @@ export async function startJaffle(options: StartJaffleOptions = {}): Promise<Jaf
         `removed the stale runtime files of a jaffle that is no longer running${who} from ${runtime.path}`,
       );
     }
-    let reaper: Reaper;
-    try {
-      reaper = await reaperStart;
-    } catch (error) {
-      logger.critical(`cannot start: ${errorText(error)}`);
-      throw new StartFailedError(`cannot start: ${errorText(error)}`);
-    }
-    return await launch({ config, load, cwd, options, runtime, hub, ring, logger, reaper });
+    return await launch({
+      config,
+      load,
+      cwd,
+      options,
+      runtime,
+      hub,
+      ring,
+      logger,
+      reaper: guardian.reaper,
+      reaperReady: guardian.ready,
+    });
   } catch (error) {
     runtime?.release();
     await hub?.flush();
@@ -222,12 +227,16 @@ interface Launch {
   ring: LogRing;
   logger: Logger;
   reaper: Reaper;
+  /** Settles once the guardian listens; rejects if it could not start. */
+  reaperReady: Promise<void>;
 }
 
 async function launch(run: Launch): Promise<JaffleHandle> {
   const { config, cwd, runtime, hub, logger, reaper } = run;
   const readyTimeoutMs = run.options.readyTimeoutMs ?? 60_000;
   const status = new StatusBook(cwd, (snapshot) => runtime.writeStatus(snapshot));
+  let registry: Promise<typeof import("../apps/registry.js")> | undefined;
+  const loadRegistry = () => (registry ??= import("../apps/registry.js"));
   let supervisor: Supervisor;
   try {
     supervisor = new Supervisor({
@@ -239,10 +248,8 @@ async function launch(run: Launch): Promise<JaffleHandle> {
       tracker: reaper,
       status,
       readyTimeoutMs,
-      // Loaded on first use: the registry pulls in tsx (for plugins), which costs a good
-      // part of a start-up, and by then the kernels are already starting.
       resolveAppClass: async (className, dir, language) =>
-        (await import("../apps/registry.js")).resolveAppClass(className, dir, language),
+        (await loadRegistry()).resolveAppClass(className, dir, language),
     });
   } catch (error) {
     logger.critical(`cannot start: ${errorText(error)}`);
@@ -268,7 +275,30 @@ async function launch(run: Launch): Promise<JaffleHandle> {
     return supervisor.reload(next);
   };
   let requestStop = run.options.onStopRequest;
-  const control = await ControlServer.listen(
+  // Kernels launch first (their start is the longest step), while the control socket
+  // and the configuration watch are set up.
+  const starting = (async (): Promise<ReadyReport> => {
+    const report = supervisor.start();
+    report.catch(() => undefined);
+    try {
+      await run.reaperReady;
+    } catch (error) {
+      // Without the guardian a killed supervisor could leave children behind: nothing runs.
+      const line = `cannot start: ${errorText(error)}`;
+      logger.critical(line);
+      await supervisor.shutdown();
+      await report.catch(() => undefined);
+      return { ready: false, ms: performance.now(), failures: [line] };
+    }
+    return report;
+  })();
+  starting.catch(() => undefined);
+  // The built-in app classes load while the kernels start.
+  loadRegistry().then(
+    (r) => Object.values(config.app).forEach((app) => r.preloadBuiltinAppClass(app.class)),
+    () => undefined,
+  );
+  const listening = ControlServer.listen(
     runtime.path,
     {
       status: () => status.snapshot,
@@ -283,13 +313,21 @@ async function launch(run: Launch): Promise<JaffleHandle> {
     run.ring,
     logger,
   );
+  let control: ControlServer | undefined;
+  try {
+    control = await listening;
+  } catch (error) {
+    // What the start launched meanwhile ends before the failure is reported.
+    await supervisor.shutdown();
+    await starting.catch(() => undefined);
+    throw error;
+  }
   const watcher: ConfigWatch | undefined = run.options.watchConfig
     ? watchConfigFiles(run.options.configFiles ?? DEFAULT_CONFIG_FILES, cwd, logger, () => {
         reload().catch(() => undefined);
       })
     : undefined;
 
-  const starting = supervisor.start();
   const ready = starting.catch((error: unknown): ReadyReport => {
     logger.critical(`supervisor failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return { ready: false, ms: performance.now(), failures: [`supervisor failed: ${errorText(error)}`] };

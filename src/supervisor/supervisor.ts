@@ -34,8 +34,7 @@ import { AppSlot, errorText, withTimeout } from "./app-slot.js";
 import { describeDiff, diffConfigs, type BlockKind } from "./config-diff.js";
 import type { AppState } from "./app-state.js";
 import { GroupRegistry } from "./group-registry.js";
-import { RemoteKernel } from "../kernel/gateway/remote-kernel.js";
-import { KernelSlot, recordRemoteKernelStatus, type KernelSlotOptions } from "./kernel-slot.js";
+import { isRemoteKernel, KernelSlot, recordRemoteKernelStatus, type KernelSlotOptions } from "./kernel-slot.js";
 import type { ChildControl } from "../process/logged-child.js";
 import { LogLineWatch, NotReadyError, waitForCheck } from "./readiness.js";
 import { NotStartedError, ReadyBook } from "./ready-book.js";
@@ -295,7 +294,7 @@ export class Supervisor {
     const previous = this.#options.status.snapshot.kernels[slot.name];
     if (this.#kernels.get(slot.name) !== slot) return;
     const kernel = slot.kernel;
-    if (kernel instanceof RemoteKernel) {
+    if (isRemoteKernel(kernel)) {
       // A kernel on a Jupyter server: no pid or connection file here (issue 15).
       recordRemoteKernelStatus(this.#options.status, slot.name, kernel, slot.restarts);
       return;

@@ -26,7 +26,7 @@ const expected: Record<string, string[]> = {
     'unknown-keys.hcl:3:3: unknown option "pass_envs" in kernel "k" (known: kernel_name, pass_env, env, gateway)',
     'unknown-keys.hcl:9:3: unknown option "stat" in app "web" (known: class, kernel, start, logger, options, disabled, ready, depends_on)',
     'unknown-keys.hcl:13:5: unknown option "port" in app "web" options (known: app_class, argv, threaded, clear_cache, ready_url)',
-    'unknown-keys.hcl:18:3: unknown option "levels" in logger (known: level, suppress_regex, replace_regex, name)',
+    'unknown-keys.hcl:18:3: unknown option "levels" in logger (known: level, suppress_regex, replace_regex, name, backlog_bytes)',
     'unknown-keys.hcl:21:1: unknown top-level block "processes" in the configuration (known: variable, kernel, app, process, job, logger, gateway)',
   ],
   "wrong-types.hcl": [

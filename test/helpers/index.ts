@@ -40,7 +40,23 @@ process.on("exit", () => rmSync(testCache, { recursive: true, force: true }));
  * the directory again after it was removed.
  */
 const tempDirs: string[] = [];
-after(() => {
+
+/**
+ * Process groups of the jaffles this file started that have not exited yet. A test's own
+ * `after` hook ends its jaffle, but a test cancelled by its time limit may never reach
+ * it; the file's last hook ends what is left, so the file can exit and nothing stays.
+ */
+const liveGroups = new Map<number, Promise<unknown>>();
+
+after(async () => {
+  for (const [pgid, exited] of liveGroups) {
+    try {
+      process.kill(-pgid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+    await exited;
+  }
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 });
 
@@ -137,7 +153,12 @@ export function startJaffle(
     child.on("exit", (code, signal) => resolve({ code, signal })),
   );
   let done = false;
-  void exited.then(() => (done = true));
+  const pid = child.pid;
+  if (pid !== undefined) liveGroups.set(pid, exited);
+  void exited.then(() => {
+    done = true;
+    if (pid !== undefined) liveGroups.delete(pid);
+  });
   t.after(async () => {
     if (!done && child.pid) {
       try {

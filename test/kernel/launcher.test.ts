@@ -452,3 +452,25 @@ describe("launchKernel failures", () => {
     );
   });
 });
+
+test("the built-in Node kernel starts from its entry module, and its ready line says when kernel_info came after the spawn", async (t) => {
+  const spec = resolveKernelSpec(undefined, { HOME: tempDir(t), JUPYTER_PATH: tempDir(t) });
+  // Not through the CLI: the kernel's own entry module, from this package's dist/.
+  assert.equal(spec.argv[0], process.execPath);
+  assert.match(spec.argv[1]!, /[/\\]dist[/\\]src[/\\]kernel[/\\]node[/\\]entry\.js$/);
+  assert.equal(existsSync(spec.argv[1]!), true, spec.argv[1]);
+  assert.deepEqual(spec.argv.slice(2), ["{connection_file}"]);
+
+  const logger = recordingLogger("node");
+  const kernel = await launchKernel(pythonOptions(t, { name: "node", kernelName: undefined, logger }));
+  t.after(() => kernel.shutdown());
+  assert.equal(kernel.info.implementation, "jaffle-node");
+  assert.ok(
+    logger
+      .at("info")
+      .some((line) =>
+        /^kernel ready: jaffle-node \S+ \(Node\.js \(jaffle\)\), kernel_info answered \d+ ms after spawn$/.test(line),
+      ),
+    logger.text(),
+  );
+});

@@ -288,3 +288,40 @@ test("no record is lost or reordered when the output applies backpressure", asyn
   // Batching: far fewer writes than lines.
   assert.ok(out.writes < count / 20, `${out.writes} writes for ${count} lines`);
 });
+
+test("past backlog_bytes a slow output drops lines, counted in one warning line where the gap is", async () => {
+  const out = new MemoryOut({ slow: true, highWaterMark: 1024 });
+  const backlog = 64 * 1024;
+  const logHub = new LogHub({
+    format: "json",
+    color: false,
+    level: "info",
+    root: { ...none, backlog_bytes: backlog },
+    out,
+  });
+  const records: LogRecord[] = [];
+  logHub.onRecord((record) => records.push(record));
+  const log = logHub.logger("flood");
+  const count = 50_000;
+  // All in one turn: the output takes none of it until the loop ends.
+  for (let i = 0; i < count; i++) log.info(`line ${i}`);
+  await logHub.flush();
+  const lines = out.lines().map((line) => JSON.parse(line) as { msg: string; name: string; level: number });
+  const gap = lines.findIndex((line) => line.name === "jaffle");
+  assert.ok(gap > 0, "a dropped-lines line was written");
+  const dropped = Number(/^(\d+) lines dropped: /.exec(lines[gap]!.msg)?.[1]);
+  assert.equal(lines[gap]!.level, PINO_LEVELS.warning);
+  assert.match(lines[gap]!.msg, /backlog_bytes = 65536/);
+  // Before the gap: the first lines in order; the count is exactly what is missing.
+  const kept = lines.filter((line) => line.name === "flood").map((line) => line.msg);
+  assert.deepEqual(
+    kept,
+    Array.from({ length: kept.length }, (_, i) => `line ${i}`),
+  );
+  assert.equal(kept.length + dropped, count);
+  // What waited stayed near the bound: the text before the gap is about backlog_bytes.
+  const written = lines.slice(0, gap).reduce((sum, line) => sum + JSON.stringify(line).length + 1, 0);
+  assert.ok(written <= backlog + 2048, `${written} bytes written before the gap`);
+  // Listeners (the history of `jaffle logs`) still saw every record.
+  assert.equal(records.length, count);
+});

@@ -101,3 +101,18 @@ test("Reaper in this process: untracked groups survive the guardian's exit, trac
   process.kill(-kept, "SIGKILL");
   await reaper.close();
 });
+
+test("Reaper.launch(): groups tracked before the guardian listens are ended like the others", async (t) => {
+  const { reaper, ready } = Reaper.launch();
+  const janitor = new GroupJanitor(t);
+  janitor.add(reaper.pid);
+  const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { detached: true, stdio: "ignore" });
+  janitor.add(child.pid!);
+  // Tracked at once, while the guardian may still be booting: the line waits in the pipe.
+  reaper.track(child.pid!, "early");
+  await ready;
+  process.kill(reaper.pid, "SIGTERM");
+  await waitFor(() => !isRunning(child.pid!), "the group tracked before ready to end", 15_000);
+  await waitFor(() => !isRunning(reaper.pid), "the guardian to exit", 15_000);
+  await reaper.close();
+});

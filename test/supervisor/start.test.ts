@@ -174,11 +174,13 @@ app "working" {
     );
     const run = await runJaffle(["start", "--exit-when-ready", "--no-color"], { cwd: dir });
     assert.equal(run.code, 1, run.stdout + run.stderr);
+    // The user's error under the app, IPython's cell wrappers folded (issue 8's readable errors).
     assert.match(
       run.stdout,
-      /broken E -+\n\s+NameError +Traceback/,
-      `the traceback is logged under the app; stderr:\n${run.stderr}`,
+      /broken E start failed: start code: NameError: name 'undefined_name' is not defined\n\s+\(\d+ internal frames? hidden; --debug shows them\)\n/,
+      `the error is logged under the app; stderr:\n${run.stderr}`,
     );
+    assert.doesNotMatch(run.stdout, /Traceback/, "IPython's raw traceback is for --debug");
     assert.match(
       run.stdout,
       /jaffle E app broken failed: start code: NameError: name 'undefined_name' is not defined$/m,

@@ -13,8 +13,24 @@ import { ServerScope } from "./server-scope.js";
 /** Modules to evict from require.cache are `clearCache`; absent = the project's own modules. */
 export type RunnerOptions = Pick<BridgeSetup, "appClass" | "argv" | "projectDir" | "clearCache">;
 
+/** Where the last start's time went, in ms (printed with each restart, for `npm run bench`). */
+export interface StartPhases {
+  /** Evicting the project's CommonJS modules from require.cache. */
+  evict: number;
+  /** Importing the app's module graph (fresh) and constructing the class. */
+  load: number;
+  /** start() until every server it opened listens. */
+  listen: number;
+}
+
+export function describePhases(phases: StartPhases): string {
+  return `evict ${phases.evict.toFixed(1)}, load ${phases.load.toFixed(1)}, listen ${phases.listen.toFixed(1)}`;
+}
+
 export class AppRunner {
   app: ServerAppInstance | undefined;
+  /** The last successful start's phases. */
+  phases: StartPhases | undefined;
   private scope: ServerScope | undefined;
   private loaded: LoadedClass | undefined;
 
@@ -34,7 +50,9 @@ export class AppRunner {
    * error is thrown. `prepared`: a warmed loader namespace to import through (workers).
    */
   async start(prepared?: PreparedLoader): Promise<void> {
+    const began = performance.now();
     evictRequireCache(this.options.projectDir, this.options.clearCache ?? undefined);
+    const evicted = performance.now();
     const scope = new ServerScope();
     this.scope = scope;
     try {
@@ -44,8 +62,10 @@ export class AppRunner {
       if (typeof app.start !== "function")
         throw new TypeError(`app_class "${this.options.appClass}" has no start() method`);
       this.app = app;
+      const loaded = performance.now();
       await Promise.race([scope.run(() => app.start()), scope.listenFailure]);
       await Promise.race([scope.allListening(), scope.listenFailure]);
+      this.phases = { evict: evicted - began, load: loaded - evicted, listen: performance.now() - loaded };
     } catch (error) {
       await this.stop().catch(() => undefined);
       throw error;

@@ -18,7 +18,7 @@
  */
 import { Worker } from "node:worker_threads";
 import type { BridgeSetup } from "./descriptor.js";
-import { AppRunner, type RunnerOptions } from "./node-app-runner.js";
+import { AppRunner, describePhases, type RunnerOptions, type StartPhases } from "./node-app-runner.js";
 import type { FromWorker, ToWorker } from "./worker-protocol.js";
 import { JaffleError } from "../../errors.js";
 import { parseAppClass } from "./node-loader.js";
@@ -31,6 +31,8 @@ interface Engine {
   stop(): Promise<void>;
   readonly running: boolean;
   readonly addresses: string[];
+  /** Where the last start's time went (the restart line says it). */
+  describeStart(): string;
 }
 
 function stackOf(error: unknown): string {
@@ -49,6 +51,9 @@ class InThreadEngine implements Engine {
   async start(): Promise<void> {
     await this.runner.start();
     this.running = true;
+  }
+  describeStart(): string {
+    return this.runner.phases ? describePhases(this.runner.phases) : "";
   }
   async stop(): Promise<void> {
     this.running = false;
@@ -92,11 +97,24 @@ function nextMessage(worker: Worker): Promise<WorkerMessage> {
   });
 }
 
+/** Booted workers kept for the next restarts (see WorkerEngine.spares). */
+const SPARE_WORKERS = 2;
+
 class WorkerEngine implements Engine {
   worker: Worker | undefined;
   running = false;
   addresses: string[] = [];
-  private spare: BootedWorker | undefined;
+  /**
+   * Booted workers waiting for the next starts. Two: the watchdog queues at most one
+   * restart behind the one running, so even a burst of saves finds a booted worker for
+   * each restart instead of paying a worker start. They boot one after the other, off
+   * the restart's path.
+   */
+  private readonly spares: BootedWorker[] = [];
+  private booting = false;
+  private disposed = false;
+  /** The last start: how long it waited for its worker to finish booting, and its phases there. */
+  private lastStart: { bootWait: number; phases?: StartPhases } = { bootWait: 0 };
   /** Workers being terminated after they stopped. */
   private readonly ending = new Set<Promise<void>>();
   constructor(private readonly options: BridgeSetup) {}
@@ -129,12 +147,14 @@ class WorkerEngine implements Engine {
   }
 
   async start(): Promise<void> {
-    const { worker, booted } = this.spare ?? this.boot();
-    this.spare = undefined;
+    this.disposed = false;
+    const { worker, booted } = this.spares.shift() ?? this.boot();
     this.worker = worker;
     let outcome: WorkerMessage;
+    const began = performance.now();
     try {
       await booted;
+      this.lastStart = { bootWait: performance.now() - began };
       worker.ref();
       const reply = nextMessage(worker);
       send(worker, { type: "start" });
@@ -146,10 +166,11 @@ class WorkerEngine implements Engine {
       this.worker = undefined;
       await worker.terminate();
       // The next save tries again; let its worker boot meanwhile.
-      this.spare = this.boot();
+      this.topUp();
       throw new WorkerError(outcome.type === "failed" ? outcome.stack : `unexpected ${outcome.type}`);
     }
     this.addresses = outcome.addresses;
+    this.lastStart.phases = outcome.phases;
     this.running = true;
     worker.on("error", (error) => {
       process.stderr.write(`[${this.options.name}] uncaught error in the app's worker thread:\n${stackOf(error)}\n`);
@@ -161,8 +182,8 @@ class WorkerEngine implements Engine {
         this.addresses = [];
       }
     });
-    // The next restart's worker boots now, off the restart's path.
-    this.spare = this.boot();
+    // The next restarts' workers boot now, off the restart's path.
+    this.topUp();
   }
 
   async stop(): Promise<void> {
@@ -183,11 +204,30 @@ class WorkerEngine implements Engine {
     if (outcome.type === "stopped" && outcome.error) throw new WorkerError(outcome.error);
   }
 
-  /** Ends the spare worker too (a stop that is not part of a restart). */
+  describeStart(): string {
+    const { bootWait, phases } = this.lastStart;
+    return `worker boot wait ${bootWait.toFixed(1)}${phases ? `, ${describePhases(phases)}` : ""}`;
+  }
+
+  /** Boots spares, one at a time, until there are SPARE_WORKERS. */
+  private topUp(): void {
+    if (this.disposed || this.booting || this.spares.length >= SPARE_WORKERS) return;
+    const spare = this.boot();
+    this.spares.push(spare);
+    this.booting = true;
+    void spare.booted
+      .catch(() => undefined)
+      .finally(() => {
+        this.booting = false;
+        this.topUp();
+      });
+  }
+
+  /** Ends the spare workers too (a stop that is not part of a restart). */
   async dispose(): Promise<void> {
-    const spare = this.spare;
-    this.spare = undefined;
-    if (spare) await spare.worker.terminate();
+    this.disposed = true;
+    const spares = this.spares.splice(0);
+    await Promise.all(spares.map((spare) => spare.worker.terminate()));
     await Promise.all(this.ending);
   }
 }
@@ -265,9 +305,14 @@ export function createBridge(options: BridgeSetup): BridgeHandle {
   const doRestart = async () => {
     const began = performance.now();
     await engine.stop();
+    const stopped = performance.now();
     await engine.start();
     const where = engine.addresses.length > 0 ? ` on ${engine.addresses.join(", ")}` : "";
-    process.stdout.write(`[${options.name}] restarted${where} in ${(performance.now() - began).toFixed(1)} ms\n`);
+    // The phases are what `npm run bench` breaks a restart down by.
+    const phases = `stop ${(stopped - began).toFixed(1)}, ${engine.describeStart()}`;
+    process.stdout.write(
+      `[${options.name}] restarted${where} in ${(performance.now() - began).toFixed(1)} ms (${phases})\n`,
+    );
   };
   const doStop = async () => {
     await engine.stop();

@@ -28,7 +28,7 @@ port.on("message", (message: ToWorker) => {
     warmed
       .then((prepared) => runner.start(prepared))
       .then(
-        () => reply({ type: "started", addresses: runner.addresses() }),
+        () => reply({ type: "started", addresses: runner.addresses(), phases: runner.phases! }),
         (error: unknown) => reply({ type: "failed", stack: stackOf(error) }),
       );
   } else if (message.type === "stop") {

@@ -8,6 +8,7 @@
 import { relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeFirst, firstLine } from "../../shared/text.js";
+import { locateSyntaxError } from "../../kernel/node/syntax-location.js";
 
 export interface StartFailure {
   /** One line: `listen EADDRINUSE: address already in use 127.0.0.1:8080`, `Error: boom (src/app.ts:3:11)`. */
@@ -94,8 +95,16 @@ export function describeStartFailure(error: unknown, projectDir: string, moduleF
     const [, file, lineNo, column, message] = esbuild;
     headline = `SyntaxError: ${message}`;
     where = `${relative(projectDir, file!)}:${lineNo}:${column}`;
-  } else if (where === undefined && moduleFile !== undefined && /^SyntaxError\b/.test(headline)) {
-    where = relative(projectDir, moduleFile);
+  } else if (where === undefined) {
+    // Node names no place for an ES module that does not parse (and only file:line in a
+    // header above the message for a CommonJS one): find the module and its line and column.
+    const found = locateSyntaxError(stack, moduleFile !== undefined ? [moduleFile] : []);
+    if (found) {
+      headline = `SyntaxError: ${found.message}`;
+      where = `${relative(projectDir, found.file)}:${found.line}:${found.column}`;
+    } else if (moduleFile !== undefined && /^SyntaxError\b/.test(headline)) {
+      where = relative(projectDir, moduleFile);
+    }
   }
   headline = relativeTo(headline, projectDir);
   const reason = where !== undefined && !headline.includes(where) ? `${headline} (${where})` : headline;

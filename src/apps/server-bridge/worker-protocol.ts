@@ -4,10 +4,12 @@
  *   worker -> parent: booted, then started | failed after a start, stopped after a stop
  *   parent -> worker: start, then later stop
  */
+import type { StartPhases } from "./node-app-runner.js";
+
 export type ToWorker = { type: "start" } | { type: "stop" };
 
 export type FromWorker =
   | { type: "booted" }
-  | { type: "started"; addresses: string[] }
+  | { type: "started"; addresses: string[]; phases: StartPhases }
   | { type: "failed"; stack: string }
   | { type: "stopped"; error?: string };

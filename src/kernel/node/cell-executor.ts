@@ -13,7 +13,13 @@
 import vm from "node:vm";
 import process from "node:process";
 import { CellSyntaxError, transformCell } from "./cell-transform.js";
-import { KeyboardInterrupt, reportError, reportSyntaxError, type ErrorReport } from "./error-report.js";
+import {
+  KeyboardInterrupt,
+  reportError,
+  reportSyntaxError,
+  withModuleLocation,
+  type ErrorReport,
+} from "./error-report.js";
 
 export type CellOutcome =
   /** `result` is present when the cell ended with an expression. */
@@ -112,7 +118,8 @@ export class CellExecutor {
       const returned = await untilAborted(completion as Promise<{ value: unknown } | undefined>, signal);
       return returned === undefined ? { status: "ok" } : { status: "ok", result: returned };
     } catch (error) {
-      return { status: "error", error: reportError(interruptedAs(error), { filename, ...transformed }) };
+      const report = reportError(interruptedAs(error), { filename, ...transformed });
+      return { status: "error", error: withModuleLocation(report, error, source, process.cwd()) };
     }
   }
 

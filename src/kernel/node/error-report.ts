@@ -4,7 +4,9 @@
  * `vm`, the loops below it) are cut, as ipykernel hides its own frames.
  */
 import { fileURLToPath } from "node:url";
-import { dirname } from "node:path";
+import { dirname, isAbsolute, relative } from "node:path";
+import { readFileSync } from "node:fs";
+import { importedModules, locateSyntaxError } from "./syntax-location.js";
 import { plainText } from "./rich-output.js";
 import type { CellSyntaxError } from "./cell-transform.js";
 import { JaffleError } from "../../errors.js";
@@ -92,5 +94,29 @@ export function reportSyntaxError(error: CellSyntaxError, source: string, filena
     ename: "SyntaxError",
     evalue: error.message,
     traceback: [`${filename}:${error.line}`, line, `${" ".repeat(error.column)}^`, "", `SyntaxError: ${error.message}`],
+  };
+}
+
+/**
+ * A cell whose `import` failed on a module that does not parse: Node 20 names neither
+ * the module nor the line, so the report gets them (`src/x.mjs:4:13`), with the line
+ * and a caret as Node prints them, searched from the modules the cell imports.
+ */
+export function withModuleLocation(report: ErrorReport, error: unknown, cellSource: string, cwd: string): ErrorReport {
+  if (report.ename !== "SyntaxError" || !(error instanceof Error) || typeof error.stack !== "string") return report;
+  const found = locateSyntaxError(error.stack, importedModules(cellSource, cwd));
+  if (!found) return report;
+  const shown = relative(cwd, found.file);
+  const where = `${shown.startsWith("..") || isAbsolute(shown) ? found.file : shown}:${found.line}:${found.column}`;
+  let line = "";
+  try {
+    line = readFileSync(found.file, "utf8").split("\n")[found.line - 1] ?? "";
+  } catch {
+    // Gone since: the location alone still says where.
+  }
+  return {
+    ename: "SyntaxError",
+    evalue: `${found.message} (${where})`,
+    traceback: [where, line, `${" ".repeat(found.column - 1)}^`, "", `SyntaxError: ${found.message} (${where})`],
   };
 }

@@ -25,8 +25,6 @@ import { endpoint, readConnectionFile } from "../connection.js";
 import { Heartbeat } from "./heartbeat.js";
 import { historyFileFor } from "./history-store.js";
 import { InterruptWatch } from "./interrupt-watch.js";
-import { KernelSockets } from "./kernel-sockets.js";
-import { NodeKernel } from "./node-kernel.js";
 import { watchParent } from "./parent-watch.js";
 import { OutputCapture, type StreamPublisher } from "./output-capture.js";
 import { RequestOrigins } from "./request-origin.js";
@@ -51,12 +49,16 @@ export async function runKernel(connectionFile: string): Promise<number> {
   // The capture and the kernel need each other: output is published once the kernel exists.
   let publishStream: StreamPublisher = () => Promise.resolve();
   const output = new OutputCapture(origins, (name, text, parent) => publishStream(name, text, parent));
-  // The heartbeat and interrupt watch threads boot while the main thread binds the other sockets.
-  const [heartbeat, sockets, watch] = await Promise.allSettled([
+  // The heartbeat and interrupt watch threads boot while this thread loads the kernel's
+  // modules (zeromq, the cell executor) and binds the other sockets.
+  const threads = [
     Heartbeat.start(endpoint(info, "hb")),
-    KernelSockets.bind(info),
     InterruptWatch.start((error) => output.log(`the interrupt watch thread failed: ${error.message}`)),
-  ]);
+  ] as const;
+  const kernelModule = import("./node-kernel.js");
+  kernelModule.catch(() => undefined);
+  const bound = import("./kernel-sockets.js").then(({ KernelSockets }) => KernelSockets.bind(info));
+  const [heartbeat, sockets, watch] = await Promise.allSettled([threads[0], bound, threads[1]]);
   if (heartbeat.status === "rejected" || sockets.status === "rejected") {
     if (heartbeat.status === "fulfilled") await heartbeat.value.stop();
     if (sockets.status === "fulfilled") sockets.value.close();
@@ -71,6 +73,7 @@ export async function runKernel(connectionFile: string): Promise<number> {
   // Loading tsx itself costs about as much as starting Node, so it waits for the first cell.
   const prepareCells = async () => (await import("./typescript-loader.js")).registerTypeScriptLoader();
   const interruptWatch = watch.status === "fulfilled" ? watch.value : undefined;
+  const { NodeKernel } = await kernelModule;
   const kernel = new NodeKernel({
     sockets: sockets.value,
     output,

@@ -119,6 +119,8 @@ export class NodeKernel {
   private running: AbortController | undefined;
   private requestShutdown!: (request: ShutdownRequest) => void;
   private prepareCells: (() => void | Promise<void>) | undefined;
+  /** The cells' start-up work, started and not yet awaited by a cell. */
+  private preparing: Promise<void> | undefined;
 
   constructor(parts: NodeKernelParts) {
     this.sockets = parts.sockets;
@@ -295,6 +297,19 @@ export class NodeKernel {
     } finally {
       this.publish("status", { execution_state: "idle" }, message.header);
     }
+    // A client that asked for kernel_info is about to run cells: their start-up work (tsx)
+    // begins once the answer has left, instead of with the first execute_request.
+    if (message.header.msg_type === "kernel_info_request" && this.prepareCells !== undefined)
+      void this.sockets.drained().then(() => setImmediate(() => this.startPreparing()));
+  }
+
+  /** Starts the cells' start-up work, once; the first cell awaits its outcome. */
+  private startPreparing(): void {
+    const prepare = this.prepareCells;
+    this.prepareCells = undefined;
+    if (prepare === undefined) return;
+    this.preparing = Promise.resolve().then(prepare);
+    this.preparing.catch(() => undefined);
   }
 
   private async dispatch(channel: "shell" | "control", message: JupyterMessage): Promise<void> {
@@ -364,9 +379,10 @@ export class NodeKernel {
   }
 
   private async execute(channel: "shell" | "control", request: Message<"execute_request">): Promise<void> {
-    const prepare = this.prepareCells;
-    this.prepareCells = undefined;
-    await prepare?.();
+    this.startPreparing();
+    const preparing = this.preparing;
+    this.preparing = undefined;
+    await preparing;
     const { code, user_expressions: expressions } = request.content;
     const silent = request.content.silent ?? false;
     const storeHistory = !silent && (request.content.store_history ?? true);

@@ -72,6 +72,40 @@ for (const threaded of [false, true]) {
   );
 
   test(
+    `${mode}: each restart's line says where its time went (what npm run bench breaks a restart down by)`,
+    { timeout: 60_000 },
+    async (t) => {
+      const dir = project(t);
+      const port = await freePort();
+      const web = bridge(t, dir, port, threaded);
+      assert.equal(await web.start(), undefined);
+      const written: string[] = [];
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+        written.push(String(chunk));
+        return write(chunk, ...rest);
+      }) as typeof process.stdout.write;
+      try {
+        // Two saves in a row: the second restart is queued behind the first.
+        setMessage(dir, "burst 1");
+        const first = web.restart();
+        setMessage(dir, "burst 2");
+        const second = web.restart();
+        assert.deepEqual(await Promise.all([first, second]), [undefined, undefined]);
+      } finally {
+        process.stdout.write = write;
+      }
+      assert.equal(await fetchText(port), "burst 2");
+      const phases = threaded
+        ? /^\[web\] restarted on 127\.0\.0\.1:\d+ in [\d.]+ ms \(stop [\d.]+, worker boot wait [\d.]+, evict [\d.]+, load [\d.]+, listen [\d.]+\)\n$/
+        : /^\[web\] restarted on 127\.0\.0\.1:\d+ in [\d.]+ ms \(stop [\d.]+, evict [\d.]+, load [\d.]+, listen [\d.]+\)\n$/;
+      const lines = written.filter((line) => line.startsWith("[web] restarted"));
+      assert.equal(lines.length, 2, written.join(""));
+      for (const line of lines) assert.match(line, phases);
+    },
+  );
+
+  test(
     `${mode}: a broken save logs its error, keeps the process alive, and the next save recovers`,
     { timeout: 60_000 },
     async (t) => {
