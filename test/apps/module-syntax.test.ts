@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runJaffle, tempDir } from "../helpers/index.js";
+import { nth, runJaffle, tempDir } from "../helpers/index.js";
 
 /** `file:line:col` as `node --check` reports it: the header's line, the caret's column. */
 function nodeCheck(dir: string, file: string): string {
@@ -96,7 +96,7 @@ for (const { name, files, appClass, culprit, threaded } of cases) {
     const failed = result.stdout.split("\n").filter((line) => / jaffle E app api failed: /.test(line));
     assert.equal(failed.length, 1, result.stdout);
     assert.match(
-      failed[0]!,
+      nth(failed, 0),
       new RegExp(
         ` jaffle E app api failed: (?:creating .* failed: )?SyntaxError: .+ \\(${where.replace(/\./g, "\\.")}\\)$`,
       ),

@@ -309,9 +309,9 @@ test("past backlog_bytes a slow output drops lines, counted in one warning line 
   const lines = out.lines().map((line) => JSON.parse(line) as { msg: string; name: string; level: number });
   const gap = lines.findIndex((line) => line.name === "jaffle");
   assert.ok(gap > 0, "a dropped-lines line was written");
-  const dropped = Number(/^(\d+) lines dropped: /.exec(lines[gap]!.msg)?.[1]);
-  assert.equal(lines[gap]!.level, PINO_LEVELS.warning);
-  assert.match(lines[gap]!.msg, /backlog_bytes = 65536/);
+  const dropped = Number(/^(\d+) lines dropped: /.exec(nth(lines, gap).msg)?.[1]);
+  assert.equal(nth(lines, gap).level, PINO_LEVELS.warning);
+  assert.match(nth(lines, gap).msg, /backlog_bytes = 65536/);
   // Before the gap: the first lines in order; the count is exactly what is missing.
   const kept = lines.filter((line) => line.name === "flood").map((line) => line.msg);
   assert.deepEqual(

@@ -12,6 +12,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, type Node } from "acorn";
+import { beforeFirst } from "../../shared/text.js";
 
 export interface SyntaxLocation {
   /** Absolute path of the module that does not parse. */
@@ -170,7 +171,7 @@ function resolveSpecifier(specifier: string, from: string): string | undefined {
   let base: string;
   if (specifier.startsWith("file:")) base = fileURLToPath(specifier);
   else if (specifier.startsWith("./") || specifier.startsWith("../") || specifier.startsWith("/"))
-    base = resolve(dirname(from), specifier.split("?")[0]!);
+    base = resolve(dirname(from), beforeFirst(specifier, "?"));
   else return undefined;
   const candidates = [base];
   // `./x.js` written for a TypeScript file `x.ts` (what tsc asks for).
