@@ -179,12 +179,11 @@ export class AppSlot extends EventEmitter<AppSlotEvents> {
       let outcome;
       try {
         // The code's value is not something the app said: debug, not info. Its error is
-        // logged readably below where the kernel can describe it; its raw traceback then
-        // is for --debug.
+        // logged once, readably, with the failure below; the raw traceback is for --debug.
         outcome = await view.execute(config.start, {
           logger: this.logger,
           resultLevel: "debug",
-          errorLevel: dialect.describeLastError ? "debug" : "error",
+          errorLevel: "debug",
         });
       } catch (error) {
         throw this.#fail(error, "create", "start code: ");
@@ -214,10 +213,11 @@ export class AppSlot extends EventEmitter<AppSlotEvents> {
     error: Extract<ExecuteOutcome, { status: "error" }>,
   ): Promise<AppFailure | string> {
     const head = `${error.ename}: ${error.evalue}`;
-    // The JavaScript kernel's traceback was logged at error as the cell's output.
-    if (!dialect.describeLastError) return head;
     const traceback = error.traceback.map(stripAnsi).join("\n").trim();
     const asLogged = new AppFailure(head, traceback.includes(head) ? traceback : `${head}\n${traceback}`);
+    // The Node kernel's traceback already holds only the user's frames (error-report.ts
+    // cuts the kernel's own): it is the report as it is.
+    if (!dialect.describeLastError) return asLogged;
     try {
       const described = await view.execute(dialect.describeLastError(this.deps.projectDir, error.ename, error.evalue), {
         logger: this.logger,

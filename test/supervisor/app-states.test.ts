@@ -420,3 +420,28 @@ app "startcode" {
     assert.doesNotMatch(fixed.stdout, / startcode [CEWI] .*the start value/);
   },
 );
+
+test("the start code raises in the Node kernel: one error entry, the user's error and frames, none of the kernel's", async (t) => {
+  const config = `kernel "k" { ${NODE_KERNEL} }
+app "startcode" {
+  class  = "./plain.ts#Plain"
+  kernel = "k"
+  start  = "function helper() { throw new Error('not configured yet'); }\\nhelper()"
+}
+`;
+  const dir = projectWithDirs(t, config, { "plain.ts": "export class Plain { constructor(_context: unknown) {} }\n" });
+  const run = await runJaffle(["start", "--exit-when-ready", "--no-color"], { cwd: dir, timeoutMs: 200_000 });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const report = messageOf(run.stdout, "startcode", "E", "start failed: ");
+  assert.ok(report, run.stdout);
+  const lines = report.split("\n");
+  assert.equal(lines[0], "start failed: start code: Error: not configured yet");
+  // The user's frames, in the cell, and nothing of the kernel's executor or of node:vm.
+  assert.ok(lines.length >= 3, report);
+  for (const frame of lines.slice(1)) assert.match(frame, /^\s+at (helper \()?<cell \d+>:\d+:\d+\)?$/, report);
+  // That is the app's only error entry: the cell's traceback is not logged on its own too.
+  assert.deepEqual(
+    run.stdout.split("\n").filter((line) => / startcode E /.test(line)),
+    [run.stdout.split("\n").find((line) => / startcode E start failed: /.test(line))],
+  );
+});
