@@ -166,6 +166,9 @@ export async function bench(): Promise<void> {
     process.stdout.write(`first load median ${first.median.toFixed(0)} ms (target 400 ms)\n`);
   } finally {
     await stopGroup(running);
+    // `pm2 --version` starts pm2's daemon in its PM2_HOME, which outlives the command:
+    // end it, or every bench run leaves a "God Daemon" behind.
+    spawnSync(bin("pm2"), ["kill"], { env: { ...process.env, PM2_HOME: join(work, "pm2") }, stdio: "ignore" });
     rmSync(work, { recursive: true, force: true });
   }
 }
