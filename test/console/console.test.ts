@@ -4,7 +4,7 @@
  * interactive session in a pseudo-terminal (completion, Ctrl-C, Ctrl-D).
  */
 import assert from "node:assert/strict";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { spawn as spawnPty } from "node-pty";
@@ -151,6 +151,18 @@ describe("jaffle console with piped input", () => {
   });
 });
 
+/** A process's state letter and kernel wait channel from /proc ("gone" once it exited). */
+function processState(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+    const wchan = readFileSync(`/proc/${pid}/wchan`, "utf8");
+    return `pid ${pid} state ${state} wchan ${wchan || "-"}`;
+  } catch {
+    return `pid ${pid} gone`;
+  }
+}
+
 describe("jaffle console in a terminal", () => {
   test("prompts, completes with Tab, interrupts with Ctrl-C, leaves with Ctrl-D", needsPython(), async (t) => {
     const { kernel, dir } = await startKernel(t, "python3");
@@ -170,11 +182,18 @@ describe("jaffle console in a terminal", () => {
     let mark = 0;
     /** Waits for `pattern` in what the terminal printed since the last match. */
     const expect = async (pattern: RegExp) => {
-      await waitFor(
-        () => pattern.test(screen.slice(mark)),
-        `${pattern} on the terminal (console exit code: ${exitCode ?? "still running"}); got:\n${JSON.stringify(screen.slice(mark))}`,
-        60_000,
-      );
+      try {
+        await waitFor(() => pattern.test(screen.slice(mark)), `${pattern} on the terminal`, 60_000);
+      } catch (error) {
+        // What each side was doing (a rare stall seen only in whole-suite CI runs): the
+        // console's and the kernel's scheduler state, and what the terminal showed.
+        throw new Error(
+          `${(error as Error).message} (console exit code: ${exitCode ?? "still running"}; ` +
+            `console ${processState(term.pid)}; kernel ${processState(kernel.pid)}); got:\n` +
+            JSON.stringify(screen.slice(mark)),
+          { cause: error },
+        );
+      }
       const match = pattern.exec(screen.slice(mark))!;
       mark += match.index + match[0].length;
     };
