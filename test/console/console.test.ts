@@ -143,47 +143,58 @@ describe("jaffle console with piped input", () => {
 });
 
 describe("jaffle console in a terminal", () => {
-  test("prompts, completes with Tab, interrupts with Ctrl-C, leaves with Ctrl-D", needsPython(), async (t) => {
-    const { kernel, dir } = await startKernel(t, "python3");
-    const term = openJaffleTerminal(t, ["console", "--existing", kernel.connectionFile], {
-      cwd: dir,
-      alsoWatch: { kernel: kernel.pid },
-    });
-    const expect = (pattern: RegExp) => term.expect(pattern);
-    const write = (keys: string) => term.write(keys);
+  test(
+    "prompts, completes with Tab, interrupts with Ctrl-C, holds type-ahead, leaves with Ctrl-D",
+    needsPython(),
+    async (t) => {
+      const { kernel, dir } = await startKernel(t, "python3");
+      const term = openJaffleTerminal(t, ["console", "--existing", kernel.connectionFile], {
+        cwd: dir,
+        alsoWatch: { kernel: kernel.pid },
+      });
+      const expect = (pattern: RegExp) => term.expect(pattern);
+      const write = (keys: string) => term.write(keys);
 
-    await expect(/In \[(\d+)\]: /);
-    write("import os\r");
-    await expect(/In \[\d+\]: /);
-    write("os.path.jo\t");
-    await expect(/in/); // the single match completes in place: os.path.join
-    write("('a', 'b')\r");
-    await expect(/Out\[\d+\]: 'a\/b'/);
+      await expect(/In \[(\d+)\]: /);
+      write("import os\r");
+      await expect(/In \[\d+\]: /);
+      write("os.path.jo\t");
+      await expect(/in/); // the single match completes in place: os.path.join
+      write("('a', 'b')\r");
+      await expect(/Out\[\d+\]: 'a\/b'/);
 
-    write("import time; print('sleeping', flush=True); time.sleep(30)\r");
-    await expect(/\nsleeping\r\n/); // the output line, not the echo of the input
-    write("\x03");
-    await expect(/KeyboardInterrupt/);
-    await expect(/In \[\d+\]: /);
+      write("import time; print('sleeping', flush=True); time.sleep(30)\r");
+      await expect(/\nsleeping\r\n/); // the output line, not the echo of the input
+      write("\x03");
+      await expect(/KeyboardInterrupt/);
+      await expect(/In \[\d+\]: /);
 
-    write("half typed");
-    write("\x03");
-    await expect(/\^C/);
-    write("6 * 7\r");
-    await expect(/Out\[\d+\]: 42/);
+      write("half typed");
+      write("\x03");
+      await expect(/\^C/);
+      write("6 * 7\r");
+      await expect(/Out\[\d+\]: 42/);
 
-    // A line typed while a cell runs is echoed by the terminal, then shown after its own
-    // prompt, then run: its output follows its prompt, as in IPython.
-    write(`import os, time; print('waiting', flush=True); exec("while not os.path.exists('go'): time.sleep(0.02)")\r`);
-    await expect(/\nwaiting\r\n/);
-    write("print('typed', 'ahead')\r");
-    await expect(/print\('typed', 'ahead'\)\r\n/); // the terminal's echo, during the run
-    writeFileSync(join(dir, "go"), "");
-    await expect(/In \[\d+\]: \S*print\('typed', 'ahead'\)\r+\ntyped ahead\r\n/);
+      // A line typed while a cell runs is echoed by the terminal, then shown after its own
+      // prompt, then run: its output follows its prompt, as in IPython.
+      write(
+        `import os, time; print('waiting', flush=True); exec("while not os.path.exists('go'): time.sleep(0.02)")\r`,
+      );
+      await expect(/\nwaiting\r\n/);
+      write("print('typed', 'ahead')\r");
+      await expect(/print\('typed', 'ahead'\)\r\n/); // the terminal's echo, during the run
+      writeFileSync(join(dir, "go"), "");
+      await expect(/In \[\d+\]: \S*print\('typed', 'ahead'\)\r+\ntyped ahead\r\n/);
+      await expect(/In \[\d+\]: /);
 
-    write("\x04");
-    assert.equal(await term.exited(), 0);
-    assert.ok(isAlive(kernel.pid), "Ctrl-D leaves the kernel running");
-    assert.equal((await kernel.client.execute("time", { timeoutMs: 30_000 })).reply.content.status, "ok");
-  });
+      // Ctrl-D typed while a cell runs (the terminal's end of input) leaves once it is done.
+      write(`print('waiting', flush=True); exec("while not os.path.exists('gone'): time.sleep(0.02)")\r`);
+      await expect(/\nwaiting\r\n/);
+      write("\x04");
+      writeFileSync(join(dir, "gone"), "");
+      assert.equal(await term.exited(), 0);
+      assert.ok(isAlive(kernel.pid), "Ctrl-D leaves the kernel running");
+      assert.equal((await kernel.client.execute("time", { timeoutMs: 30_000 })).reply.content.status, "ok");
+    },
+  );
 });
