@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { rawHcl2Json } from "../src/config/hcl.js";
+import { rawHcl2Json } from "../src/config/hcl2json.js";
 import { loadConfig } from "../src/config/index.js";
 import { printTable, type Row } from "./table.js";
 
@@ -159,7 +159,7 @@ export async function bench(): Promise<void> {
     const file = join(dir, "jaffle.hcl");
     const text = generateConfig();
     writeFileSync(file, text);
-    const hclUrl = pathToFileURL(join(distRoot, "src", "config", "hcl.js")).href;
+    const hclUrl = pathToFileURL(join(distRoot, "src", "config", "hcl2json.js")).href;
 
     // First load (empty cache): the clock starts before the loader's modules are imported.
     const cache = join(dir, "cache");

@@ -30,8 +30,15 @@ export type SynValue =
   | { kind: "string"; value: string; pos: SourcePosition }
   | { kind: "list"; items: SynValue[]; pos: SourcePosition }
   | { kind: "object"; entries: SynEntry[]; pos: SourcePosition }
-  /** An HCL2 expression we do not evaluate ourselves; hcl2json's value is found at `path`. */
-  | { kind: "expr"; path: JsonPath; pos: SourcePosition; source: string };
+  | ExprValue;
+
+/** An HCL2 expression we do not evaluate ourselves; hcl2json's value is found at `path`. */
+export interface ExprValue {
+  kind: "expr";
+  path: JsonPath;
+  pos: SourcePosition;
+  source: string;
+}
 
 export interface SynEntry {
   key: string;
@@ -75,6 +82,8 @@ export interface SyntaxResult {
   body: SynBody;
   /** Same-length rewrites that make the text acceptable to HCL2. */
   edits: Edit[];
+  /** Every expression whose value hcl2json must give, in file order. */
+  expressions: ExprValue[];
   issues: { offset: number; message: string }[];
 }
 
@@ -85,7 +94,7 @@ export function parseHclSyntax(text: string, lines: LineMap): SyntaxResult {
   const parser = new Parser(text, tokenize(text), lines, false);
   const body = parser.parseBody(true);
   parser.finishBodies(body, [], true);
-  return { body, edits: parser.edits, issues: parser.issues };
+  return { body, edits: parser.edits, expressions: parser.expressions, issues: parser.issues };
 }
 
 /** Parses a JSON file's structure (top-level object), with JSON string semantics. */
@@ -122,6 +131,8 @@ class Parser {
   private depth = 0;
   readonly edits: Edit[] = [];
   readonly issues: { offset: number; message: string }[] = [];
+  /** The expressions of the finished bodies (see finishBodies). */
+  readonly expressions: ExprValue[] = [];
   /** What every read past the end sees: tokenize() ends its list with this eof token. */
   private readonly eof: Token;
 
@@ -565,6 +576,7 @@ class Parser {
     switch (value.kind) {
       case "expr":
         value.path = path;
+        this.expressions.push(value);
         break;
       case "list":
         value.items.forEach((item, index) => this.assignPaths(item, [...path, index]));
