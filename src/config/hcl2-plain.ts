@@ -129,7 +129,8 @@ class Recognizer {
   /** Items up to the end of the file (`top`) or up to (not past) the closing brace. */
   private body(top: boolean): void {
     const attributes = new Set<string>();
-    const blocks = new Set<string>();
+    /** Block names and their label counts: hcl2json cannot convert `b {}` beside `b "x" {}`. */
+    const blocks = new Map<string, number>();
     for (;;) {
       this.space(true);
       const c = this.at();
@@ -153,13 +154,16 @@ class Recognizer {
         continue;
       }
       if (attributes.has(name)) this.fail();
-      blocks.add(name);
+      let labels = 0;
       while (this.at() !== OPEN_BRACE) {
         if (this.at() === QUOTE) this.plainString();
         else if (isIdentStart(this.at())) this.identifier();
         else this.fail();
+        labels++;
         this.space(false);
       }
+      if ((blocks.get(name) ?? labels) !== labels) this.fail();
+      blocks.set(name, labels);
       this.i++;
       this.space(false);
       if (this.at() === CLOSE_BRACE) {
