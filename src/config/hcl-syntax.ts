@@ -16,6 +16,7 @@ import {
   NestingTooDeep,
   SyntaxIssue,
   type Token,
+  type TokenList,
   tokenize,
 } from "./hcl-lexer.js";
 import type { SourcePosition } from "./errors.js";
@@ -138,15 +139,15 @@ class Parser {
 
   constructor(
     private readonly text: string,
-    private readonly tokens: Token[],
+    private readonly tokens: TokenList,
     private readonly lines: LineMap,
     private readonly json: boolean,
   ) {
-    this.eof = tokens.at(-1) ?? { type: "eof", text: "", start: text.length, end: text.length };
+    this.eof = tokens.at(tokens.length - 1);
   }
 
   peek(offset = 0): Token {
-    return this.tokens[this.i + offset] ?? this.eof;
+    return this.i + offset < this.tokens.length ? this.tokens.at(this.i + offset) : this.eof;
   }
 
   private next(): Token {
@@ -282,7 +283,7 @@ class Parser {
     if (token.type === "newline" || token.type === "eof") return;
     if (token.type === "punct" && token.text === "}") return;
     // Another item on the same line after a comma: allowed in HCL1, handled by finishBodies.
-    if (this.tokens[this.i - 1]?.text === ",") return;
+    if (this.i > 0 && this.tokens.at(this.i - 1).text === ",") return;
     throw new SyntaxIssue(`expected the end of the line, found ${describe(token)}`, token.start);
   }
 
@@ -448,6 +449,7 @@ class Parser {
   private scanExpression(path: JsonPath, first: Token): SynValue {
     let depth = 0;
     let last = first;
+    const startIndex = this.i;
     for (;;) {
       const token = this.peek();
       if (token.type === "eof") break;
@@ -464,7 +466,7 @@ class Parser {
       if (token.type === "punct" && CLOSERS.has(token.text)) depth--;
       last = this.next();
     }
-    if (last === first && this.peek() === first)
+    if (this.i === startIndex)
       throw new SyntaxIssue(`expected a value, found ${describe(first)}`, first.start);
     return { kind: "expr", path, pos: this.pos(first.start), source: this.text.slice(first.start, last.end) };
   }

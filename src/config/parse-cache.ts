@@ -14,7 +14,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, wr
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { MapNode } from "./nodes.js";
+import { type ConfigNode, type MapNode, mapNode, type ScalarValue, scalarNode } from "./nodes.js";
 
 /** Overrides where the cache lives (tests point it at a temp dir). */
 export const CACHE_DIR_ENV = "JAFFLE_CACHE_DIR";
@@ -76,20 +76,76 @@ function entryPath(dir: string, key: string): string {
 interface Entry {
   format: string;
   key: string;
-  node: MapNode;
+  /** The file every position of the tree names (a parse holds one file's positions). */
+  file: string;
+  node: Encoded;
 }
 
-/** Maps become `{ "$map": [entries] }` in JSON (every entry holds its own key). */
-function replacer(_key: string, value: unknown): unknown {
-  return value instanceof Map ? { $map: [...(value.values() as Iterable<unknown>)] } : value;
-}
+/**
+ * A node as compact JSON: `[0, line, column, value]` for a scalar, `[1, line, column,
+ * ...items]` for a list, `[2, line, column, key, keyLine, keyColumn, value, ...]` for a
+ * map. Positions hold no file name (the entry names it once). A 10 MB configuration's
+ * tree is millions of nodes: a reviver called per value, or objects per position, made
+ * the cache slower to read than parsing again.
+ */
+type Encoded = (number | string | boolean | null | Encoded)[];
 
-function reviver(_key: string, value: unknown): unknown {
-  if (value !== null && typeof value === "object" && "$map" in value) {
-    const entries = (value as { $map: { key: string }[] }).$map;
-    return new Map(entries.map((entry) => [entry.key, entry]));
+const SCALAR = 0;
+const LIST = 1;
+const MAP = 2;
+
+/** Thrown when a tree holds a position of another file (it is then not stored). */
+class NotOneFile extends Error {}
+
+function encode(node: ConfigNode, file: string): Encoded {
+  if (node.pos.file !== file) throw new NotOneFile();
+  switch (node.kind) {
+    case "scalar":
+      return [SCALAR, node.pos.line, node.pos.column, node.value];
+    case "list": {
+      const out: Encoded = [LIST, node.pos.line, node.pos.column];
+      for (const item of node.items) out.push(encode(item, file));
+      return out;
+    }
+    case "map": {
+      const out: Encoded = [MAP, node.pos.line, node.pos.column];
+      for (const entry of node.entries.values()) {
+        if (entry.keyPos.file !== file) throw new NotOneFile();
+        out.push(entry.key, entry.keyPos.line, entry.keyPos.column, encode(entry.value, file));
+      }
+      return out;
+    }
   }
-  return value;
+}
+
+/** Thrown on anything that is not an encoded tree (a corrupt or hand-edited entry). */
+class Corrupt extends Error {}
+
+function decode(value: unknown, file: string): ConfigNode {
+  if (!Array.isArray(value) || value.length < 3) throw new Corrupt();
+  const [kind, line, column] = value as unknown[];
+  if (typeof line !== "number" || typeof column !== "number") throw new Corrupt();
+  const pos = { file, line, column };
+  if (kind === SCALAR) {
+    const scalar: unknown = value[3];
+    if (value.length !== 4 || (scalar !== null && typeof scalar === "object")) throw new Corrupt();
+    return scalarNode(scalar as ScalarValue, pos);
+  }
+  if (kind === LIST) {
+    const items: ConfigNode[] = [];
+    for (let at = 3; at < value.length; at++) items.push(decode(value[at], file));
+    return { kind: "list", items, pos };
+  }
+  if (kind !== MAP || (value.length - 3) % 4 !== 0) throw new Corrupt();
+  const node = mapNode(pos);
+  for (let at = 3; at < value.length; at += 4) {
+    const key: unknown = value[at];
+    const keyLine: unknown = value[at + 1];
+    const keyColumn: unknown = value[at + 2];
+    if (typeof key !== "string" || typeof keyLine !== "number" || typeof keyColumn !== "number") throw new Corrupt();
+    node.entries.set(key, { key, keyPos: { file, line: keyLine, column: keyColumn }, value: decode(value[at + 3], file) });
+  }
+  return node;
 }
 
 /** The stored parse of `key`, or undefined on a miss (absent, unreadable, corrupt or foreign). */
@@ -101,11 +157,10 @@ export function readCachedParse(dir: string, key: string): MapNode | undefined {
     return undefined;
   }
   try {
-    const entry = JSON.parse(text, reviver) as Partial<Entry> | null;
-    if (entry?.format !== FORMAT || entry.key !== key) return undefined;
-    const node = entry.node;
-    if (!node || node.kind !== "map" || !(node.entries instanceof Map)) return undefined;
-    return node;
+    const entry = JSON.parse(text) as Partial<Entry> | null;
+    if (entry?.format !== FORMAT || entry.key !== key || typeof entry.file !== "string") return undefined;
+    const node = decode(entry.node, entry.file);
+    return node.kind === "map" ? node : undefined;
   } catch {
     return undefined;
   }
@@ -121,8 +176,8 @@ export function writeCachedParse(dir: string, key: string, node: MapNode): void 
   const temp = `${path}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const entry: Entry = { format: FORMAT, key, node };
-    writeFileSync(temp, JSON.stringify(entry, replacer), { mode: 0o600, flag: "w" });
+    const entry: Entry = { format: FORMAT, key, file: node.pos.file, node: encode(node, node.pos.file) };
+    writeFileSync(temp, JSON.stringify(entry), { mode: 0o600, flag: "w" });
     // The mode given to open() only applies to a new file and is masked by umask.
     chmodSync(temp, 0o600);
     renameSync(temp, path);
