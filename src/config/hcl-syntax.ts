@@ -20,15 +20,17 @@ import {
   tokenize,
 } from "./hcl-lexer.js";
 import type { SourcePosition } from "./errors.js";
-import type { ScalarValue } from "./nodes.js";
+import type { ScalarNode } from "./nodes.js";
 
 /** A path into hcl2json's output (object keys and array indices). */
 export type JsonPath = (string | number)[];
 
 export type SynValue =
-  | { kind: "literal"; value: ScalarValue; pos: SourcePosition }
-  /** A string we decoded ourselves (its HCL2 form may have been replaced by a placeholder). */
-  | { kind: "string"; value: string; pos: SourcePosition }
+  /**
+   * A literal, or a string we decoded ourselves (its HCL2 form may have been replaced by
+   * a placeholder): already the node the configuration tree keeps (hcl.ts takes it as is).
+   */
+  | ScalarNode
   | { kind: "list"; items: SynValue[]; pos: SourcePosition }
   | { kind: "object"; entries: SynEntry[]; pos: SourcePosition }
   | ExprValue;
@@ -107,7 +109,7 @@ export function parseJsonSyntax(
   let value: SynValue | undefined;
   try {
     parser.skipNewlines();
-    value = parser.parseValue([]);
+    value = parser.parseValue();
     parser.skipNewlines();
     const rest = parser.peek();
     if (rest.type !== "eof")
@@ -236,7 +238,7 @@ class Parser {
     if (after.type === "punct" && after.text === "=") {
       if (quoted && topLevel) throw new SyntaxIssue("quoted names are allowed only inside a block", keyToken.start);
       this.next();
-      const value = this.parseValue([]);
+      const value = this.parseValue();
       const item: SynItem = { type: "attribute", key, keyPos, quoted, value };
       const end = this.peek();
       if (end.type === "punct" && end.text === ",") {
@@ -288,13 +290,13 @@ class Parser {
   }
 
   /** A value: a literal, string, list or object we read ourselves, or any other expression. */
-  parseValue(path: JsonPath): SynValue {
+  parseValue(): SynValue {
     const startIndex = this.i;
     const editCount = this.edits.length;
     const first = this.peek();
     let value: SynValue | undefined;
     try {
-      value = this.parsePrimary(path);
+      value = this.parsePrimary();
     } catch (error) {
       if (!(error instanceof SyntaxIssue) || error instanceof NestingTooDeep || this.json) throw error;
       value = undefined;
@@ -304,7 +306,7 @@ class Parser {
     // Not a shape we read: keep the whole expression for hcl2json to evaluate.
     this.i = startIndex;
     this.edits.length = editCount;
-    return this.scanExpression(path, first);
+    return this.scanExpression(first);
   }
 
   private atValueEnd(): boolean {
@@ -316,21 +318,21 @@ class Parser {
     );
   }
 
-  private parsePrimary(path: JsonPath): SynValue | undefined {
+  private parsePrimary(): SynValue | undefined {
     const token = this.peek();
     const pos = this.pos(token.start);
     if (token.type === "string") {
       this.next();
-      return { kind: "string", value: this.json ? decodeJsonString(token) : this.decodeString(token), pos };
+      return { kind: "scalar", value: this.json ? decodeJsonString(token) : this.decodeString(token), pos };
     }
     if (token.type === "heredoc" && !this.json) {
       this.next();
       this.placeholder(token);
-      return { kind: "string", value: decodeHeredoc(token.text), pos };
+      return { kind: "scalar", value: decodeHeredoc(token.text), pos };
     }
     if (token.type === "number") {
       this.next();
-      return { kind: "literal", value: Number(token.text), pos };
+      return { kind: "scalar", value: Number(token.text), pos };
     }
     if (
       token.type === "punct" &&
@@ -340,40 +342,40 @@ class Parser {
     ) {
       this.next();
       const number = this.next();
-      return { kind: "literal", value: -Number(number.text), pos };
+      return { kind: "scalar", value: -Number(number.text), pos };
     }
     if (token.type === "ident" && (token.text === "true" || token.text === "false" || token.text === "null")) {
       this.next();
-      return { kind: "literal", value: token.text === "null" ? null : token.text === "true", pos };
+      return { kind: "scalar", value: token.text === "null" ? null : token.text === "true", pos };
     }
     if (
       token.type === "punct" &&
       token.text === "[" &&
       !(this.peek(1).type === "ident" && this.peek(1).text === "for")
     ) {
-      return this.parseList(path);
+      return this.parseList();
     }
     if (
       token.type === "punct" &&
       token.text === "{" &&
       !(this.peek(1).type === "ident" && this.peek(1).text === "for")
     ) {
-      return this.parseObject(path);
+      return this.parseObject();
     }
     return undefined;
   }
 
-  private parseList(path: JsonPath): SynValue {
+  private parseList(): SynValue {
     const open = this.next();
-    return this.nested(open, () => this.parseListItems(path, open));
+    return this.nested(open, () => this.parseListItems(open));
   }
 
-  private parseListItems(path: JsonPath, open: Token): SynValue {
+  private parseListItems(open: Token): SynValue {
     const items: SynValue[] = [];
     for (;;) {
       this.skipNewlines();
       if (this.peek().type === "punct" && this.peek().text === "]") break;
-      items.push(this.parseValue([...path, items.length]));
+      items.push(this.parseValue());
       this.skipNewlines();
       const sep = this.peek();
       if (sep.type === "punct" && sep.text === ",") {
@@ -388,12 +390,12 @@ class Parser {
     return { kind: "list", items, pos: this.pos(open.start) };
   }
 
-  private parseObject(path: JsonPath): SynValue {
+  private parseObject(): SynValue {
     const open = this.next();
-    return this.nested(open, () => this.parseObjectEntries(path, open));
+    return this.nested(open, () => this.parseObjectEntries(open));
   }
 
-  private parseObjectEntries(path: JsonPath, open: Token): SynValue {
+  private parseObjectEntries(open: Token): SynValue {
     const entries: SynEntry[] = [];
     for (;;) {
       this.skipNewlines();
@@ -413,7 +415,7 @@ class Parser {
           sep.start,
         );
       }
-      entries.push({ key, keyPos: this.pos(keyToken.start), value: this.parseValue([...path, key]) });
+      entries.push({ key, keyPos: this.pos(keyToken.start), value: this.parseValue() });
       const end = this.peek();
       if (end.type === "punct" && end.text === ",") {
         this.next();
@@ -446,7 +448,7 @@ class Parser {
   }
 
   /** Any other expression: its tokens up to the end of the value at this nesting depth. */
-  private scanExpression(path: JsonPath, first: Token): SynValue {
+  private scanExpression(first: Token): SynValue {
     let depth = 0;
     let last = first;
     const startIndex = this.i;
@@ -468,7 +470,8 @@ class Parser {
     }
     if (this.i === startIndex)
       throw new SyntaxIssue(`expected a value, found ${describe(first)}`, first.start);
-    return { kind: "expr", path, pos: this.pos(first.start), source: this.text.slice(first.start, last.end) };
+    // Where hcl2json puts its value depends on the bodies around it: finishBodies sets `path`.
+    return { kind: "expr", path: [], pos: this.pos(first.start), source: this.text.slice(first.start, last.end) };
   }
 
   /**

@@ -260,9 +260,8 @@ type ExprValues = Map<ExprValue, ParserValue>;
 
 function synToNode(value: SynValue, values: ExprValues, issues: IssueList): ConfigNode {
   switch (value.kind) {
-    case "literal":
-    case "string":
-      return scalarNode(value.value, value.pos);
+    case "scalar":
+      return value;
     case "list":
       return { kind: "list", items: value.items.map((item) => synToNode(item, values, issues)), pos: value.pos };
     case "object": {
