@@ -185,74 +185,75 @@ export function mapParserErrors(message: string, lines: LineMap): { pos: SourceP
 }
 
 /**
- * A block body as a map node. `where` names the body in messages (`kernel "k"`, empty
- * for the file). A repeated block (`kernel "k" {...}` twice in one file) merges into the
- * first, as Jaffle's HCL1 did; one that sets an option the first already set would
- * overwrite it silently, so that is an error at the second, naming the first.
+ * Builds a file's node tree from its syntax. A repeated block (`kernel "k" {...}` twice
+ * in one file) merges into the first, as Jaffle's HCL1 did; one that sets an option the
+ * first already set would overwrite it silently, so that is an error at the second,
+ * naming the first.
  */
-function bodyToNode(
-  body: SynBody,
-  pos: SourcePosition,
-  values: ExprValues,
-  issues: IssueList,
-  where: string[] = [],
-): MapNode {
-  const node = mapNode(pos);
-  for (const item of body.items) {
-    if (item.type === "attribute") {
-      const entry = { key: item.key, keyPos: item.keyPos, value: synToNode(item.value, values, issues) };
-      addEntry(node, entry, [...where, item.key], issues);
-      continue;
+class TreeBuilder {
+  /** Maps whose keys are block labels (`kernel`'s map of `"k"`): their keys are quoted in messages. */
+  private readonly labelLevels = new Set<MapNode>();
+
+  constructor(
+    private readonly values: ExprValues,
+    private readonly issues: IssueList,
+  ) {}
+
+  /** A block body as a map node. `where` names the body in messages (`kernel "k"`, empty for the file). */
+  body(body: SynBody, pos: SourcePosition, where: string[] = []): MapNode {
+    const node = mapNode(pos);
+    for (const item of body.items) {
+      if (item.type === "attribute") {
+        const entry = { key: item.key, keyPos: item.keyPos, value: synToNode(item.value, this.values, this.issues) };
+        this.add(node, entry, where);
+        continue;
+      }
+      // `app "web" { ... }` → app: { web: { ... } }.
+      // Each label's map sits at the position of the key before it (the name, or the label before).
+      const blockWhere = [...where, item.name, ...item.labels.map((label) => JSON.stringify(label.value))];
+      let value: ConfigNode = this.body(item.body, item.pos, blockWhere);
+      for (let at = item.labels.length - 1; at >= 0; at--) {
+        const label = item.labels[at]!;
+        const wrapper = mapNode(at === 0 ? item.namePos : item.labels[at - 1]!.pos);
+        wrapper.entries.set(label.value, { key: label.value, keyPos: label.pos, value });
+        this.labelLevels.add(wrapper);
+        value = wrapper;
+      }
+      this.add(node, { key: item.name, keyPos: item.namePos, value }, where);
     }
-    // `app "web" { ... }` → app: { web: { ... } }.
-    // Each label's map sits at the position of the key before it (the name, or the label before).
-    const blockWhere = [...where, item.name, ...item.labels.map((label) => JSON.stringify(label.value))];
-    let holderPos = item.namePos;
-    const chain = item.labels.map((label) => {
-      const link = { label, holderPos };
-      holderPos = label.pos;
-      return link;
-    });
-    let value: ConfigNode = bodyToNode(item.body, item.pos, values, issues, blockWhere);
-    for (const { label, holderPos: at } of chain.reverse()) {
-      const wrapper = mapNode(at);
-      wrapper.entries.set(label.value, { key: label.value, keyPos: label.pos, value });
-      labelLevels.add(wrapper);
-      value = wrapper;
-    }
-    addEntry(node, { key: item.name, keyPos: item.namePos, value }, [...where, item.name], issues);
+    return node;
   }
-  return node;
+
+  private add(node: MapNode, entry: MapEntry, where: string[]): void {
+    const existing = node.entries.get(entry.key);
+    if (existing) this.mergeRepeated(existing, entry, [...where, entry.key]);
+    else node.entries.set(entry.key, entry);
+  }
+
+  /** Merges a repeated block's `incoming` into the `existing` entry, key by key; a key set in both is an error. */
+  private mergeRepeated(existing: MapEntry, incoming: MapEntry, where: string[]): void {
+    const base = existing.value;
+    const extra = incoming.value;
+    if (base.kind !== "map" || extra.kind !== "map") {
+      const first = existing.keyPos;
+      this.issues.add(
+        incoming.keyPos,
+        `${where.join(" ")} is set again (first at ${first.file}:${first.line}:${first.column}): ` +
+          "a repeated block merges into the first, so this would overwrite it",
+      );
+      return;
+    }
+    for (const [key, entry] of extra.entries) {
+      const name = this.labelLevels.has(extra) ? JSON.stringify(key) : key;
+      const known = base.entries.get(key);
+      if (known) this.mergeRepeated(known, entry, [...where, name]);
+      else base.entries.set(key, entry);
+    }
+  }
 }
 
-/** Maps whose keys are block labels (`kernel`'s map of `"k"`): their keys are quoted in messages. */
-const labelLevels = new WeakSet<MapNode>();
-
-function addEntry(node: MapNode, entry: MapEntry, where: string[], issues: IssueList): void {
-  const existing = node.entries.get(entry.key);
-  if (existing) mergeRepeated(existing, entry, where, issues);
-  else node.entries.set(entry.key, entry);
-}
-
-/** Merges a repeated block's `incoming` into the `existing` entry, key by key; a key set in both is an error. */
-function mergeRepeated(existing: MapEntry, incoming: MapEntry, where: string[], issues: IssueList): void {
-  const base = existing.value;
-  const extra = incoming.value;
-  if (base.kind !== "map" || extra.kind !== "map") {
-    const first = existing.keyPos;
-    issues.add(
-      incoming.keyPos,
-      `${where.join(" ")} is set again (first at ${first.file}:${first.line}:${first.column}): ` +
-        "a repeated block merges into the first, so this would overwrite it",
-    );
-    return;
-  }
-  for (const [key, entry] of extra.entries) {
-    const name = labelLevels.has(extra) ? JSON.stringify(key) : key;
-    const known = base.entries.get(key);
-    if (known) mergeRepeated(known, entry, [...where, name], issues);
-    else base.entries.set(key, entry);
-  }
+function bodyToNode(body: SynBody, pos: SourcePosition, values: ExprValues, issues: IssueList): MapNode {
+  return new TreeBuilder(values, issues).body(body, pos);
 }
 
 /** hcl2json's value of each expression of a file. */
