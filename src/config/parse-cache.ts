@@ -78,17 +78,18 @@ interface Entry {
   key: string;
   /** The file every position of the tree names (a parse holds one file's positions). */
   file: string;
-  node: Encoded;
+  node: Flat;
 }
 
 /**
- * A node as compact JSON: `[0, line, column, value]` for a scalar, `[1, line, column,
- * ...items]` for a list, `[2, line, column, key, keyLine, keyColumn, value, ...]` for a
- * map. Positions hold no file name (the entry names it once). A 10 MB configuration's
- * tree is millions of nodes: a reviver called per value, or objects per position, made
- * the cache slower to read than parsing again.
+ * A tree as one flat JSON array, in preorder: a scalar is `0, line, column, value`; a
+ * list `1, line, column, count` and then its items; a map `2, line, column, count` and
+ * then, per entry, `key, keyLine, keyColumn` and the value. Positions hold no file name
+ * (the entry names it once). A 10 MB configuration's tree is millions of nodes: a
+ * reviver called per value, or an array or object per node and per position in the
+ * stored form, made the cache slower to read than parsing the file again.
  */
-type Encoded = (number | string | boolean | null | Encoded)[];
+type Flat = (number | string | boolean | null)[];
 
 const SCALAR = 0;
 const LIST = 1;
@@ -97,55 +98,76 @@ const MAP = 2;
 /** Thrown when a tree holds a position of another file (it is then not stored). */
 class NotOneFile extends Error {}
 
-function encode(node: ConfigNode, file: string): Encoded {
+function encode(node: ConfigNode, file: string, out: Flat): void {
   if (node.pos.file !== file) throw new NotOneFile();
   switch (node.kind) {
     case "scalar":
-      return [SCALAR, node.pos.line, node.pos.column, node.value];
-    case "list": {
-      const out: Encoded = [LIST, node.pos.line, node.pos.column];
-      for (const item of node.items) out.push(encode(item, file));
-      return out;
-    }
-    case "map": {
-      const out: Encoded = [MAP, node.pos.line, node.pos.column];
+      out.push(SCALAR, node.pos.line, node.pos.column, node.value);
+      return;
+    case "list":
+      out.push(LIST, node.pos.line, node.pos.column, node.items.length);
+      for (const item of node.items) encode(item, file, out);
+      return;
+    case "map":
+      out.push(MAP, node.pos.line, node.pos.column, node.entries.size);
       for (const entry of node.entries.values()) {
         if (entry.keyPos.file !== file) throw new NotOneFile();
-        out.push(entry.key, entry.keyPos.line, entry.keyPos.column, encode(entry.value, file));
+        out.push(entry.key, entry.keyPos.line, entry.keyPos.column);
+        encode(entry.value, file, out);
       }
-      return out;
-    }
   }
 }
 
 /** Thrown on anything that is not an encoded tree (a corrupt or hand-edited entry). */
 class Corrupt extends Error {}
 
-function decode(value: unknown, file: string): ConfigNode {
-  if (!Array.isArray(value) || value.length < 3) throw new Corrupt();
-  const [kind, line, column] = value as unknown[];
-  if (typeof line !== "number" || typeof column !== "number") throw new Corrupt();
-  const pos = { file, line, column };
-  if (kind === SCALAR) {
-    const scalar: unknown = value[3];
-    if (value.length !== 4 || (scalar !== null && typeof scalar === "object")) throw new Corrupt();
-    return scalarNode(scalar as ScalarValue, pos);
+/** Reads the flat form back; `at` is the read position, shared through the recursion. */
+class Decoder {
+  private at = 0;
+
+  constructor(
+    private readonly flat: unknown[],
+    private readonly file: string,
+  ) {}
+
+  /** The whole tree: one node that uses every element. */
+  tree(): ConfigNode {
+    const node = this.node();
+    if (this.at !== this.flat.length) throw new Corrupt();
+    return node;
   }
-  if (kind === LIST) {
-    const items: ConfigNode[] = [];
-    for (let at = 3; at < value.length; at++) items.push(decode(value[at], file));
-    return { kind: "list", items, pos };
+
+  private number(): number {
+    const value = this.flat[this.at++];
+    if (typeof value !== "number") throw new Corrupt();
+    return value;
   }
-  if (kind !== MAP || (value.length - 3) % 4 !== 0) throw new Corrupt();
-  const node = mapNode(pos);
-  for (let at = 3; at < value.length; at += 4) {
-    const key: unknown = value[at];
-    const keyLine: unknown = value[at + 1];
-    const keyColumn: unknown = value[at + 2];
-    if (typeof key !== "string" || typeof keyLine !== "number" || typeof keyColumn !== "number") throw new Corrupt();
-    node.entries.set(key, { key, keyPos: { file, line: keyLine, column: keyColumn }, value: decode(value[at + 3], file) });
+
+  private node(): ConfigNode {
+    const kind = this.number();
+    const pos = { file: this.file, line: this.number(), column: this.number() };
+    if (kind === SCALAR) {
+      if (this.at >= this.flat.length) throw new Corrupt();
+      const value: unknown = this.flat[this.at++];
+      if (value !== null && typeof value === "object") throw new Corrupt();
+      return scalarNode(value as ScalarValue, pos);
+    }
+    const count = this.number();
+    if (kind === LIST) {
+      const items: ConfigNode[] = [];
+      for (let n = 0; n < count; n++) items.push(this.node());
+      return { kind: "list", items, pos };
+    }
+    if (kind !== MAP) throw new Corrupt();
+    const node = mapNode(pos);
+    for (let n = 0; n < count; n++) {
+      const key: unknown = this.flat[this.at++];
+      if (typeof key !== "string") throw new Corrupt();
+      const keyPos = { file: this.file, line: this.number(), column: this.number() };
+      node.entries.set(key, { key, keyPos, value: this.node() });
+    }
+    return node;
   }
-  return node;
 }
 
 /** The stored parse of `key`, or undefined on a miss (absent, unreadable, corrupt or foreign). */
@@ -159,7 +181,8 @@ export function readCachedParse(dir: string, key: string): MapNode | undefined {
   try {
     const entry = JSON.parse(text) as Partial<Entry> | null;
     if (entry?.format !== FORMAT || entry.key !== key || typeof entry.file !== "string") return undefined;
-    const node = decode(entry.node, entry.file);
+    if (!Array.isArray(entry.node)) return undefined;
+    const node = new Decoder(entry.node, entry.file).tree();
     return node.kind === "map" ? node : undefined;
   } catch {
     return undefined;
@@ -176,7 +199,9 @@ export function writeCachedParse(dir: string, key: string, node: MapNode): void 
   const temp = `${path}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const entry: Entry = { format: FORMAT, key, file: node.pos.file, node: encode(node, node.pos.file) };
+    const flat: Flat = [];
+    encode(node, node.pos.file, flat);
+    const entry: Entry = { format: FORMAT, key, file: node.pos.file, node: flat };
     writeFileSync(temp, JSON.stringify(entry), { mode: 0o600, flag: "w" });
     // The mode given to open() only applies to a new file and is masked by umask.
     chmodSync(temp, 0o600);
