@@ -176,7 +176,13 @@ export class TokenList {
     const kind = this.types[at]!;
     const end = this.ends[at]!;
     const text =
-      kind === NEWLINE_TOKEN ? "\n" : kind === EOF ? "" : kind === PUNCT ? this.text.charAt(start) : this.text.slice(start, end);
+      kind === NEWLINE_TOKEN
+        ? "\n"
+        : kind === EOF
+          ? ""
+          : kind === PUNCT
+            ? this.text.charAt(start)
+            : this.text.slice(start, end);
     const token: Token = { type: TYPES[kind]!, text, start, end };
     this.recent[slot] = token;
     return token;

@@ -468,8 +468,7 @@ class Parser {
       if (token.type === "punct" && CLOSERS.has(token.text)) depth--;
       last = this.next();
     }
-    if (this.i === startIndex)
-      throw new SyntaxIssue(`expected a value, found ${describe(first)}`, first.start);
+    if (this.i === startIndex) throw new SyntaxIssue(`expected a value, found ${describe(first)}`, first.start);
     // Where hcl2json puts its value depends on the bodies around it: finishBodies sets `path`.
     return { kind: "expr", path: [], pos: this.pos(first.start), source: this.text.slice(first.start, last.end) };
   }

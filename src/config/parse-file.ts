@@ -37,8 +37,7 @@ export async function parseConfigFiles(
       return { file, own, prepared: prepareConfigText(file.source.file, file.source.text, own) };
     });
   const asking = missing.filter((entry) => entry.prepared?.request !== undefined);
-  const answers =
-    asking.length > 0 ? await answerInWorker(asking.map((entry) => entry.prepared!.request!)) : [];
+  const answers = asking.length > 0 ? await answerInWorker(asking.map((entry) => entry.prepared!.request!)) : [];
   for (const { file, own, prepared } of missing) {
     const at = asking.findIndex((entry) => entry.file === file);
     if (at >= 0 && answers[at] === undefined)

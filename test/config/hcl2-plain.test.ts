@@ -89,7 +89,7 @@ const NOT_PLAIN = [
   "true = 1\n",
   "x = (1)\n",
   "x = {\n  a = 1\n  , b = 2\n}\n",
-  'x = <<EOF\nhi\nEOF\n',
+  "x = <<EOF\nhi\nEOF\n",
 ];
 
 test("hand-picked texts: plain ones are plain and hcl2json accepts them; the others are not plain", async () => {
@@ -112,7 +112,37 @@ function random(seed: number): () => number {
   };
 }
 
-const INSERTS = ["{", "}", "[", "]", "(", ")", "=", ",", ":", '"', "\n", "#", "/", "*", "\\", "$", "%", "-", ".", "0", "a", " ", "\t", "\r", "{}", "${", "=\n", '""', "true"];
+const INSERTS = [
+  "{",
+  "}",
+  "[",
+  "]",
+  "(",
+  ")",
+  "=",
+  ",",
+  ":",
+  '"',
+  "\n",
+  "#",
+  "/",
+  "*",
+  "\\",
+  "$",
+  "%",
+  "-",
+  ".",
+  "0",
+  "a",
+  " ",
+  "\t",
+  "\r",
+  "{}",
+  "${",
+  "=\n",
+  '""',
+  "true",
+];
 
 function mutate(text: string, next: () => number): string {
   const at = Math.floor(next() * (text.length + 1));
