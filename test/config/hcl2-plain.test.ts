@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { isPlainHcl2 } from "../../src/config/hcl2-plain.js";
 import { rawHcl2Json } from "../../src/config/hcl2json.js";
 import { repoRoot } from "../helpers/index.js";
+import { KERNEL, load, loadErrors } from "./support.js";
 
 async function hcl2jsonAccepts(text: string): Promise<boolean> {
   try {
@@ -188,4 +189,16 @@ test("the examples are plain once rewritten: loading them never starts the HCL2 
     assert.ok(prepared, path);
     assert.equal(prepared.request, undefined, `${path} needs hcl2json`);
   }
+});
+
+test("outside the plain subset hcl2json still decides: an expression gets its value, HCL2's own error its position", async (t) => {
+  const config = await load(t, {
+    "jaffle.hcl":
+      KERNEL + 'variable "n" {\n  default = 3\n}\nprocess "p" {\n  command      = "x"\n  max_restarts = var.n\n}\n',
+  });
+  assert.equal(config.process.p!.max_restarts, 3);
+  // Our parser reads this block; only HCL2 knows an argument must end its line.
+  assert.deepEqual(await loadErrors(t, { "jaffle.hcl": KERNEL + 'logger {\n  level = "info" }\n' }), [
+    "jaffle.hcl:3:18: Missing newline after argument; An argument definition must end with a newline",
+  ]);
 });
