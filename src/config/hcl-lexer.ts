@@ -48,24 +48,36 @@ export class NestingTooDeep extends SyntaxIssue {
 /** Maps offsets to 1-based lines and columns (columns count UTF-16 units, as editors do for ASCII). */
 export class LineMap {
   private readonly starts: number[] = [0];
+  /** The line of the last lookup: the parser asks in file order, so the next is usually on it or just after. */
+  private recent = 0;
 
   constructor(
     readonly file: string,
     text: string,
   ) {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+    for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) this.starts.push(i + 1);
   }
 
   // `starts` holds at least line 1's 0, and every index below is clamped or bisected into it.
   position(offset: number): SourcePosition {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
+    const starts = this.starts;
+    let line = this.recent;
+    if (starts[line]! <= offset && (line + 1 >= starts.length || offset < starts[line + 1]!)) {
+      // On the line of the last lookup.
+    } else if (line + 2 < starts.length && starts[line + 1]! <= offset && offset < starts[line + 2]!) {
+      line++;
+    } else {
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid]! <= offset) lo = mid;
+        else hi = mid - 1;
+      }
+      line = lo;
     }
-    return { file: this.file, line: lo + 1, column: offset - this.starts[lo]! + 1 };
+    this.recent = line;
+    return { file: this.file, line: line + 1, column: offset - starts[line]! + 1 };
   }
 
   /** The offset of a 1-based line and column (used to map hcl2json's error positions back). */
