@@ -7,7 +7,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { IssueList } from "./errors.js";
-import { type ParserAnswer, type ParserRequest, prepareConfigText } from "./hcl.js";
+import type { ParserAnswer, ParserRequest } from "./hcl.js";
 import type { MapNode } from "./nodes.js";
 import { cacheDir, cacheKey, readCachedParse, writeCachedParse } from "./parse-cache.js";
 
@@ -30,6 +30,9 @@ export async function parseConfigFiles(
     const key = cacheKey(source.file, source.text);
     return { source, key, node: readCachedParse(dir, key) };
   });
+  if (files.every((file) => file.node !== undefined)) return files.map((file) => file.node);
+  // Our parser's modules load only when a file is not in the cache.
+  const { prepareConfigText } = await import("./hcl.js");
   const missing = files
     .filter((file) => file.node === undefined)
     .map((file) => {
