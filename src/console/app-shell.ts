@@ -11,6 +11,7 @@ import type { KernelClient } from "../kernel/client.js";
 import type { JupyterMessage } from "../kernel/messages.js";
 import type { ConsoleIO } from "./session.js";
 import { OutputRenderer } from "./render.js";
+import { TerminalPrompt } from "./terminal-prompt.js";
 import { completeTestId } from "./test-ids.js";
 
 export class AppShell {
@@ -67,42 +68,50 @@ export class AppShell {
   }
 
   async run(): Promise<number> {
-    const onSigint = () => {
-      if (this.running) void this.client.interrupt().catch(() => undefined);
-      else if (!this.interactive) process.exit(130);
-    };
-    const rl = createInterface({
-      input: this.io.input,
-      output: this.interactive ? this.io.output : undefined,
-      terminal: this.interactive,
-      crlfDelay: Infinity,
-      completer: (line: string, callback: (error: Error | null, result: [string[], string]) => void) => {
-        this.testIds().then(
-          (ids) => callback(null, [completeTestId(line, ids), line]),
-          () => callback(null, [[], line]),
-        );
+    return this.interactive ? this.runInteractive() : this.runPiped();
+  }
+
+  private async runInteractive(): Promise<number> {
+    const prompt = `${this.appName}> `;
+    const terminal = new TerminalPrompt(this.io, {
+      completer: async (line) => [completeTestId(line, await this.testIds()), line],
+      onInterrupt: () => {
+        if (!this.running) return prompt;
+        void this.client.interrupt().catch(() => undefined);
+        return undefined;
       },
     });
-    if (this.interactive) {
-      this.io.output.write(
-        `jaffle attach ${this.appName}: a test id per line, Tab completes, Ctrl-C interrupts, Ctrl-D leaves.\n`,
-      );
-      rl.on("SIGINT", onSigint);
-      rl.setPrompt(`${this.appName}> `);
-      rl.prompt();
-    } else process.on("SIGINT", onSigint);
+    this.client.once("dead", () => terminal.close());
+    this.io.output.write(
+      `jaffle attach ${this.appName}: a test id per line, Tab completes, Ctrl-C interrupts, Ctrl-D leaves.\n`,
+    );
     try {
-      for await (const line of rl) {
+      for (let line = await terminal.ask(prompt); line !== undefined && !this.dead; line = await terminal.ask(prompt))
+        await this.test(line.trim());
+    } finally {
+      terminal.close();
+    }
+    return this.dead ? 1 : 0;
+  }
+
+  private async runPiped(): Promise<number> {
+    const onSigint = () => {
+      if (this.running) void this.client.interrupt().catch(() => undefined);
+      else process.exit(130);
+    };
+    const lines = createInterface({ input: this.io.input, terminal: false, crlfDelay: Infinity });
+    process.on("SIGINT", onSigint);
+    try {
+      for await (const line of lines) {
         if (this.dead) break;
-        if (!this.interactive && line.endsWith("\t")) {
+        if (line.endsWith("\t")) {
           for (const id of completeTestId(line.slice(0, -1).trim(), await this.testIds()))
             this.io.output.write(`${id}\n`);
         } else await this.test(line.trim());
-        if (this.interactive) rl.prompt();
       }
     } finally {
       process.off("SIGINT", onSigint);
-      rl.close();
+      lines.close();
     }
     return this.dead ? 1 : 0;
   }

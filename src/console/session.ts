@@ -3,8 +3,8 @@
  * them and renders their outputs as they stream.
  *
  * Two drivers share one cell runner:
- * - interactive (stdin is a terminal): node:readline with line editing, history seeded
- *   from the kernel's own history, tab completion through `complete_request`, IPython
+ * - interactive (stdin is a terminal): a TerminalPrompt (readline at the prompt, the
+ *   terminal's cooked mode while a cell runs), history seeded from the kernel's own history, tab completion through `complete_request`, IPython
  *   prompts, Ctrl-C interrupting the running cell (or clearing the line at the prompt),
  *   Ctrl-D leaving without stopping the kernel;
  * - piped (stdin is not a terminal): lines accumulate until the kernel says the code is
@@ -14,10 +14,11 @@
  * Exit status, as IPython does with piped input: an error in a cell is shown and the
  * session carries on; the exit code is 0 unless the kernel died (1).
  */
-import { createInterface, type Interface } from "node:readline";
+import { createInterface } from "node:readline";
 import type { KernelClient } from "../kernel/client.js";
 import type { IsCompleteReplyContent } from "../kernel/messages.js";
 import { OutputRenderer, type OutputSink } from "./render.js";
+import { TerminalPrompt, type Completion } from "./terminal-prompt.js";
 
 export interface ConsoleIO {
   input: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
@@ -127,7 +128,7 @@ export class ConsoleSession {
   // Terminal
   // -------------------------------------------------------------------------------------
 
-  private rl?: Interface;
+  private terminal?: TerminalPrompt;
   private cellLines: string[] = [];
 
   private prompt(): string {
@@ -149,7 +150,7 @@ export class ConsoleSession {
     }
   }
 
-  private async complete(line: string): Promise<[string[], string]> {
+  private async complete(line: string): Promise<Completion> {
     const before = this.cellLines.length > 0 ? `${this.cellLines.join("\n")}\n` : "";
     const code = before + line;
     const reply = await this.client.complete(code, codePoints(code), 5000);
@@ -160,9 +161,7 @@ export class ConsoleSession {
   }
 
   private async askInput(prompt: string, _password: boolean): Promise<string> {
-    const rl = this.rl;
-    if (!rl) return "";
-    return new Promise((resolve) => rl.question(prompt, resolve));
+    return (await this.terminal?.ask(prompt)) ?? "";
   }
 
   /** Learns the kernel's execution counter (a silent, unrecorded execution) for the first prompt. */
@@ -182,86 +181,48 @@ export class ConsoleSession {
     this.sink.stdout(
       `${info.banner.trim() || info.implementation}\n\njaffle console: Ctrl-C interrupts, Ctrl-D leaves (the kernel keeps running).\n\n`,
     );
-    const rl = createInterface({
-      input: this.io.input,
-      output: this.io.output,
-      terminal: true,
+    const terminal = new TerminalPrompt(this.io, {
       history,
-      historySize: 1000,
-      removeHistoryDuplicates: true,
-      completer: (line: string, callback: (error: Error | null, result: [string[], string]) => void) => {
-        this.complete(line).then(
-          (result) => callback(null, result),
-          () => callback(null, [[], line]),
-        );
+      completer: (line) => this.complete(line),
+      onInterrupt: () => {
+        if (this.running) {
+          void this.client
+            .interrupt()
+            .catch((error: unknown) => this.sink.stderr(`interrupt failed: ${(error as Error).message}\n`));
+          return undefined;
+        }
+        // At the prompt, or while a line is checked: drop it (and any unfinished cell).
+        this.cancelled = true;
+        this.cellLines = [];
+        return this.prompt();
       },
     });
-    this.rl = rl;
-    const closed = new Promise<void>((resolve) => rl.once("close", () => resolve()));
-    rl.on("SIGINT", () => {
-      if (this.running) {
-        void this.client
-          .interrupt()
-          .catch((error: unknown) => this.sink.stderr(`interrupt failed: ${(error as Error).message}\n`));
-        return;
+    this.terminal = terminal;
+    this.client.once("dead", () => terminal.close());
+    try {
+      let prefill = "";
+      for (;;) {
+        const line = await terminal.ask(this.prompt(), prefill);
+        prefill = "";
+        if (line === undefined || this.deadReason !== undefined) break;
+        if (this.cellLines.length === 0 && line.trim() === "") continue;
+        this.cellLines.push(line);
+        const code = this.cellLines.join("\n");
+        this.cancelled = false;
+        const verdict = await this.completeness(code);
+        if (this.cancelled) continue; // Ctrl-C while asking: the cell is dropped
+        if (verdict.status === "incomplete") {
+          prefill = verdict.indent ?? "";
+          continue;
+        }
+        this.cellLines = [];
+        await this.execute(code);
+        if (this.deadReason !== undefined) break;
+        this.sink.stdout("\n");
       }
-      // At the prompt: drop the line (and any unfinished cell) and start again.
-      this.cancelled = true;
-      this.cellLines = [];
-      this.sink.stdout("^C\n");
-      rl.write(null, { ctrl: true, name: "e" }); // to the end of the line, then delete it all
-      rl.write(null, { ctrl: true, name: "u" });
-      rl.setPrompt(this.prompt());
-      rl.prompt();
-    });
-    this.client.once("dead", () => rl.close());
-
-    // Lines typed while a cell runs wait their turn (type-ahead), as in IPython.
-    const queue: string[] = [];
-    let wake: (() => void) | undefined;
-    rl.on("line", (line) => {
-      queue.push(line);
-      wake?.();
-    });
-    rl.setPrompt(this.prompt());
-    rl.prompt();
-    let open = true;
-    void closed.then(() => {
-      open = false;
-      wake?.();
-    });
-    while (open) {
-      if (queue.length === 0) {
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-        continue;
-      }
-      const line = queue.shift()!;
-      if (this.cellLines.length === 0 && line.trim() === "") {
-        rl.setPrompt(this.prompt());
-        rl.prompt();
-        continue;
-      }
-      this.cellLines.push(line);
-      const code = this.cellLines.join("\n");
-      this.cancelled = false;
-      const verdict = await this.completeness(code);
-      if (this.cancelled) continue; // Ctrl-C while asking: the cell is dropped, a new prompt shown
-      if (verdict.status === "incomplete") {
-        rl.setPrompt(this.prompt());
-        rl.prompt();
-        // Pre-fill the indent only when nothing was typed ahead (it would land in that line).
-        if (verdict.indent && queue.length === 0) rl.write(verdict.indent);
-        continue;
-      }
-      this.cellLines = [];
-      await this.execute(code);
-      if (!open || this.deadReason !== undefined) break;
-      this.sink.stdout("\n");
-      rl.setPrompt(this.prompt());
-      rl.prompt();
+    } finally {
+      terminal.close();
     }
-    rl.close();
     this.sink.stdout("\n");
   }
 }

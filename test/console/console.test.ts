@@ -4,21 +4,12 @@
  * interactive session in a pseudo-terminal (completion, Ctrl-C, Ctrl-D).
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test, type TestContext } from "node:test";
-import { spawn as spawnPty } from "node-pty";
 import type { RunningKernel } from "../../src/kernel/launcher.js";
-import {
-  isAlive,
-  jaffleBin,
-  needsPython,
-  runJaffle,
-  startJaffle,
-  startTestKernel,
-  tempDir,
-  waitFor,
-} from "../helpers/index.js";
+import { isAlive, needsPython, runJaffle, startJaffle, startTestKernel, tempDir, waitFor } from "../helpers/index.js";
+import { openJaffleTerminal } from "../helpers/terminal.js";
 
 async function startKernel(
   t: TestContext,
@@ -151,76 +142,47 @@ describe("jaffle console with piped input", () => {
   });
 });
 
-/** A process's state letter and kernel wait channel from /proc ("gone" once it exited). */
-function processState(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
-    const wchan = readFileSync(`/proc/${pid}/wchan`, "utf8");
-    return `pid ${pid} state ${state} wchan ${wchan || "-"}`;
-  } catch {
-    return `pid ${pid} gone`;
-  }
-}
-
 describe("jaffle console in a terminal", () => {
   test("prompts, completes with Tab, interrupts with Ctrl-C, leaves with Ctrl-D", needsPython(), async (t) => {
     const { kernel, dir } = await startKernel(t, "python3");
-    const term = spawnPty(process.execPath, [jaffleBin, "console", "--existing", kernel.connectionFile], {
+    const term = openJaffleTerminal(t, ["console", "--existing", kernel.connectionFile], {
       cwd: dir,
-      cols: 120,
-      rows: 40,
-      env: { ...process.env, NO_COLOR: "1" } as Record<string, string>,
+      alsoWatch: { kernel: kernel.pid },
     });
-    let screen = "";
-    let exitCode: number | undefined;
-    term.onData((data) => (screen += data));
-    term.onExit(({ exitCode: code }) => (exitCode = code));
-    t.after(() => {
-      if (exitCode === undefined) term.kill("SIGKILL");
-    });
-    let mark = 0;
-    /** Waits for `pattern` in what the terminal printed since the last match. */
-    const expect = async (pattern: RegExp) => {
-      try {
-        await waitFor(() => pattern.test(screen.slice(mark)), `${pattern} on the terminal`, 60_000);
-      } catch (error) {
-        // What each side was doing (a rare stall seen only in whole-suite CI runs): the
-        // console's and the kernel's scheduler state, and what the terminal showed.
-        throw new Error(
-          `${(error as Error).message} (console exit code: ${exitCode ?? "still running"}; ` +
-            `console ${processState(term.pid)}; kernel ${processState(kernel.pid)}); got:\n` +
-            JSON.stringify(screen.slice(mark)),
-          { cause: error },
-        );
-      }
-      const match = pattern.exec(screen.slice(mark))!;
-      mark += match.index + match[0].length;
-    };
+    const expect = (pattern: RegExp) => term.expect(pattern);
+    const write = (keys: string) => term.write(keys);
 
     await expect(/In \[(\d+)\]: /);
-    term.write("import os\r");
+    write("import os\r");
     await expect(/In \[\d+\]: /);
-    term.write("os.path.jo\t");
+    write("os.path.jo\t");
     await expect(/in/); // the single match completes in place: os.path.join
-    term.write("('a', 'b')\r");
+    write("('a', 'b')\r");
     await expect(/Out\[\d+\]: 'a\/b'/);
 
-    term.write("import time; print('sleeping', flush=True); time.sleep(30)\r");
+    write("import time; print('sleeping', flush=True); time.sleep(30)\r");
     await expect(/\nsleeping\r\n/); // the output line, not the echo of the input
-    term.write("\x03");
+    write("\x03");
     await expect(/KeyboardInterrupt/);
     await expect(/In \[\d+\]: /);
 
-    term.write("half typed");
-    term.write("\x03");
+    write("half typed");
+    write("\x03");
     await expect(/\^C/);
-    term.write("6 * 7\r");
+    write("6 * 7\r");
     await expect(/Out\[\d+\]: 42/);
 
-    term.write("\x04");
-    await waitFor(() => exitCode !== undefined, "the console to exit", 30_000);
-    assert.equal(exitCode, 0);
+    // A line typed while a cell runs is echoed by the terminal, then shown after its own
+    // prompt, then run: its output follows its prompt, as in IPython.
+    write(`import os, time; print('waiting', flush=True); exec("while not os.path.exists('go'): time.sleep(0.02)")\r`);
+    await expect(/\nwaiting\r\n/);
+    write("print('typed', 'ahead')\r");
+    await expect(/print\('typed', 'ahead'\)\r\n/); // the terminal's echo, during the run
+    writeFileSync(join(dir, "go"), "");
+    await expect(/In \[\d+\]: \S*print\('typed', 'ahead'\)\r+\ntyped ahead\r\n/);
+
+    write("\x04");
+    assert.equal(await term.exited(), 0);
     assert.ok(isAlive(kernel.pid), "Ctrl-D leaves the kernel running");
     assert.equal((await kernel.client.execute("time", { timeoutMs: 30_000 })).reply.content.status, "ok");
   });
