@@ -141,7 +141,7 @@ export async function bench(): Promise<void> {
     );
 
     // jaffle config on the example: with the parse cached, and with an empty cache (a
-    // first load: the parser's worker and WebAssembly start).
+    // first load: our own parse; the example is plain HCL2, so no HCL2 parser worker).
     const config = measure(
       [
         floor,

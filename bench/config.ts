@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { rawHcl2Json } from "../src/config/hcl.js";
+import { rawHcl2Json } from "../src/config/hcl2json.js";
 import { loadConfig } from "../src/config/index.js";
 import { printTable, type Row } from "./table.js";
 
@@ -159,7 +159,7 @@ export async function bench(): Promise<void> {
     const file = join(dir, "jaffle.hcl");
     const text = generateConfig();
     writeFileSync(file, text);
-    const hclUrl = pathToFileURL(join(distRoot, "src", "config", "hcl.js")).href;
+    const hclUrl = pathToFileURL(join(distRoot, "src", "config", "hcl2json.js")).href;
 
     // First load (empty cache): the clock starts before the loader's modules are imported.
     const cache = join(dir, "cache");
@@ -200,7 +200,7 @@ export async function bench(): Promise<void> {
     const size = `${(text.length / 1024).toFixed(0)} KiB, ${text.split("\n").length} lines`;
     const firstRows: Row[] = [
       {
-        name: "jaffle loadConfig, empty cache (parse in a worker, merge, variables, interpolation, validation)",
+        name: "jaffle loadConfig, empty cache (parse, merge, variables, interpolation, validation)",
         samples: firstJaffle,
       },
       { name: "jaffle loadConfig, file unchanged (cached parse)", samples: cachedJaffle },
@@ -209,7 +209,7 @@ export async function bench(): Promise<void> {
     printTable(`Config first load in a fresh node, 200 apps + 200 processes (${size})`, "ms", firstRows);
     const warmRows: Row[] = [
       { name: "jaffle loadConfig, file unchanged (cached parse)", samples: warmCached },
-      { name: "jaffle loadConfig, empty cache (parse in a worker)", samples: warmParsed },
+      { name: "jaffle loadConfig, empty cache (parsed again)", samples: warmParsed },
       { name: "@cdktf/hcl2json parse only, in process", samples: warmRaw },
     ];
     printTable(`Config warm load, 200 apps + 200 processes (${size})`, "ms", warmRows);

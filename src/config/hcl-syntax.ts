@@ -16,22 +16,32 @@ import {
   NestingTooDeep,
   SyntaxIssue,
   type Token,
+  type TokenList,
   tokenize,
 } from "./hcl-lexer.js";
 import type { SourcePosition } from "./errors.js";
-import type { ScalarValue } from "./nodes.js";
+import type { ScalarNode } from "./nodes.js";
 
 /** A path into hcl2json's output (object keys and array indices). */
 export type JsonPath = (string | number)[];
 
 export type SynValue =
-  | { kind: "literal"; value: ScalarValue; pos: SourcePosition }
-  /** A string we decoded ourselves (its HCL2 form may have been replaced by a placeholder). */
-  | { kind: "string"; value: string; pos: SourcePosition }
+  /**
+   * A literal, or a string we decoded ourselves (its HCL2 form may have been replaced by
+   * a placeholder): already the node the configuration tree keeps (hcl.ts takes it as is).
+   */
+  | ScalarNode
   | { kind: "list"; items: SynValue[]; pos: SourcePosition }
   | { kind: "object"; entries: SynEntry[]; pos: SourcePosition }
-  /** An HCL2 expression we do not evaluate ourselves; hcl2json's value is found at `path`. */
-  | { kind: "expr"; path: JsonPath; pos: SourcePosition; source: string };
+  | ExprValue;
+
+/** An HCL2 expression we do not evaluate ourselves; hcl2json's value is found at `path`. */
+export interface ExprValue {
+  kind: "expr";
+  path: JsonPath;
+  pos: SourcePosition;
+  source: string;
+}
 
 export interface SynEntry {
   key: string;
@@ -75,6 +85,8 @@ export interface SyntaxResult {
   body: SynBody;
   /** Same-length rewrites that make the text acceptable to HCL2. */
   edits: Edit[];
+  /** Every expression whose value hcl2json must give, in file order. */
+  expressions: ExprValue[];
   issues: { offset: number; message: string }[];
 }
 
@@ -85,7 +97,7 @@ export function parseHclSyntax(text: string, lines: LineMap): SyntaxResult {
   const parser = new Parser(text, tokenize(text), lines, false);
   const body = parser.parseBody(true);
   parser.finishBodies(body, [], true);
-  return { body, edits: parser.edits, issues: parser.issues };
+  return { body, edits: parser.edits, expressions: parser.expressions, issues: parser.issues };
 }
 
 /** Parses a JSON file's structure (top-level object), with JSON string semantics. */
@@ -97,7 +109,7 @@ export function parseJsonSyntax(
   let value: SynValue | undefined;
   try {
     parser.skipNewlines();
-    value = parser.parseValue([]);
+    value = parser.parseValue();
     parser.skipNewlines();
     const rest = parser.peek();
     if (rest.type !== "eof")
@@ -122,20 +134,22 @@ class Parser {
   private depth = 0;
   readonly edits: Edit[] = [];
   readonly issues: { offset: number; message: string }[] = [];
+  /** The expressions of the finished bodies (see finishBodies). */
+  readonly expressions: ExprValue[] = [];
   /** What every read past the end sees: tokenize() ends its list with this eof token. */
   private readonly eof: Token;
 
   constructor(
     private readonly text: string,
-    private readonly tokens: Token[],
+    private readonly tokens: TokenList,
     private readonly lines: LineMap,
     private readonly json: boolean,
   ) {
-    this.eof = tokens.at(-1) ?? { type: "eof", text: "", start: text.length, end: text.length };
+    this.eof = tokens.at(tokens.length - 1);
   }
 
   peek(offset = 0): Token {
-    return this.tokens[this.i + offset] ?? this.eof;
+    return this.i + offset < this.tokens.length ? this.tokens.at(this.i + offset) : this.eof;
   }
 
   private next(): Token {
@@ -224,7 +238,7 @@ class Parser {
     if (after.type === "punct" && after.text === "=") {
       if (quoted && topLevel) throw new SyntaxIssue("quoted names are allowed only inside a block", keyToken.start);
       this.next();
-      const value = this.parseValue([]);
+      const value = this.parseValue();
       const item: SynItem = { type: "attribute", key, keyPos, quoted, value };
       const end = this.peek();
       if (end.type === "punct" && end.text === ",") {
@@ -271,18 +285,18 @@ class Parser {
     if (token.type === "newline" || token.type === "eof") return;
     if (token.type === "punct" && token.text === "}") return;
     // Another item on the same line after a comma: allowed in HCL1, handled by finishBodies.
-    if (this.tokens[this.i - 1]?.text === ",") return;
+    if (this.i > 0 && this.tokens.at(this.i - 1).text === ",") return;
     throw new SyntaxIssue(`expected the end of the line, found ${describe(token)}`, token.start);
   }
 
   /** A value: a literal, string, list or object we read ourselves, or any other expression. */
-  parseValue(path: JsonPath): SynValue {
+  parseValue(): SynValue {
     const startIndex = this.i;
     const editCount = this.edits.length;
     const first = this.peek();
     let value: SynValue | undefined;
     try {
-      value = this.parsePrimary(path);
+      value = this.parsePrimary();
     } catch (error) {
       if (!(error instanceof SyntaxIssue) || error instanceof NestingTooDeep || this.json) throw error;
       value = undefined;
@@ -292,7 +306,7 @@ class Parser {
     // Not a shape we read: keep the whole expression for hcl2json to evaluate.
     this.i = startIndex;
     this.edits.length = editCount;
-    return this.scanExpression(path, first);
+    return this.scanExpression(first);
   }
 
   private atValueEnd(): boolean {
@@ -304,21 +318,21 @@ class Parser {
     );
   }
 
-  private parsePrimary(path: JsonPath): SynValue | undefined {
+  private parsePrimary(): SynValue | undefined {
     const token = this.peek();
     const pos = this.pos(token.start);
     if (token.type === "string") {
       this.next();
-      return { kind: "string", value: this.json ? decodeJsonString(token) : this.decodeString(token), pos };
+      return { kind: "scalar", value: this.json ? decodeJsonString(token) : this.decodeString(token), pos };
     }
     if (token.type === "heredoc" && !this.json) {
       this.next();
       this.placeholder(token);
-      return { kind: "string", value: decodeHeredoc(token.text), pos };
+      return { kind: "scalar", value: decodeHeredoc(token.text), pos };
     }
     if (token.type === "number") {
       this.next();
-      return { kind: "literal", value: Number(token.text), pos };
+      return { kind: "scalar", value: Number(token.text), pos };
     }
     if (
       token.type === "punct" &&
@@ -328,40 +342,40 @@ class Parser {
     ) {
       this.next();
       const number = this.next();
-      return { kind: "literal", value: -Number(number.text), pos };
+      return { kind: "scalar", value: -Number(number.text), pos };
     }
     if (token.type === "ident" && (token.text === "true" || token.text === "false" || token.text === "null")) {
       this.next();
-      return { kind: "literal", value: token.text === "null" ? null : token.text === "true", pos };
+      return { kind: "scalar", value: token.text === "null" ? null : token.text === "true", pos };
     }
     if (
       token.type === "punct" &&
       token.text === "[" &&
       !(this.peek(1).type === "ident" && this.peek(1).text === "for")
     ) {
-      return this.parseList(path);
+      return this.parseList();
     }
     if (
       token.type === "punct" &&
       token.text === "{" &&
       !(this.peek(1).type === "ident" && this.peek(1).text === "for")
     ) {
-      return this.parseObject(path);
+      return this.parseObject();
     }
     return undefined;
   }
 
-  private parseList(path: JsonPath): SynValue {
+  private parseList(): SynValue {
     const open = this.next();
-    return this.nested(open, () => this.parseListItems(path, open));
+    return this.nested(open, () => this.parseListItems(open));
   }
 
-  private parseListItems(path: JsonPath, open: Token): SynValue {
+  private parseListItems(open: Token): SynValue {
     const items: SynValue[] = [];
     for (;;) {
       this.skipNewlines();
       if (this.peek().type === "punct" && this.peek().text === "]") break;
-      items.push(this.parseValue([...path, items.length]));
+      items.push(this.parseValue());
       this.skipNewlines();
       const sep = this.peek();
       if (sep.type === "punct" && sep.text === ",") {
@@ -376,12 +390,12 @@ class Parser {
     return { kind: "list", items, pos: this.pos(open.start) };
   }
 
-  private parseObject(path: JsonPath): SynValue {
+  private parseObject(): SynValue {
     const open = this.next();
-    return this.nested(open, () => this.parseObjectEntries(path, open));
+    return this.nested(open, () => this.parseObjectEntries(open));
   }
 
-  private parseObjectEntries(path: JsonPath, open: Token): SynValue {
+  private parseObjectEntries(open: Token): SynValue {
     const entries: SynEntry[] = [];
     for (;;) {
       this.skipNewlines();
@@ -401,7 +415,7 @@ class Parser {
           sep.start,
         );
       }
-      entries.push({ key, keyPos: this.pos(keyToken.start), value: this.parseValue([...path, key]) });
+      entries.push({ key, keyPos: this.pos(keyToken.start), value: this.parseValue() });
       const end = this.peek();
       if (end.type === "punct" && end.text === ",") {
         this.next();
@@ -434,9 +448,10 @@ class Parser {
   }
 
   /** Any other expression: its tokens up to the end of the value at this nesting depth. */
-  private scanExpression(path: JsonPath, first: Token): SynValue {
+  private scanExpression(first: Token): SynValue {
     let depth = 0;
     let last = first;
+    const startIndex = this.i;
     for (;;) {
       const token = this.peek();
       if (token.type === "eof") break;
@@ -453,9 +468,9 @@ class Parser {
       if (token.type === "punct" && CLOSERS.has(token.text)) depth--;
       last = this.next();
     }
-    if (last === first && this.peek() === first)
-      throw new SyntaxIssue(`expected a value, found ${describe(first)}`, first.start);
-    return { kind: "expr", path, pos: this.pos(first.start), source: this.text.slice(first.start, last.end) };
+    if (this.i === startIndex) throw new SyntaxIssue(`expected a value, found ${describe(first)}`, first.start);
+    // Where hcl2json puts its value depends on the bodies around it: finishBodies sets `path`.
+    return { kind: "expr", path: [], pos: this.pos(first.start), source: this.text.slice(first.start, last.end) };
   }
 
   /**
@@ -565,6 +580,7 @@ class Parser {
     switch (value.kind) {
       case "expr":
         value.path = path;
+        this.expressions.push(value);
         break;
       case "list":
         value.items.forEach((item, index) => this.assignPaths(item, [...path, index]));

@@ -14,7 +14,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, wr
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { MapNode } from "./nodes.js";
+import { type ConfigNode, type MapNode, mapNode, type ScalarValue, scalarNode } from "./nodes.js";
 
 /** Overrides where the cache lives (tests point it at a temp dir). */
 export const CACHE_DIR_ENV = "JAFFLE_CACHE_DIR";
@@ -76,20 +76,98 @@ function entryPath(dir: string, key: string): string {
 interface Entry {
   format: string;
   key: string;
-  node: MapNode;
+  /** The file every position of the tree names (a parse holds one file's positions). */
+  file: string;
+  node: Flat;
 }
 
-/** Maps become `{ "$map": [entries] }` in JSON (every entry holds its own key). */
-function replacer(_key: string, value: unknown): unknown {
-  return value instanceof Map ? { $map: [...(value.values() as Iterable<unknown>)] } : value;
-}
+/**
+ * A tree as one flat JSON array, in preorder: a scalar is `0, line, column, value`; a
+ * list `1, line, column, count` and then its items; a map `2, line, column, count` and
+ * then, per entry, `key, keyLine, keyColumn` and the value. Positions hold no file name
+ * (the entry names it once). A 10 MB configuration's tree is millions of nodes: a
+ * reviver called per value, or an array or object per node and per position in the
+ * stored form, made the cache slower to read than parsing the file again.
+ */
+type Flat = (number | string | boolean | null)[];
 
-function reviver(_key: string, value: unknown): unknown {
-  if (value !== null && typeof value === "object" && "$map" in value) {
-    const entries = (value as { $map: { key: string }[] }).$map;
-    return new Map(entries.map((entry) => [entry.key, entry]));
+const SCALAR = 0;
+const LIST = 1;
+const MAP = 2;
+
+/** Thrown when a tree holds a position of another file (it is then not stored). */
+class NotOneFile extends Error {}
+
+function encode(node: ConfigNode, file: string, out: Flat): void {
+  if (node.pos.file !== file) throw new NotOneFile();
+  switch (node.kind) {
+    case "scalar":
+      out.push(SCALAR, node.pos.line, node.pos.column, node.value);
+      return;
+    case "list":
+      out.push(LIST, node.pos.line, node.pos.column, node.items.length);
+      for (const item of node.items) encode(item, file, out);
+      return;
+    case "map":
+      out.push(MAP, node.pos.line, node.pos.column, node.entries.size);
+      for (const entry of node.entries.values()) {
+        if (entry.keyPos.file !== file) throw new NotOneFile();
+        out.push(entry.key, entry.keyPos.line, entry.keyPos.column);
+        encode(entry.value, file, out);
+      }
   }
-  return value;
+}
+
+/** Thrown on anything that is not an encoded tree (a corrupt or hand-edited entry). */
+class Corrupt extends Error {}
+
+/** Reads the flat form back; `at` is the read position, shared through the recursion. */
+class Decoder {
+  private at = 0;
+
+  constructor(
+    private readonly flat: unknown[],
+    private readonly file: string,
+  ) {}
+
+  /** The whole tree: one node that uses every element. */
+  tree(): ConfigNode {
+    const node = this.node();
+    if (this.at !== this.flat.length) throw new Corrupt();
+    return node;
+  }
+
+  private number(): number {
+    const value = this.flat[this.at++];
+    if (typeof value !== "number") throw new Corrupt();
+    return value;
+  }
+
+  private node(): ConfigNode {
+    const kind = this.number();
+    const pos = { file: this.file, line: this.number(), column: this.number() };
+    if (kind === SCALAR) {
+      if (this.at >= this.flat.length) throw new Corrupt();
+      const value: unknown = this.flat[this.at++];
+      if (value !== null && typeof value === "object") throw new Corrupt();
+      return scalarNode(value as ScalarValue, pos);
+    }
+    const count = this.number();
+    if (kind === LIST) {
+      const items: ConfigNode[] = [];
+      for (let n = 0; n < count; n++) items.push(this.node());
+      return { kind: "list", items, pos };
+    }
+    if (kind !== MAP) throw new Corrupt();
+    const node = mapNode(pos);
+    for (let n = 0; n < count; n++) {
+      const key: unknown = this.flat[this.at++];
+      if (typeof key !== "string") throw new Corrupt();
+      const keyPos = { file: this.file, line: this.number(), column: this.number() };
+      node.entries.set(key, { key, keyPos, value: this.node() });
+    }
+    return node;
+  }
 }
 
 /** The stored parse of `key`, or undefined on a miss (absent, unreadable, corrupt or foreign). */
@@ -101,11 +179,11 @@ export function readCachedParse(dir: string, key: string): MapNode | undefined {
     return undefined;
   }
   try {
-    const entry = JSON.parse(text, reviver) as Partial<Entry> | null;
-    if (entry?.format !== FORMAT || entry.key !== key) return undefined;
-    const node = entry.node;
-    if (!node || node.kind !== "map" || !(node.entries instanceof Map)) return undefined;
-    return node;
+    const entry = JSON.parse(text) as Partial<Entry> | null;
+    if (entry?.format !== FORMAT || entry.key !== key || typeof entry.file !== "string") return undefined;
+    if (!Array.isArray(entry.node)) return undefined;
+    const node = new Decoder(entry.node, entry.file).tree();
+    return node.kind === "map" ? node : undefined;
   } catch {
     return undefined;
   }
@@ -121,8 +199,10 @@ export function writeCachedParse(dir: string, key: string, node: MapNode): void 
   const temp = `${path}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const entry: Entry = { format: FORMAT, key, node };
-    writeFileSync(temp, JSON.stringify(entry, replacer), { mode: 0o600, flag: "w" });
+    const flat: Flat = [];
+    encode(node, node.pos.file, flat);
+    const entry: Entry = { format: FORMAT, key, file: node.pos.file, node: flat };
+    writeFileSync(temp, JSON.stringify(entry), { mode: 0o600, flag: "w" });
     // The mode given to open() only applies to a new file and is masked by umask.
     chmodSync(temp, 0o600);
     renameSync(temp, path);

@@ -1,14 +1,15 @@
 /**
- * Parsing configuration files, through the parse cache (parse-cache.ts) and a worker
- * thread (parse-worker.ts): an unchanged file is read back from the cache without
- * loading the HCL parser; the others are parsed in one short-lived worker, whose
- * memory (the parser's WebAssembly heap) is returned when it ends.
+ * Parsing configuration files, through the parse cache (parse-cache.ts): an unchanged
+ * file is read back from the cache. The others go through our own passes here (hcl.ts);
+ * only a file that needs the HCL2 parser (an expression to evaluate, or syntax only it
+ * can judge) is sent to it, in one short-lived worker thread (parse-worker.ts) for all
+ * such files, whose memory (the parser's WebAssembly heap) is returned when it ends.
  */
 import { Worker } from "node:worker_threads";
-import type { IssueList } from "./errors.js";
+import { IssueList } from "./errors.js";
+import type { ParserAnswer, ParserRequest } from "./hcl.js";
 import type { MapNode } from "./nodes.js";
 import { cacheDir, cacheKey, readCachedParse, writeCachedParse } from "./parse-cache.js";
-import type { ParseRequest, ParseResult } from "./parse-worker.js";
 
 export interface SourceFile {
   /** The name as the user gave it (positions and messages carry it). */
@@ -29,24 +30,33 @@ export async function parseConfigFiles(
     const key = cacheKey(source.file, source.text);
     return { source, key, node: readCachedParse(dir, key) };
   });
-  const missing = files.filter((file) => file.node === undefined);
-  if (missing.length === 0) return files.map((file) => file.node);
-  const results = await parseInWorker(missing.map((file) => file.source));
-  missing.forEach((file, at) => {
-    const result = results[at];
-    if (result === undefined)
-      throw new Error(`the parse worker answered for ${results.length} of ${missing.length} files`);
-    for (const issue of result.issues) issues.add(issue, issue.message);
+  if (files.every((file) => file.node !== undefined)) return files.map((file) => file.node);
+  // Our parser's modules load only when a file is not in the cache.
+  const { prepareConfigText } = await import("./hcl.js");
+  const missing = files
+    .filter((file) => file.node === undefined)
+    .map((file) => {
+      const own = new IssueList([file.source.file]);
+      return { file, own, prepared: prepareConfigText(file.source.file, file.source.text, own) };
+    });
+  const asking = missing.filter((entry) => entry.prepared?.request !== undefined);
+  const answers = asking.length > 0 ? await answerInWorker(asking.map((entry) => entry.prepared!.request!)) : [];
+  for (const { file, own, prepared } of missing) {
+    const at = asking.findIndex((entry) => entry.file === file);
+    if (at >= 0 && answers[at] === undefined)
+      throw new Error(`the parse worker answered for ${answers.length} of ${asking.length} files`);
+    const node = prepared?.finish(at >= 0 ? answers[at] : undefined, own);
+    for (const issue of own.issues) issues.add(issue, issue.message);
     // Only a clean parse is stored: a file with problems must report them every time.
-    if (result.node && result.issues.length === 0) writeCachedParse(dir, file.key, result.node);
-    file.node = result.node;
-  });
+    if (node && own.issues.length === 0) writeCachedParse(dir, file.key, node);
+    file.node = node;
+  }
   return files.map((file) => file.node);
 }
 
-type Reply = { ok: true; results: ParseResult[] } | { ok: false; error: string };
+type Reply = { ok: true; answers: ParserAnswer[] } | { ok: false; error: string };
 
-function parseInWorker(requests: ParseRequest[]): Promise<ParseResult[]> {
+function answerInWorker(requests: ParserRequest[]): Promise<ParserAnswer[]> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./parse-worker.js", import.meta.url), {
       workerData: requests,
@@ -57,7 +67,7 @@ function parseInWorker(requests: ParseRequest[]): Promise<ParseResult[]> {
     worker.once("message", (reply: Reply) => {
       settled = true;
       void worker.terminate();
-      if (reply.ok) resolve(reply.results);
+      if (reply.ok) resolve(reply.answers);
       else reject(new Error(`the configuration parser failed: ${reply.error}`));
     });
     worker.once("error", (error) => {

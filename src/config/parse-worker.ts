@@ -1,39 +1,25 @@
 /**
- * The worker thread that parses configuration files (see parse-file.ts). The HCL2
- * parser is a Go program compiled to WebAssembly that keeps about 60 MiB once started;
- * in a worker that memory goes back when the worker ends, instead of staying in the
- * supervisor for its whole life.
+ * The worker thread that runs the HCL2 parser (see parse-file.ts). The parser is a Go
+ * program compiled to WebAssembly that keeps about 60 MiB once started; in a worker that
+ * memory goes back when the worker ends, instead of staying in the supervisor for its
+ * whole life. Only the rewritten text goes in and only the values of the expressions
+ * (or the parser's error) come out: the node tree is built in the caller's thread, so
+ * no large structure crosses the thread boundary.
  *
- * workerData: the files to parse; one reply: a result per file, in order.
+ * workerData: the requests; one reply: an answer per request, in order.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { type ConfigIssue, IssueList } from "./errors.js";
-import { parseConfigText } from "./hcl.js";
-import type { MapNode } from "./nodes.js";
+import type { ParserAnswer, ParserRequest } from "./hcl.js";
+import { answerParserRequest } from "./hcl2json.js";
 
-export interface ParseRequest {
-  file: string;
-  text: string;
+async function answerAll(requests: ParserRequest[]): Promise<ParserAnswer[]> {
+  const answers: ParserAnswer[] = [];
+  for (const request of requests) answers.push(await answerParserRequest(request));
+  return answers;
 }
 
-export interface ParseResult {
-  /** Undefined when the file could not be parsed; `issues` then says why. */
-  node: MapNode | undefined;
-  issues: ConfigIssue[];
-}
-
-async function parseAll(requests: ParseRequest[]): Promise<ParseResult[]> {
-  const results: ParseResult[] = [];
-  for (const { file, text } of requests) {
-    const issues = new IssueList([file]);
-    const node = await parseConfigText(file, text, issues);
-    results.push({ node, issues: issues.issues });
-  }
-  return results;
-}
-
-parseAll(workerData as ParseRequest[]).then(
-  (results) => parentPort!.postMessage({ ok: true, results }),
+answerAll(workerData as ParserRequest[]).then(
+  (answers) => parentPort!.postMessage({ ok: true, answers }),
   (error: unknown) =>
     parentPort!.postMessage({ ok: false, error: error instanceof Error ? error.stack : String(error) }),
 );

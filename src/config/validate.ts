@@ -181,11 +181,7 @@ export class Validator {
       return undefined;
     }
     const out: Record<string, unknown> = {};
-    // Each key a field answers to: its aliases, then its own name (which wins over an alias).
-    const fieldOf = new Map<string, { name: string; field: Field }>();
-    for (const [name, field] of Object.entries(schema.fields))
-      for (const alias of field.aliases ?? []) fieldOf.set(alias, { name, field });
-    for (const [name, field] of Object.entries(schema.fields)) fieldOf.set(name, { name, field });
+    const fieldOf = fieldsByKey(schema);
     const seen = new Map<string, string>();
     for (const [key, entry] of node.entries) {
       const found = fieldOf.get(key);
@@ -204,7 +200,7 @@ export class Validator {
       const value =
         field.schema.kind === "appOptions"
           ? this.validateAppOptions(entry.value, node, `${where} options`)
-          : this.validate(entry.value, field.schema, `${where} ${name}`.replace(/^the configuration /, ""));
+          : this.validate(entry.value, field.schema, optionWhere(where, name));
       if (value !== undefined) {
         out[name] = value;
         if (field.references) this.recordReferences(field, value, entry.value, `${where} ${name}`);
@@ -298,4 +294,27 @@ export function checkOptions(value: unknown, schema: ObjectSchema, where: string
   const first = issues.issues[0];
   if (first || !result) throw new OptionsError(first?.message ?? `${where}: expected an object`);
   return result;
+}
+
+/** Each key a schema's fields answer to (computed once per schema: a large file validates thousands of blocks). */
+const fieldIndexes = new WeakMap<ObjectSchema, Map<string, { name: string; field: Field }>>();
+
+function fieldsByKey(schema: ObjectSchema): Map<string, { name: string; field: Field }> {
+  let index = fieldIndexes.get(schema);
+  if (index) return index;
+  // Its aliases, then its own name (which wins over an alias).
+  index = new Map();
+  for (const [name, field] of Object.entries(schema.fields))
+    for (const alias of field.aliases ?? []) index.set(alias, { name, field });
+  for (const [name, field] of Object.entries(schema.fields)) index.set(name, { name, field });
+  fieldIndexes.set(schema, index);
+  return index;
+}
+
+const ROOT_PREFIX = "the configuration ";
+
+/** How messages name option `name` of `where` (a top-level block is named alone). */
+function optionWhere(where: string, name: string): string {
+  const path = `${where} ${name}`;
+  return path.startsWith(ROOT_PREFIX) ? path.slice(ROOT_PREFIX.length) : path;
 }
