@@ -168,6 +168,8 @@ class Recognizer {
       this.space(false);
       if (this.at() === CLOSE_BRACE) {
         this.i++; // `name {}`
+      } else if (this.at() !== NL && this.at() !== CR && this.at() !== -1) {
+        this.oneLineBody();
       } else {
         this.itemEnd(false); // `{` ends its line
         this.body(false);
@@ -175,6 +177,20 @@ class Recognizer {
       }
       this.itemEnd(top);
     }
+  }
+
+  /** `name { attribute = value }`: HCL2's one-line block holds one attribute and no newline. */
+  private oneLineBody(): void {
+    const start = this.i;
+    const name = this.identifier();
+    if (KEYWORDS.has(name)) this.fail();
+    this.space(false);
+    if (this.at() !== EQUALS) this.fail();
+    this.i++;
+    this.value();
+    this.space(false);
+    if (this.at() !== CLOSE_BRACE || this.text.slice(start, this.i).includes("\n")) this.fail();
+    this.i++;
   }
 
   private identifier(): string {
