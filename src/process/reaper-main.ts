@@ -103,4 +103,7 @@ process.on("SIGTERM", () => {
   void endEverything().finally(() => process.exit(0));
 });
 
+// A supervisor killed before this line is written has closed the pipe: the write fails
+// with EPIPE, which must not end the guardian now, when its job begins (stdin's end).
+process.stdout.on("error", () => undefined);
 process.stdout.write(`${READY_LINE}\n`);

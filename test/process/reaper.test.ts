@@ -61,6 +61,27 @@ test("a SIGKILLed supervisor leaves no tracked child behind", async (t) => {
   assert.equal(isRunning(fake.supervisorPid), false);
 });
 
+test("a supervisor SIGKILLed before its guardian booted leaves no child behind (its ready line meets a closed pipe)", async (t) => {
+  const pidFile = join(tempDir(t), "pids.json");
+  const args = [join(processFixtures, "fake-supervisor.mjs"), reaperModule, pidFile, "die-before-ready"];
+  const supervisor = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], detached: true });
+  const janitor = new GroupJanitor(t);
+  janitor.add(supervisor.pid!);
+  let output = "";
+  supervisor.stdout.setEncoding("utf8").on("data", (d: string) => (output += d));
+  const exit = await new Promise<NodeJS.Signals | null>((resolve) =>
+    supervisor.once("exit", (_code, signal) => resolve(signal)),
+  );
+  assert.equal(exit, "SIGKILL");
+  const match = /tracked (\d+) reaper (\d+)\n/.exec(output);
+  assert.ok(match, output);
+  const [groupPid, reaperPid] = [Number(match[1]), Number(match[2])];
+  janitor.add(groupPid);
+  janitor.add(reaperPid);
+  await waitFor(() => !isRunning(groupPid), "the group started before the guardian booted to be ended", 15_000);
+  await waitFor(() => !isRunning(reaperPid), "the guardian to exit", 15_000);
+});
+
 test("a SIGKILLed supervisor leaves no tty process (node-pty) behind either", async (t) => {
   const fake = await startFakeSupervisor(t, "managed-tty");
   assert.ok(isRunning(fake.leader) && isRunning(fake.grandchild));
