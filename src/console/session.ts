@@ -4,9 +4,10 @@
  *
  * Two drivers share one cell runner:
  * - interactive (stdin is a terminal): a TerminalPrompt (readline at the prompt, the
- *   terminal's cooked mode while a cell runs), history seeded from the kernel's own history, tab completion through `complete_request`, IPython
- *   prompts, Ctrl-C interrupting the running cell (or clearing the line at the prompt),
- *   Ctrl-D leaving without stopping the kernel;
+ *   terminal's cooked mode while a cell runs), history seeded from the kernel's own
+ *   history, tab completion through `complete_request`, IPython prompts, Ctrl-C
+ *   interrupting the running cell (or clearing the line at the prompt), Ctrl-D leaving
+ *   without stopping the kernel;
  * - piped (stdin is not a terminal): lines accumulate until the kernel says the code is
  *   complete (or invalid, so it reports the error), then run as one cell; the remainder
  *   runs at end of input.
