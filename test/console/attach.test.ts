@@ -8,18 +8,25 @@
 import assert from "node:assert/strict";
 import { cpSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { needsPython, repoRoot, runJaffle, tempDir } from "../helpers/index.js";
 import { openJaffleTerminal } from "../helpers/terminal.js";
 import { startReady } from "../supervisor/support.js";
+
+/** A copy of examples/pytest (plus `files`, by relative path) under a ready `jaffle start`. */
+async function startPytestExample(t: TestContext, files: Record<string, string> = {}): Promise<string> {
+  const dir = tempDir(t);
+  cpSync(join(repoRoot, "examples", "pytest"), dir, { recursive: true });
+  for (const [path, text] of Object.entries(files)) writeFileSync(join(dir, path), text);
+  await startReady(t, dir);
+  return dir;
+}
 
 test(
   "jaffle attach: piped input runs a target and completes a partial id",
   { timeout: 240_000, ...needsPython("python3-pytest") },
   async (t) => {
-    const dir = tempDir(t);
-    cpSync(join(repoRoot, "examples", "pytest"), dir, { recursive: true });
-    await startReady(t, dir);
+    const dir = await startPytestExample(t);
     const run = await runJaffle(["attach", "pytest"], {
       cwd: dir,
       stdin: "tests/te\t\ntests/test_calc.py::\t\ntests/test_calc.py::test_mul\n",
@@ -49,15 +56,12 @@ test(
   "jaffle attach in a terminal: completes, runs, holds a target typed during a run, interrupts with Ctrl-C",
   { timeout: 300_000, ...needsPython("python3-pytest") },
   async (t) => {
-    const dir = tempDir(t);
-    cpSync(join(repoRoot, "examples", "pytest"), dir, { recursive: true });
     // A test that runs until the file "go" exists (the runner's -s shows its print).
-    writeFileSync(
-      join(dir, "tests", "test_wait.py"),
-      "import os, time\n\ndef test_wait():\n    print('waiting', flush=True)\n" +
+    const dir = await startPytestExample(t, {
+      "tests/test_wait.py":
+        "import os, time\n\ndef test_wait():\n    print('waiting', flush=True)\n" +
         "    while not os.path.exists('go'):\n        time.sleep(0.02)\n",
-    );
-    await startReady(t, dir);
+    });
     const term = openJaffleTerminal(t, ["attach", "pytest"], { cwd: dir });
 
     await term.expect(/pytest> /);
