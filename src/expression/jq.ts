@@ -64,8 +64,15 @@ export function jqSync(filter: string, input: string): string[] {
   const { port, flag } = engine;
   Atomics.store(flag, 0, 0);
   port.postMessage({ filter, input });
-  if (Atomics.wait(flag, 0, 0, QUERY_TIMEOUT_MS) === "timed-out")
-    throw new JqError(`jq did not answer within ${QUERY_TIMEOUT_MS / 1000} s`);
+  // Waits for the flag itself, not for a wake-up: the worker notifies after it sets the
+  // flag, so the previous query's notify can land in this query's wait, before this
+  // answer was posted. The flag is set only after the answer is on the port.
+  const deadline = Date.now() + QUERY_TIMEOUT_MS;
+  while (Atomics.load(flag, 0) === 0) {
+    const left = deadline - Date.now();
+    if (left <= 0 || Atomics.wait(flag, 0, 0, left) === "timed-out")
+      throw new JqError(`jq did not answer within ${QUERY_TIMEOUT_MS / 1000} s`);
+  }
   const received = receiveMessageOnPort(port);
   if (!received) throw new JqError("jq answered without a result");
   const reply = received.message as Reply;
