@@ -8,7 +8,6 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { JaffleCommand } from "../main.js";
 import { UserError } from "../errors.js";
-import { renderStarter, StarterError } from "../init/starter.js";
 
 export interface InitArgs {
   app?: string;
@@ -38,6 +37,7 @@ export const initCommand: JaffleCommand<InitArgs> = {
       throw new UserError(`--port must be a TCP port number (1-65535), got ${String(args.port)}`);
     }
     const dir = process.cwd();
+    const { renderStarter, StarterError } = await import("../init/starter.js");
     let starter;
     try {
       starter = renderStarter(dir, { app: args.app, port: args.port });

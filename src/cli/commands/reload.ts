@@ -5,7 +5,6 @@
  */
 import { resolveRuntimeDir } from "../../runtime/runtime-dir.js";
 import type { JaffleCommand } from "../main.js";
-import { controlRequest } from "../control-request.js";
 
 export interface ReloadArgs {
   "runtime-dir"?: string;
@@ -19,6 +18,7 @@ export const reloadCommand: JaffleCommand<ReloadArgs> = {
   },
   run: async (args) => {
     const dir = resolveRuntimeDir(process.cwd(), args["runtime-dir"]);
+    const { controlRequest } = await import("../control-request.js");
     const result = await controlRequest(dir, { command: "reload" });
     process.stdout.write(`${result.line}\n`);
     return result.failures > 0 ? 1 : 0;

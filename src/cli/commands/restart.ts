@@ -5,7 +5,6 @@
  */
 import { resolveRuntimeDir } from "../../runtime/runtime-dir.js";
 import type { JaffleCommand } from "../main.js";
-import { controlRequest } from "../control-request.js";
 import { UserError } from "../errors.js";
 
 export interface RestartArgs {
@@ -23,6 +22,7 @@ export const restartCommand: JaffleCommand<RestartArgs> = {
   run: async (args) => {
     if (args.names.length === 0) throw new UserError("jaffle restart needs <names> (see jaffle --help)", 2);
     const dir = resolveRuntimeDir(process.cwd(), args["runtime-dir"]);
+    const { controlRequest } = await import("../control-request.js");
     const result = await controlRequest(dir, { command: "restart", names: args.names });
     for (const line of result.lines) process.stdout.write(`${line}\n`);
     return 0;
