@@ -135,6 +135,7 @@ export const jobSchema = object({
   cwd: { schema: str() },
   tty: { schema: bool, default: () => false },
   logger: { schema: loggerSchema, default: defaultLogger },
+  keep_blank_lines: { schema: bool, default: () => false },
 });
 
 /** The top level; `variable` blocks are checked and resolved by variables.ts. */

@@ -109,6 +109,8 @@ export interface JobConfig {
   cwd?: string;
   tty: boolean;
   logger: LoggerConfig;
+  /** Log lines that show nothing too (dropped by default, as for processes). */
+  keep_blank_lines: boolean;
 }
 
 export interface JaffleConfig {

@@ -120,6 +120,7 @@ export class JobRunner {
         label: `job ${this.name}`,
         logger: this.logger,
         tracker: this.tracker,
+        dropBlankLines: !this.config.keep_blank_lines,
       });
     } catch (error) {
       this.logger.error(`could not start: ${(error as Error).message}`);

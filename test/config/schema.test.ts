@@ -94,6 +94,7 @@ job "build" {
   command = "npm run build"
   cwd     = "web"
   tty     = true
+  keep_blank_lines = true
   env {
     CI = "1"
   }
@@ -179,6 +180,7 @@ test("every block and option loads, with aliases normalised and environment valu
     tty: true,
     env: { CI: "1" },
     logger: { name: "builder", suppress_regex: [], replace_regex: [] },
+    keep_blank_lines: true,
   });
   assert.deepEqual(config.logger, {
     level: "info",
@@ -226,7 +228,7 @@ test("defaults fill every field of the resolved configuration", async (t) => {
     stop_timeout: 5,
     keep_blank_lines: false,
   });
-  assert.deepEqual(config.job.j, { command: "y", env: {}, tty: false, logger: noLogger });
+  assert.deepEqual(config.job.j, { command: "y", env: {}, tty: false, logger: noLogger, keep_blank_lines: false });
   assert.deepEqual(config.logger, noLogger);
   assert.deepEqual(Object.keys(config), ["variable", "kernel", "app", "process", "job", "logger"]);
 });

@@ -93,3 +93,17 @@ test("a tty job runs behind a pseudo-terminal", async (t) => {
   assert.equal((await job.run()).ok, true);
   assert.equal(logger.at("info")[0], "\x1b[32mgreen text\x1b[0m");
 });
+
+test("a job's blank lines are dropped unless keep_blank_lines is set, as a process's are", async (t) => {
+  const output = (logger: ReturnType<typeof runner>["logger"]) =>
+    logger.at("info").filter((m) => !m.startsWith("finished"));
+  const dropped = runner(t, jobConfig(fixtureCommand("blank-lines.mjs")));
+  assert.equal((await dropped.job.run()).ok, true);
+  assert.deepEqual(output(dropped.logger), ["first", "second"]);
+  assert.deepEqual(dropped.logger.at("warning"), ["err"]);
+
+  const kept = runner(t, jobConfig(fixtureCommand("blank-lines.mjs"), { keep_blank_lines: true }));
+  assert.equal((await kept.job.run()).ok, true);
+  assert.deepEqual(output(kept.logger), ["first", "", "   ", "\t", "\x1b[0m", "second"]);
+  assert.deepEqual(kept.logger.at("warning"), ["err", "", "  "]);
+});

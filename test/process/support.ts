@@ -101,5 +101,5 @@ export function processConfig(command: string, overrides: Partial<ProcessConfig>
 }
 
 export function jobConfig(command: string, overrides: Partial<JobConfig> = {}): JobConfig {
-  return { command, env: {}, tty: false, logger: noRules, ...overrides };
+  return { command, env: {}, tty: false, logger: noRules, keep_blank_lines: false, ...overrides };
 }
