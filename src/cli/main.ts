@@ -6,7 +6,8 @@
  *
  * Speed: every jaffle run loads this module and all command modules, so those stay
  * light. A command imports what it needs (the config loader, ZeroMQ, the supervisor)
- * inside its `run`, so `jaffle status` never pays for `jaffle start`.
+ * inside its `run`, so `jaffle status` never pays for `jaffle start`; a command whose run
+ * needs many modules keeps it in `<name>-run.ts` beside it (attach, console).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
