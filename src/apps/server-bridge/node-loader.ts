@@ -5,13 +5,16 @@
  * (and TypeScript) are imported through a fresh tsx loader namespace, which gives them a
  * new module graph (Node cannot evict ES modules). The previous namespace is
  * unregistered once the app it loaded has stopped, so hooks do not pile up.
+ *
+ * The first load of a JavaScript ES module goes through Node's own loader instead: a
+ * first tsx namespace costs several times the load itself (tsx's modules, and the hooks
+ * thread Node starts), and a first load needs no fresh graph. Restarts pay it once.
  */
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { dirname, join, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { register as registerEsm, type NamespacedUnregister } from "tsx/esm/api";
-import { register as registerCjs } from "tsx/cjs/api";
+import type { NamespacedUnregister } from "tsx/esm/api";
 import { modulePath, parseModuleRef } from "../module-ref.js";
 
 export interface AppClassRef {
@@ -59,9 +62,25 @@ function pickExport(namespace: Record<string, unknown>, ref: AppClassRef, appCla
 /** A registered, not yet used tsx ES module namespace (see warmLoader). */
 export type PreparedLoader = NamespacedUnregister & { namespace: string };
 
-export function prepareLoader(): PreparedLoader {
+export async function prepareLoader(): Promise<PreparedLoader> {
+  const { register } = await import("tsx/esm/api");
   const namespace = randomUUID();
-  return Object.assign(registerEsm({ namespace }), { namespace });
+  return Object.assign(register({ namespace }), { namespace });
+}
+
+/** Module URLs already imported through Node's own loader, which keeps them for good. */
+const importedByNode = new Set<string>();
+
+/**
+ * What Node's own loader cannot import but tsx can: a TypeScript file, or an import
+ * without its extension, in the graph. These fail while linking, before any of the
+ * graph's code ran, so tsx may load the graph afresh.
+ */
+function needsTsx(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return (
+    code === "ERR_UNKNOWN_FILE_EXTENSION" || code === "ERR_MODULE_NOT_FOUND" || code === "ERR_UNSUPPORTED_DIR_IMPORT"
+  );
 }
 
 /** warm.mts: beside this file in src/, or in src/ of the checkout when running from dist/. */
@@ -79,7 +98,7 @@ function warmModule(): string | undefined {
  * imported is our own warm.mts, never the user's code.
  */
 export async function warmLoader(): Promise<PreparedLoader> {
-  const prepared = prepareLoader();
+  const prepared = await prepareLoader();
   const file = warmModule();
   if (file) await prepared.import(pathToFileURL(file).href, import.meta.url);
   return prepared;
@@ -92,9 +111,9 @@ export async function loadAppClass(
 ): Promise<LoadedClass> {
   const ref = parseAppClass(appClass, projectDir);
   const parentURL = pathToFileURL(projectDir + sep).href;
-  const namespace = prepared?.namespace ?? randomUUID();
   if (/\.c[jt]s$/.test(ref.modulePath)) {
-    const api = registerCjs({ namespace });
+    const { register } = await import("tsx/cjs/api");
+    const api = register({ namespace: prepared?.namespace ?? randomUUID() });
     const exports = api.require(ref.modulePath, parentURL) as Record<string, unknown>;
     const cls =
       typeof exports === "function" && ref.exportName === "default"
@@ -102,9 +121,20 @@ export async function loadAppClass(
         : pickExport(exports, ref, appClass);
     return { cls, release: async () => api.unregister() };
   }
-  const api = prepared ?? registerEsm({ namespace });
+  const url = pathToFileURL(ref.modulePath).href;
+  if (prepared === undefined && /\.m?js$/.test(ref.modulePath) && !importedByNode.has(url)) {
+    // Only once per module: a second import would give back the same (stale or failed) one.
+    importedByNode.add(url);
+    try {
+      const module = (await import(url)) as Record<string, unknown>;
+      return { cls: pickExport(module, ref, appClass), release: () => Promise.resolve() };
+    } catch (error) {
+      if (!needsTsx(error)) throw error;
+    }
+  }
+  const api = prepared ?? (await prepareLoader());
   try {
-    const module = (await api.import(pathToFileURL(ref.modulePath).href, parentURL)) as Record<string, unknown>;
+    const module = (await api.import(url, parentURL)) as Record<string, unknown>;
     return { cls: pickExport(module, ref, appClass), release: () => api.unregister() };
   } catch (error) {
     await api.unregister();

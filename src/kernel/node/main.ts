@@ -28,6 +28,7 @@ import { InterruptWatch } from "./interrupt-watch.js";
 import { watchParent } from "./parent-watch.js";
 import { OutputCapture, type StreamPublisher } from "./output-capture.js";
 import { RequestOrigins } from "./request-origin.js";
+import { TypeScriptLoader } from "./typescript-loader.js";
 
 function installCellGlobals(globals: Record<string, unknown>): void {
   for (const [name, value] of Object.entries(globals)) {
@@ -68,17 +69,15 @@ export async function runKernel(connectionFile: string): Promise<number> {
     ) as Error;
     throw new Error(`cannot bind the kernel's sockets on ${info.ip}: ${reason.message}`, { cause: reason });
   }
-  // Registering tsx's ESM hooks blocks for about half a second (it starts the loader
-  // thread), so it waits for the first cell: kernel_info is answered without that delay.
-  // Loading tsx itself costs about as much as starting Node, so it waits for the first cell.
-  const prepareCells = async () => (await import("./typescript-loader.js")).registerTypeScriptLoader();
   const interruptWatch = watch.status === "fulfilled" ? watch.value : undefined;
   const { NodeKernel } = await kernelModule;
   const kernel = new NodeKernel({
     sockets: sockets.value,
     output,
     origins,
-    prepareCells,
+    // tsx's hooks cost about three times Node's start: after kernel_info, and only in a
+    // TypeScript project or once a cell needs them.
+    cellPreparation: TypeScriptLoader.forProject(process.cwd()),
     historyFile: historyFileFor(connectionFile),
     ...(interruptWatch ? { cellWatch: interruptWatch } : {}),
   });

@@ -73,12 +73,20 @@ export interface ShutdownRequest {
   restart: boolean;
 }
 
+/** Work cells need before they run, which kernel_info need not wait for (typescript-loader.ts). */
+export interface CellPreparation {
+  /** kernel_info was answered (a client is about to send cells): work for every cell may start. */
+  afterKernelInfo(): void;
+  /** Resolves once `code` may run; rejects with the reason it cannot. */
+  beforeCell(code: string): Promise<void>;
+}
+
 export interface NodeKernelParts {
   sockets: KernelSockets;
   output: OutputCapture;
   origins: RequestOrigins;
-  /** Runs once, before the first cell (start-up work that kernel_info need not wait for). */
-  prepareCells?: () => void | Promise<void>;
+  /** What cells need before they run (the TypeScript loader), started after kernel_info. */
+  cellPreparation?: CellPreparation;
   /** The history file shared with earlier sessions; without one, history is this session's. */
   historyFile?: string;
   /** Told when each cell starts and ends (the interrupt watch breaks into running cells only). */
@@ -118,15 +126,13 @@ export class NodeKernel {
   /** Aborts the execute request in progress (from its start to its reply). */
   private running: AbortController | undefined;
   private requestShutdown!: (request: ShutdownRequest) => void;
-  private prepareCells: (() => void | Promise<void>) | undefined;
-  /** The cells' start-up work, started and not yet awaited by a cell. */
-  private preparing: Promise<void> | undefined;
+  private readonly cellPreparation: CellPreparation | undefined;
 
   constructor(parts: NodeKernelParts) {
     this.sockets = parts.sockets;
     this.output = parts.output;
     this.origins = parts.origins;
-    this.prepareCells = parts.prepareCells;
+    this.cellPreparation = parts.cellPreparation;
     this.cellWatch = parts.cellWatch;
     this.history = new HistoryStore(parts.historyFile, (line) => this.output.log(line));
     this.dropWarning = new RateLimitedWarning((line) => this.output.log(line));
@@ -299,17 +305,9 @@ export class NodeKernel {
     }
     // A client that asked for kernel_info is about to run cells: their start-up work (tsx)
     // begins once the answer has left, instead of with the first execute_request.
-    if (message.header.msg_type === "kernel_info_request" && this.prepareCells !== undefined)
-      void this.sockets.drained().then(() => setImmediate(() => this.startPreparing()));
-  }
-
-  /** Starts the cells' start-up work, once; the first cell awaits its outcome. */
-  private startPreparing(): void {
-    const prepare = this.prepareCells;
-    this.prepareCells = undefined;
-    if (prepare === undefined) return;
-    this.preparing = Promise.resolve().then(prepare);
-    this.preparing.catch(() => undefined);
+    const preparation = this.cellPreparation;
+    if (message.header.msg_type === "kernel_info_request" && preparation !== undefined)
+      void this.sockets.drained().then(() => setImmediate(() => preparation.afterKernelInfo()));
   }
 
   private async dispatch(channel: "shell" | "control", message: JupyterMessage): Promise<void> {
@@ -379,11 +377,13 @@ export class NodeKernel {
   }
 
   private async execute(channel: "shell" | "control", request: Message<"execute_request">): Promise<void> {
-    this.startPreparing();
-    const preparing = this.preparing;
-    this.preparing = undefined;
-    await preparing;
     const { code, user_expressions: expressions } = request.content;
+    // Without the TypeScript loader a cell still runs: only what imports TypeScript fails.
+    await this.cellPreparation
+      ?.beforeCell(code)
+      .catch((error: unknown) =>
+        this.output.log(`the TypeScript loader is not registered: ${(error as Error).message}`),
+      );
     const silent = request.content.silent ?? false;
     const storeHistory = !silent && (request.content.store_history ?? true);
     if (storeHistory) this.executionCount++;

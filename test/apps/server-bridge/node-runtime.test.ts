@@ -206,3 +206,71 @@ export class WaitingApp {
     assert.equal(await fetchText(port, agent), "after restart");
   },
 );
+
+/** A JavaScript server class whose response comes from `message` (a .js or a .ts module). */
+function javascriptProject(t: TestContext, message: { file: string; text: string }): string {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
+  writeFileSync(join(dir, message.file), message.text);
+  writeFileSync(
+    join(dir, "app.mjs"),
+    `import { createServer } from "node:http";
+import { message } from "./${message.file}";
+export class App {
+  constructor(argv) { this.port = Number(argv[0].slice("--port=".length)); }
+  start() {
+    this.server = createServer((_req, res) => res.end(message));
+    return new Promise((resolve) => this.server.listen(this.port, "127.0.0.1", resolve));
+  }
+  stop() { this.server?.close(); }
+}
+`,
+  );
+  return dir;
+}
+
+test(
+  "a JavaScript app starts through Node's own loader, and a restart still serves the edited code",
+  { timeout: 60_000 },
+  async (t) => {
+    const dir = javascriptProject(t, { file: "message.js", text: 'export const message = "js v1";\n' });
+    const port = await freePort();
+    const web = createBridge({
+      name: "web",
+      appClass: "./app.mjs#App",
+      argv: [`--port=${port}`],
+      projectDir: dir,
+      threaded: false,
+    });
+    t.after(() => web.stop());
+    assert.equal(await web.start(), undefined);
+    assert.equal(await fetchText(port), "js v1");
+    for (let i = 2; i <= 3; i++) {
+      writeFileSync(join(dir, "message.js"), `export const message = "js v${i}";\n`);
+      assert.equal(await web.restart(), undefined);
+      assert.equal(await fetchText(port), `js v${i}`);
+    }
+  },
+);
+
+test(
+  "a JavaScript app that imports a TypeScript file is loaded by tsx at once, and restarts",
+  { timeout: 60_000 },
+  async (t) => {
+    const dir = javascriptProject(t, { file: "message.ts", text: 'export const message: string = "ts v1";\n' });
+    const port = await freePort();
+    const web = createBridge({
+      name: "web",
+      appClass: "./app.mjs#App",
+      argv: [`--port=${port}`],
+      projectDir: dir,
+      threaded: false,
+    });
+    t.after(() => web.stop());
+    assert.equal(await web.start(), undefined);
+    assert.equal(await fetchText(port), "ts v1");
+    writeFileSync(join(dir, "message.ts"), 'export const message: string = "ts v2";\n');
+    assert.equal(await web.restart(), undefined);
+    assert.equal(await fetchText(port), "ts v2");
+  },
+);
