@@ -13,6 +13,7 @@ import { dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, type Node } from "acorn";
 import { beforeFirst } from "../../shared/text.js";
+import { scanImports, TYPESCRIPT_EXTENSIONS } from "./import-scan.js";
 
 export interface SyntaxLocation {
   /** Absolute path of the module that does not parse. */
@@ -27,7 +28,7 @@ export interface SyntaxLocation {
 /** How many modules the search reads at most: the error is usually in the first few. */
 const MAX_MODULES = 500;
 const JAVASCRIPT = new Set([".js", ".mjs", ".cjs", ".jsx"]);
-const TYPESCRIPT = new Set([".ts", ".mts", ".cts", ".tsx"]);
+const TYPESCRIPT = new Set<string>(TYPESCRIPT_EXTENSIONS);
 const EXTENSIONS = [".ts", ".tsx", ".mts", ".cts", ".js", ".mjs", ".cjs", ".jsx"];
 /** `/p/app.cjs:3` (or a file: URL) as the first line of a CommonJS SyntaxError's stack. */
 const ARROW_HEADER = /^((?:file:\/\/)?\/[^\n]*?):(\d+)\n([^\n]*)\n([ \t]*)\^+[^\n]*\n/;
@@ -158,12 +159,9 @@ function collectSpecifiers(ast: Node): string[] {
   return found;
 }
 
-/** TypeScript is not parsed here, only followed: the specifiers of its import forms. */
+/** TypeScript is not parsed here, only followed: the literal specifiers of its import forms. */
 function scanSpecifiers(source: string): string[] {
-  const found: string[] = [];
-  const pattern = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)(["'])([^"'\n]+)\1/g;
-  for (const match of source.matchAll(pattern)) found.push(match[2]!);
-  return found;
+  return scanImports(source).flatMap(({ specifier }) => specifier ?? []);
 }
 
 /** A relative, absolute or file: specifier as a file, with tsx's extension rules; bare ones are packages, not searched. */

@@ -21,6 +21,7 @@ import { existsSync } from "node:fs";
 import Module, { createRequire, register } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { scanImports, TYPESCRIPT_EXTENSIONS } from "./import-scan.js";
 import type { CellPreparation } from "./node-kernel.js";
 
 /** The hook module beside this one: .js from dist/, .ts when run from src/ under tsx. */
@@ -29,9 +30,6 @@ function hookUrl(): URL {
   return new URL(`./commonjs-exports-hook${extension}`, import.meta.url);
 }
 
-/** The extensions tsx compiles that Node's CommonJS loader knows nothing of. */
-const TYPESCRIPT_EXTENSIONS = [".ts", ".cts", ".mts", ".tsx"] as const;
-
 type ExtensionHandler = (module: unknown, filename: string) => void;
 /** Node's table of CommonJS loaders by extension (public in practice: tsx and ts-node use it). */
 const commonJsExtensions = (Module as unknown as { _extensions: Record<string, ExtensionHandler | undefined> })
@@ -39,20 +37,6 @@ const commonJsExtensions = (Module as unknown as { _extensions: Record<string, E
 
 /** jaffle's own code (dist/src or src): the kernel's helpers, which are plain JavaScript. */
 const jaffleCode = fileURLToPath(new URL("../../", import.meta.url));
-
-/**
- * The specifiers a cell imports (`import ... from "x"`, `import "x"`, `import("x")`);
- * `undefined` stands for a computed one. A rough scan of the text, not a parse: a match
- * inside a string or a comment only registers the hooks sooner than needed.
- */
-function importedSpecifiers(code: string): (string | undefined)[] {
-  const specifiers: (string | undefined)[] = [];
-  for (const match of code.matchAll(/\bfrom\s*(["'])([^"'\n]*)\1|\bimport\s*(["'])([^"'\n]*)\3/g))
-    specifiers.push(match[2] ?? match[4]);
-  for (const match of code.matchAll(/\bimport\s*\(\s*(?:(["'`])([^"'`\n]*)\1\s*[,)])?/g))
-    specifiers.push(match[1] === "`" && match[2]?.includes("${") ? undefined : match[2]);
-  return specifiers;
-}
 
 /** Whether importing `specifier` may reach the project's own files (which may be TypeScript). */
 function mayReachProjectFiles(specifier: string | undefined): boolean {
@@ -72,9 +56,12 @@ function mayReachProjectFiles(specifier: string | undefined): boolean {
   return !path.startsWith(jaffleCode);
 }
 
-/** Whether a cell's code may import the project's own files (so perhaps TypeScript). */
+/**
+ * Whether a cell's code may import the project's own files (so perhaps TypeScript).
+ * Its require() calls do not count: the stand-in handlers below cover those.
+ */
 export function importsProjectFiles(code: string): boolean {
-  return importedSpecifiers(code).some(mayReachProjectFiles);
+  return scanImports(code).some(({ specifier, required }) => !required && mayReachProjectFiles(specifier));
 }
 
 export class TypeScriptLoader implements CellPreparation {
