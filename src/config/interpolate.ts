@@ -17,7 +17,7 @@ import {
 } from "../expression/language.js";
 import { standardFilters, standardFunctions } from "../expression/functions.js";
 import { initJq } from "../expression/jq.js";
-import { type ConfigNode, type MapNode, nodeFromValue, type ScalarNode } from "./nodes.js";
+import { type ConfigNode, type ListNode, type MapNode, nodeFromValue, type ScalarNode } from "./nodes.js";
 import type { VariableConfig } from "./types.js";
 import { schemaAt } from "./schema.js";
 import { JaffleError } from "../errors.js";
@@ -58,39 +58,51 @@ export async function interpolate(
 ): Promise<void> {
   const slots: Slot[] = [];
   let needsJq = false;
-  const collect = (node: ConfigNode, path: string[], replace: (node: ConfigNode) => void): void => {
-    if (node.kind === "scalar") {
-      if (typeof node.value !== "string" || !hasInterpolation(node.value)) return;
-      if (isReplacementTarget(path)) {
-        // Rendered per log line later; load jq now if it needs it, so the log hub finds it ready.
-        try {
-          if (templateCalls(parseTemplate(node.value)).some((name) => JQ_FUNCTIONS.has(name))) needsJq = true;
-        } catch {
-          // The validator reports a bad template.
-        }
-        return;
-      }
+  /** Looks at one string holding `${`; `path` is where it is (the walk's own stack: copy it to keep it). */
+  const visitString = (node: Slot["node"], path: string[], replace: (node: ConfigNode) => void): void => {
+    if (isReplacementTarget(path)) {
+      // Rendered per log line later; load jq now if it needs it, so the log hub finds it ready.
       try {
-        slots.push({ node: node as Slot["node"], template: parseTemplate(node.value), replace });
-      } catch (error) {
-        if (!(error instanceof ExpressionError)) throw error;
-        issues.add(node.pos, error.message);
-        unresolved.add(node);
+        if (templateCalls(parseTemplate(node.value)).some((name) => JQ_FUNCTIONS.has(name))) needsJq = true;
+      } catch {
+        // The validator reports a bad template.
       }
       return;
     }
+    try {
+      slots.push({ node, template: parseTemplate(node.value), replace });
+    } catch (error) {
+      if (!(error instanceof ExpressionError)) throw error;
+      issues.add(node.pos, error.message);
+      unresolved.add(node);
+    }
+  };
+  // One path array pushed and popped, and a replace function only for a string with `${`:
+  // a large file has a million nodes, and a copy of the path per node was most of the walk.
+  const walk = (node: MapNode | ListNode, path: string[]): void => {
     if (node.kind === "list") {
-      node.items.forEach((item, index) =>
-        collect(item, [...path, String(index)], (value) => (node.items[index] = value)),
-      );
+      const items = node.items;
+      for (let index = 0; index < items.length; index++) {
+        const item = items[index]!;
+        if (item.kind === "scalar" && !isTemplate(item)) continue;
+        path.push(String(index));
+        if (item.kind === "scalar") visitString(item, path, (value) => (items[index] = value));
+        else walk(item, path);
+        path.pop();
+      }
       return;
     }
     for (const [key, entry] of node.entries) {
       if (path.length === 0 && key === "variable") continue;
-      collect(entry.value, [...path, key], (value) => (entry.value = value));
+      const value = entry.value;
+      if (value.kind === "scalar" && !isTemplate(value)) continue;
+      path.push(key);
+      if (value.kind === "scalar") visitString(value, path, (replacement) => (entry.value = replacement));
+      else walk(value, path);
+      path.pop();
     }
   };
-  collect(root, [], () => {});
+  walk(root, []);
   if (needsJq || slots.some((slot) => templateCalls(slot.template).some((name) => JQ_FUNCTIONS.has(name))))
     await initJq();
   if (slots.length === 0) return;
@@ -118,6 +130,10 @@ export async function interpolate(
       issues.add(slot.node.pos, error.message);
     }
   }
+}
+
+function isTemplate(node: ScalarNode): node is Slot["node"] {
+  return typeof node.value === "string" && hasInterpolation(node.value);
 }
 
 /** A `replace_regex` rule's `to` is a per-line template: kept unrendered. */

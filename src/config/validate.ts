@@ -45,10 +45,7 @@ export class Validator {
 
   /** Validates the whole configuration (without its `variable` blocks, resolved elsewhere). */
   validateRoot(root: MapNode): Record<string, unknown> {
-    const result = this.validateObject(root, rootSchema, "the configuration", "top-level block") as Record<
-      string,
-      unknown
-    >;
+    const result = this.validateObject(root, rootSchema, ROOT_WHERE, "top-level block") as Record<string, unknown>;
     this.checkReferences(result);
     if (result) checkDependencies(root, result, this.issues);
     return result;
@@ -181,7 +178,7 @@ export class Validator {
       return undefined;
     }
     const out: Record<string, unknown> = {};
-    const fieldOf = fieldsByKey(schema);
+    const { byKey: fieldOf, fields } = fieldIndex(schema);
     const seen = new Map<string, string>();
     for (const [key, entry] of node.entries) {
       const found = fieldOf.get(key);
@@ -206,7 +203,7 @@ export class Validator {
         if (field.references) this.recordReferences(field, value, entry.value, `${where} ${name}`);
       }
     }
-    for (const [name, field] of Object.entries(schema.fields)) {
+    for (const [name, field] of fields) {
       if (seen.has(name)) continue;
       if (field.required) this.error(node.pos, `${where}: missing required option "${name}"`);
       else if (field.default) out[name] = field.default();
@@ -296,25 +293,36 @@ export function checkOptions(value: unknown, schema: ObjectSchema, where: string
   return result;
 }
 
-/** Each key a schema's fields answer to (computed once per schema: a large file validates thousands of blocks). */
-const fieldIndexes = new WeakMap<ObjectSchema, Map<string, { name: string; field: Field }>>();
+interface FieldIndex {
+  /** The field each key answers to (its name or an alias). */
+  byKey: Map<string, { name: string; field: Field }>;
+  /** The fields in schema order, for the defaults and required options. */
+  fields: [string, Field][];
+}
 
-function fieldsByKey(schema: ObjectSchema): Map<string, { name: string; field: Field }> {
+/** Computed once per schema: a large file validates thousands of blocks of each kind. */
+const fieldIndexes = new WeakMap<ObjectSchema, FieldIndex>();
+
+function fieldIndex(schema: ObjectSchema): FieldIndex {
   let index = fieldIndexes.get(schema);
   if (index) return index;
+  const fields = Object.entries(schema.fields);
   // Its aliases, then its own name (which wins over an alias).
-  index = new Map();
-  for (const [name, field] of Object.entries(schema.fields))
-    for (const alias of field.aliases ?? []) index.set(alias, { name, field });
-  for (const [name, field] of Object.entries(schema.fields)) index.set(name, { name, field });
+  const byKey = new Map<string, { name: string; field: Field }>();
+  for (const [name, field] of fields) for (const alias of field.aliases ?? []) byKey.set(alias, { name, field });
+  for (const [name, field] of fields) byKey.set(name, { name, field });
+  index = { byKey, fields };
   fieldIndexes.set(schema, index);
   return index;
 }
 
-const ROOT_PREFIX = "the configuration ";
+const ROOT_WHERE = "the configuration";
 
-/** How messages name option `name` of `where` (a top-level block is named alone). */
+/**
+ * How messages name option `name` of `where` (a top-level block is named alone). Built
+ * for every option of every block: a test of the joined string (startsWith) would
+ * flatten it each time, so the root is recognised by its own name.
+ */
 function optionWhere(where: string, name: string): string {
-  const path = `${where} ${name}`;
-  return path.startsWith(ROOT_PREFIX) ? path.slice(ROOT_PREFIX.length) : path;
+  return where === ROOT_WHERE ? name : `${where} ${name}`;
 }
