@@ -25,6 +25,15 @@ export interface HeartbeatOptions {
   timeToDeadMs?: number;
 }
 
+/**
+ * How often a socket retries a connection that failed. A client connects as soon as the
+ * kernel is spawned, long before the kernel has bound its ports; at ZeroMQ's default
+ * (100 ms) the first answer waited for the next retry, on average half of that, on every
+ * channel. A refused connect on loopback costs microseconds, so retry often.
+ */
+const RECONNECT_INTERVAL_MS = 10;
+const SOCKET_OPTIONS = { linger: 0, reconnectInterval: RECONNECT_INTERVAL_MS } as const;
+
 export class ZmqChannels implements KernelChannels {
   private readonly signer: MessageSigner;
   // shell, control and stdin share one routing id (the session, as jupyter_client does):
@@ -32,8 +41,8 @@ export class ZmqChannels implements KernelChannels {
   private readonly shell: Dealer;
   private readonly control: Dealer;
   private readonly stdin: Dealer;
-  private readonly iopub = new Subscriber({ linger: 0 });
-  private readonly hb = new Dealer({ linger: 0 });
+  private readonly iopub = new Subscriber(SOCKET_OPTIONS);
+  private readonly hb = new Dealer(SOCKET_OPTIONS);
   private readonly queues: Record<SendChannel | "hb", SendQueue>;
   /** Signatures seen recently: a replayed (identical) signed message is dropped like a forged one. */
   private readonly seenSignatures = new SignatureHistory();
@@ -50,9 +59,9 @@ export class ZmqChannels implements KernelChannels {
     private readonly heartbeat: HeartbeatOptions = {},
   ) {
     this.signer = new MessageSigner(connection.key, connection.signature_scheme);
-    this.shell = new Dealer({ linger: 0, routingId: session });
-    this.control = new Dealer({ linger: 0, routingId: session });
-    this.stdin = new Dealer({ linger: 0, routingId: session });
+    this.shell = new Dealer({ ...SOCKET_OPTIONS, routingId: session });
+    this.control = new Dealer({ ...SOCKET_OPTIONS, routingId: session });
+    this.stdin = new Dealer({ ...SOCKET_OPTIONS, routingId: session });
     this.queues = {
       shell: new SendQueue(this.shell),
       control: new SendQueue(this.control),

@@ -33,7 +33,7 @@ test(
     const listing = await mustRun(t, "tar", ["tzf", tarball], { cwd: repoRoot });
     const packed = listing.stdout.trim().split("\n");
     // What runs, and nothing else: compiled sources with their declarations, the bin, the
-    // Python bridge runtime and the warm-up module; no tests, maps or TypeScript sources.
+    // Python bridge runtime; no tests, maps or TypeScript sources.
     assert.ok(packed.includes("package/dist/src/index.d.ts"), "declarations are packed");
     assert.ok(packed.includes("package/dist/src/cli/main.js"));
     assert.ok(packed.includes("package/bin/jaffle.js"));

@@ -7,7 +7,13 @@
  */
 import { evictRequireCache } from "../dialect/kernel-helpers.js";
 import type { BridgeSetup } from "./descriptor.js";
-import { loadAppClass, type LoadedClass, type PreparedLoader, type ServerAppInstance } from "./node-loader.js";
+import {
+  loadAppClass,
+  type LoadedBy,
+  type LoadedClass,
+  type PreparedLoader,
+  type ServerAppInstance,
+} from "./node-loader.js";
 import { ServerScope } from "./server-scope.js";
 
 /** Modules to evict from require.cache are `clearCache`; absent = the project's own modules. */
@@ -43,6 +49,11 @@ export class AppRunner {
 
   addresses(): string[] {
     return this.scope?.addresses() ?? [];
+  }
+
+  /** How the running app's class was loaded (undefined while none is loaded). */
+  get loadedBy(): LoadedBy | undefined {
+    return this.loaded?.loadedBy;
   }
 
   /**

@@ -11,9 +11,9 @@
  * thread Node starts), and a first load needs no fresh graph. Restarts pay it once.
  */
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
-import { dirname, join, sep } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { rm, writeFile } from "node:fs/promises";
+import { join, sep } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { NamespacedUnregister } from "tsx/esm/api";
 import { modulePath, parseModuleRef } from "../module-ref.js";
 
@@ -33,6 +33,7 @@ export type ServerAppClass = new (argv: string[]) => ServerAppInstance;
 
 export interface LoadedClass {
   cls: ServerAppClass;
+  loadedBy: LoadedBy;
   /** Unregisters the loader namespace that loaded it; call after the app has stopped. */
   release(): Promise<void>;
 }
@@ -83,26 +84,29 @@ function needsTsx(error: unknown): boolean {
   );
 }
 
-/** warm.mts: beside this file in src/, or in src/ of the checkout when running from dist/. */
-function warmModule(): string | undefined {
-  const here = dirname(fileURLToPath(import.meta.url));
-  return [join(here, "warm.mts"), join(here, "..", "..", "..", "..", "src", "apps", "server-bridge", "warm.mts")].find(
-    (p) => existsSync(p),
-  );
-}
-
 /**
  * Readies a worker before it is needed: registering loader hooks starts Node's hooks
- * thread, and the first TypeScript file starts esbuild. Both cost far more than loading
- * the app itself, so a spare worker pays them while the current one serves. The module
- * imported is our own warm.mts, never the user's code.
+ * thread, and the first TypeScript transform starts esbuild's service. Both cost far more
+ * than loading the app itself, so a spare worker pays them while the current one serves.
+ * What it imports is a one-line TypeScript module of our own, written to `warmDir` with
+ * content no earlier warm-up had: tsx keeps its transforms in a disk cache, and a module
+ * it had seen before started no esbuild, which the first restart's load then paid
+ * (about 40 ms of a 60 ms load). Never the user's code.
  */
-export async function warmLoader(): Promise<PreparedLoader> {
+export async function warmLoader(warmDir: string): Promise<PreparedLoader> {
   const prepared = await prepareLoader();
-  const file = warmModule();
-  if (file) await prepared.import(pathToFileURL(file).href, import.meta.url);
+  const file = join(warmDir, `warm-${randomUUID()}.mts`);
+  await writeFile(file, `export const warmed: string = ${JSON.stringify(randomUUID())};\n`, { mode: 0o600 });
+  try {
+    await prepared.import(pathToFileURL(file).href, import.meta.url);
+  } finally {
+    await rm(file, { force: true });
+  }
   return prepared;
 }
+
+/** How an app's class was loaded: its next load can take a spare namespace only when tsx's ESM hooks did it. */
+export type LoadedBy = "node" | "tsx-esm" | "tsx-cjs";
 
 export async function loadAppClass(
   appClass: string,
@@ -119,7 +123,7 @@ export async function loadAppClass(
       typeof exports === "function" && ref.exportName === "default"
         ? (exports as unknown as ServerAppClass)
         : pickExport(exports, ref, appClass);
-    return { cls, release: async () => api.unregister() };
+    return { cls, loadedBy: "tsx-cjs", release: async () => api.unregister() };
   }
   const url = pathToFileURL(ref.modulePath).href;
   if (prepared === undefined && /\.m?js$/.test(ref.modulePath) && !importedByNode.has(url)) {
@@ -127,7 +131,7 @@ export async function loadAppClass(
     importedByNode.add(url);
     try {
       const module = (await import(url)) as Record<string, unknown>;
-      return { cls: pickExport(module, ref, appClass), release: () => Promise.resolve() };
+      return { cls: pickExport(module, ref, appClass), loadedBy: "node", release: () => Promise.resolve() };
     } catch (error) {
       if (!needsTsx(error)) throw error;
     }
@@ -135,7 +139,7 @@ export async function loadAppClass(
   const api = prepared ?? (await prepareLoader());
   try {
     const module = (await api.import(url, parentURL)) as Record<string, unknown>;
-    return { cls: pickExport(module, ref, appClass), release: () => api.unregister() };
+    return { cls: pickExport(module, ref, appClass), loadedBy: "tsx-esm", release: () => api.unregister() };
   } catch (error) {
     await api.unregister();
     throw error;

@@ -19,9 +19,10 @@
 import { Worker } from "node:worker_threads";
 import type { BridgeSetup } from "./descriptor.js";
 import { AppRunner, describePhases, type RunnerOptions, type StartPhases } from "./node-app-runner.js";
-import type { FromWorker, ToWorker } from "./worker-protocol.js";
+import type { FromWorker, ToWorker, WorkerSetup } from "./worker-protocol.js";
 import { JaffleError } from "../../errors.js";
-import { parseAppClass } from "./node-loader.js";
+import { parseAppClass, prepareLoader, type PreparedLoader } from "./node-loader.js";
+import { warmDirectory } from "./warm-directory.js";
 import { BRIDGE_OUTCOME_MIME, type BridgeOutcome } from "./outcome.js";
 import { describeStartFailure } from "./start-failure.js";
 import { firstLine } from "../../shared/text.js";
@@ -29,6 +30,8 @@ import { firstLine } from "../../shared/text.js";
 interface Engine {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Ends what is kept for the next restart (a stop that is not part of a restart). */
+  dispose(): Promise<void>;
   readonly running: boolean;
   readonly addresses: string[];
   /** Where the last start's time went (the restart line says it). */
@@ -39,9 +42,53 @@ function stackOf(error: unknown): string {
   return error instanceof Error ? (error.stack ?? String(error)) : String(error);
 }
 
+/**
+ * A tsx namespace registered ahead for the next restart of an in-thread app: registering
+ * costs several milliseconds, which a restart then does not wait for. Registration blocks
+ * the thread while Node's hooks thread takes the namespace, so it waits for the app's
+ * first requests to be served; a restart that comes sooner registers its own.
+ */
+class SpareNamespace {
+  private timer: NodeJS.Timeout | undefined;
+  private prepared: Promise<PreparedLoader | undefined> | undefined;
+
+  schedule(): void {
+    void this.cancel();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.prepared = prepareLoader().catch(() => undefined);
+    }, SPARE_NAMESPACE_DELAY_MS);
+    // A spare must never keep the kernel alive on its own.
+    this.timer.unref();
+  }
+
+  /** The spare, if one is registered (it is then the caller's), else undefined. */
+  async take(): Promise<PreparedLoader | undefined> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const prepared = this.prepared;
+    this.prepared = undefined;
+    return prepared;
+  }
+
+  /** Unregisters the spare (a stop that is not part of a restart). */
+  async cancel(): Promise<void> {
+    await (await this.take())?.unregister();
+  }
+}
+
+/** How long after a start the spare namespace is registered (see SpareNamespace). */
+const SPARE_NAMESPACE_DELAY_MS = 50;
+
 class InThreadEngine implements Engine {
   readonly runner: AppRunner;
   running = false;
+  /**
+   * Only after a start that went through tsx's ES module hooks: after a first start
+   * through Node's own loader, a spare would load tsx (and its hooks thread) into a
+   * kernel that may never restart.
+   */
+  private readonly spare = new SpareNamespace();
   constructor(options: RunnerOptions) {
     this.runner = new AppRunner(options);
   }
@@ -49,7 +96,13 @@ class InThreadEngine implements Engine {
     return this.runner.addresses();
   }
   async start(): Promise<void> {
-    await this.runner.start();
+    const spare = await this.spare.take();
+    try {
+      await this.runner.start(spare);
+    } finally {
+      // A failed start used up its spare; the next one loads the same way.
+      if (this.runner.loadedBy === "tsx-esm" || (spare && this.runner.loadedBy === undefined)) this.spare.schedule();
+    }
     this.running = true;
   }
   describeStart(): string {
@@ -58,6 +111,9 @@ class InThreadEngine implements Engine {
   async stop(): Promise<void> {
     this.running = false;
     await this.runner.stop();
+  }
+  async dispose(): Promise<void> {
+    await this.spare.cancel();
   }
 }
 
@@ -128,7 +184,7 @@ class WorkerEngine implements Engine {
   private boot(): BootedWorker {
     const { appClass, argv, projectDir, clearCache } = this.options;
     const worker = new Worker(this.workerUrl(), {
-      workerData: { appClass, argv, projectDir, clearCache } satisfies RunnerOptions,
+      workerData: { appClass, argv, projectDir, clearCache, warmDir: warmDirectory() } satisfies WorkerSetup,
       // Piped by hand so the output goes through the kernel's process.stdout/stderr,
       // which the kernel turns into stream messages, i.e. the app's log lines.
       stdout: true,
@@ -316,7 +372,7 @@ export function createBridge(options: BridgeSetup): BridgeHandle {
   };
   const doStop = async () => {
     await engine.stop();
-    if (engine instanceof WorkerEngine) await engine.dispose();
+    await engine.dispose();
   };
   const actions = { start: doStart, stop: doStop, restart: doRestart };
   const start = () => publicCall(doStart);

@@ -8,9 +8,9 @@
  * gives ES modules a new module graph.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { AppRunner, type RunnerOptions } from "./node-app-runner.js";
+import { AppRunner } from "./node-app-runner.js";
 import { warmLoader } from "./node-loader.js";
-import type { FromWorker, ToWorker } from "./worker-protocol.js";
+import type { FromWorker, ToWorker, WorkerSetup } from "./worker-protocol.js";
 
 function stackOf(error: unknown): string {
   return error instanceof Error ? (error.stack ?? String(error)) : String(error);
@@ -18,10 +18,11 @@ function stackOf(error: unknown): string {
 
 const port = parentPort!;
 const reply = (message: FromWorker) => port.postMessage(message);
-const runner = new AppRunner(workerData as RunnerOptions);
+const setup = workerData as WorkerSetup;
+const runner = new AppRunner(setup);
 
 // A failed warm-up is not fatal: the start then registers its own namespace.
-const warmed = warmLoader().catch(() => undefined);
+const warmed = warmLoader(setup.warmDir).catch(() => undefined);
 
 port.on("message", (message: ToWorker) => {
   if (message.type === "start") {

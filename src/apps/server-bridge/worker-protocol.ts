@@ -4,7 +4,10 @@
  *   worker -> parent: booted, then started | failed after a start, stopped after a stop
  *   parent -> worker: start, then later stop
  */
-import type { StartPhases } from "./node-app-runner.js";
+import type { RunnerOptions, StartPhases } from "./node-app-runner.js";
+
+/** The worker's workerData: what to run, and where its loader warm-up may write its module. */
+export type WorkerSetup = RunnerOptions & { warmDir: string };
 
 export type ToWorker = { type: "start" } | { type: "stop" };
 

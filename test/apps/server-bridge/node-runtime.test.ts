@@ -3,9 +3,11 @@
  * the fixture's TypeScript class, real file edits, keep-alive connections, both modes.
  */
 import assert from "node:assert/strict";
-import { cpSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, writeFileSync } from "node:fs";
 import { Agent, createServer, get } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { createBridge, type BridgeHandle } from "../../../src/apps/server-bridge/node-runtime.js";
@@ -256,3 +258,41 @@ for (const message of [
     }
   });
 }
+
+test(
+  "threaded: the workers' loader warm-up writes into a private directory that is gone when the kernel exits",
+  {
+    timeout: 120_000,
+  },
+  async (t) => {
+    const dir = project(t);
+    const port = await freePort();
+    const runtime = new URL("../../../src/apps/server-bridge/node-runtime.js", import.meta.url).href;
+    const warm = new URL("../../../src/apps/server-bridge/warm-directory.js", import.meta.url).href;
+    // A kernel's life in a process of its own: start, a restart (a spare worker warmed
+    // meanwhile), stop while the next spares may still be warming up, exit.
+    const script = `
+    import { statSync } from "node:fs";
+    const { createBridge } = await import(${JSON.stringify(runtime)});
+    const { warmDirectory } = await import(${JSON.stringify(warm)});
+    const web = createBridge({ name: "web", appClass: "./src/app.ts#ExampleApp", argv: ["--port=${port}"], projectDir: ${JSON.stringify(dir)}, threaded: true });
+    const results = [await web.start(), await web.restart(), await web.stop()];
+    const where = warmDirectory();
+    console.log(JSON.stringify({ results, where, mode: statSync(where).mode & 0o777 }));
+    process.exit(0);
+  `;
+    // A file, not `-e`: workers inherit the process's flags, and `--input-type` refuses a file.
+    writeFileSync(join(dir, "kernel-life.mjs"), script);
+    const child = spawnSync(process.execPath, ["kernel-life.mjs"], { cwd: dir, encoding: "utf8" });
+    assert.equal(child.status, 0, child.stderr);
+    const report = JSON.parse(child.stdout.trim().split("\n").at(-1)!) as {
+      results: unknown[];
+      where: string;
+      mode: number;
+    };
+    assert.deepEqual(report.results, [null, null, null], "start, restart and stop worked (undefined in JSON)");
+    assert.equal(report.mode, 0o700);
+    assert.ok(report.where.startsWith(join(tmpdir(), "jaffle-warm-")), report.where);
+    assert.equal(existsSync(report.where), false, "the warm-up directory went with the process");
+  },
+);
