@@ -22,7 +22,7 @@ import { spawnLoggedChild, type LoggedChild } from "../process/logged-child.js";
 import { noTracking, type ProcessGroupTracker } from "../process/tracker.js";
 import { connectionFilePath } from "../runtime/connection-files.js";
 import { BUILTIN_KERNEL_NAME } from "./builtin-spec.js";
-import { KernelClient } from "./client.js";
+import type { KernelClient } from "./client.js";
 import { newConnectionInfo, writeConnectionFile, type PortPicker } from "./connection.js";
 import { kernelArgv, kernelSpecEnv, resolveKernelSpec, type KernelSpec } from "./kernelspec.js";
 import type { KernelInfoReplyContent } from "./messages.js";
@@ -334,6 +334,9 @@ async function launchOnce(options: LaunchKernelOptions, spec: KernelSpec): Promi
   });
   let client: KernelClient;
   try {
+    // Loaded after the spawn, while the kernel boots: the client's modules (zeromq among
+    // them) are not on the way to the kernel's start.
+    const { KernelClient } = await import("./client.js");
     client = await KernelClient.connect(info, {
       logger,
       interruptMode: spec.interrupt_mode ?? "signal",
