@@ -11,23 +11,27 @@ import { test } from "node:test";
 import { watchConfigFiles } from "../../src/supervisor/config-watch.js";
 import { recordingLogger, tempDir, waitFor } from "../helpers/index.js";
 
+/** Edits jaffle.hcl until `seen()`: a watch becomes effective asynchronously. */
+async function editUntil(dir: string, seen: () => boolean, what: string): Promise<void> {
+  let edit = 0;
+  await waitFor(
+    () => {
+      writeFileSync(join(dir, "jaffle.hcl"), `kernel "k${++edit}" {}\n`);
+      return seen();
+    },
+    what,
+    30_000,
+    250,
+  );
+}
+
 test("an edit of a watched configuration file calls back; closing ends the watch", { timeout: 60_000 }, async (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, "jaffle.hcl"), 'kernel "k" {}\n');
   let changes = 0;
   const watch = watchConfigFiles(["jaffle.hcl"], dir, recordingLogger(), () => changes++);
   try {
-    // The watch becomes effective asynchronously: edit until one is seen.
-    let edit = 0;
-    await waitFor(
-      () => {
-        writeFileSync(join(dir, "jaffle.hcl"), `kernel "k${++edit}" {}\n`);
-        return changes > 0;
-      },
-      "a change callback",
-      30_000,
-      250,
-    );
+    await editUntil(dir, () => changes > 0, "a change callback");
   } finally {
     await watch.close();
   }
@@ -45,16 +49,7 @@ test("a watch closed before it started watches nothing", { timeout: 60_000 }, as
   let seen = 0;
   const witness = watchConfigFiles(["jaffle.hcl"], dir, logger, () => seen++);
   try {
-    let edit = 0;
-    await waitFor(
-      () => {
-        writeFileSync(join(dir, "jaffle.hcl"), `kernel "w${++edit}" {}\n`);
-        return seen > 0;
-      },
-      "the witness's change callback",
-      30_000,
-      250,
-    );
+    await editUntil(dir, () => seen > 0, "the witness's change callback");
   } finally {
     await witness.close();
   }
