@@ -1,13 +1,14 @@
 /**
- * The kernel side of the wire: binds shell, control and stdin (ROUTER) and iopub (PUB) on
- * the connection file's address, verifies every incoming message, and sends through one
- * queue per socket (zeromq v6 allows a single pending send). The heartbeat has its own
- * thread (heartbeat.ts).
+ * The kernel side of the wire: binds shell, control and stdin (ROUTER) and iopub (XPUB, a
+ * PUB that also tells who subscribes: see iopub-audience.ts) on the connection file's
+ * address, verifies every incoming message, and sends through one queue per socket
+ * (zeromq v6 allows a single pending send). The heartbeat has its own thread (heartbeat.ts).
  */
 import { randomUUID } from "node:crypto";
-import { Publisher, Router } from "zeromq";
+import { Router, XPublisher } from "zeromq";
 import { endpoint, type ConnectionInfo } from "../connection.js";
 import type { JupyterMessage } from "../messages.js";
+import { IopubAudience } from "./iopub-audience.js";
 import { SendQueue } from "../send-queue.js";
 import { decodeMessage, encodeMessage, MalformedMessageError, MessageSigner, SignatureHistory } from "../wire.js";
 
@@ -30,7 +31,9 @@ export class KernelSockets {
   /** One history for all channels: a message captured on one must not be replayed on another. */
   private readonly signatures = new SignatureHistory();
   private readonly routers: Record<InboundChannel, Router>;
-  private readonly iopub: Publisher;
+  private readonly iopub: XPublisher;
+  /** Who subscribes to iopub; the kernel holds shell requests while nobody does. */
+  readonly audience = new IopubAudience();
   /** Replies go through a queue each; iopub has its own ordering (see send()). */
   private readonly queues: Record<InboundChannel, SendQueue>;
   /** iopub messages given to send() that ZeroMQ has not taken yet (queued or in flight). */
@@ -45,7 +48,7 @@ export class KernelSockets {
       control: new Router({ linger: LINGER_MS }),
       stdin: new Router({ linger: LINGER_MS }),
     };
-    this.iopub = new Publisher({ linger: LINGER_MS });
+    this.iopub = new XPublisher({ linger: LINGER_MS });
     this.queues = {
       shell: new SendQueue(this.routers.shell),
       control: new SendQueue(this.routers.control),
@@ -69,9 +72,18 @@ export class KernelSockets {
     return sockets;
   }
 
-  /** Starts reading the inbound channels; each loop ends when its socket closes. */
+  /** Starts reading the inbound channels and iopub's subscriptions; each loop ends when its socket closes. */
   listen(events: SocketEvents): void {
     for (const channel of ["shell", "control", "stdin"] as const) void this.receive(channel, events);
+    void this.readSubscriptions();
+  }
+
+  private async readSubscriptions(): Promise<void> {
+    try {
+      for await (const [frame] of this.iopub) if (frame !== undefined) this.audience.subscription(frame);
+    } catch {
+      // Only a close ends it; a closed kernel has nobody to hold requests for.
+    }
   }
 
   private async receive(channel: InboundChannel, events: SocketEvents): Promise<void> {

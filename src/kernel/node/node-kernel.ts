@@ -284,7 +284,12 @@ export class NodeKernel {
   private async drainShell(): Promise<void> {
     this.shellRunning = true;
     try {
-      for (let message = this.shellQueue.shift(); message; message = this.shellQueue.shift()) {
+      while (this.shellQueue.length > 0) {
+        // Nobody on iopub yet: running now would drop the request's busy, outputs and idle.
+        const audience = this.sockets.audience.ready();
+        if (audience !== undefined) await audience;
+        const message = this.shellQueue.shift();
+        if (message === undefined) break;
         if (this.toAbort.delete(message)) await this.abort(message);
         else await this.handle("shell", message);
       }

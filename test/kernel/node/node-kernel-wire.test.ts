@@ -1,12 +1,13 @@
 /**
  * The Node kernel on the wire, from Node with raw zeromq sockets: messages with a bad
- * signature are dropped and logged, and the process ends cleanly on SIGTERM.
+ * signature are dropped and logged, the process ends cleanly on SIGTERM, and a cell sent
+ * before the client's iopub subscription still has its outputs published.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
-import { Dealer } from "zeromq";
+import { Dealer, Subscriber } from "zeromq";
 import {
   endpoint,
   newConnectionInfo,
@@ -173,4 +174,45 @@ test("output written just before process.exit() reaches the kernel's real stream
     lines,
     Array.from({ length: 2000 }, (_, i) => `line ${i}`),
   );
+});
+
+test("a cell sent before the client subscribed to iopub waits for the subscription: its busy, outputs and idle all arrive", async (t) => {
+  // What jupyter_console 6 does: its first cell leaves on shell whenever shell is
+  // connected, and its iopub socket may connect a reconnect interval later. A kernel that
+  // ran the cell at once published into the void, and the console waited for idle forever.
+  const { info } = await startKernel(t);
+  const signer = new MessageSigner(info.key);
+  const shell = await connectShell(t, info);
+  const control = new Dealer({ linger: 0 });
+  t.after(() => control.close());
+  control.connect(endpoint(info, "control"));
+  const cell = executeRequest('console.log("early"); 6 * 7');
+  await shell.send(encodeMessage(cell, signer));
+  // Control is never held: once it answers, the kernel is reading, and without the wait
+  // it would have run the cell (a few milliseconds) before the subscription below exists.
+  await control.send(encodeMessage(kernelInfoRequest(), signer));
+  assert.equal(decodeMessage(await control.receive(), signer).header.msg_type, "kernel_info_reply");
+
+  const iopub = new Subscriber({ linger: 0 });
+  t.after(() => iopub.close());
+  iopub.connect(endpoint(info, "iopub"));
+  iopub.subscribe();
+  const seen: string[] = [];
+  // Without the wait nothing ever arrives: the test fails in 30 s, not at the suite's timeout.
+  const deadline = new Promise<never>((_, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no idle for the cell on iopub; saw: ${seen.join(", ")}`)), 30_000);
+    t.after(() => clearTimeout(timer));
+  });
+  for (;;) {
+    const message = decodeMessage(await Promise.race([iopub.receive(), deadline]), signer);
+    if ((message.parent_header as { msg_id?: string }).msg_id !== cell.header.msg_id) continue;
+    const content = message.content as { execution_state?: string; text?: string; data?: Record<string, string> };
+    const detail = content.execution_state ?? content.text?.trim() ?? content.data?.["text/plain"] ?? "";
+    seen.push(`${message.header.msg_type} ${detail}`.trim());
+    if (content.execution_state === "idle") break;
+  }
+  assert.deepEqual(seen, ["status busy", "execute_input", "stream early", "execute_result 42", "status idle"]);
+  const reply = decodeMessage(await shell.receive(), signer);
+  assert.equal(reply.header.msg_type, "execute_reply");
+  assert.equal((reply.content as { status: string }).status, "ok");
 });
