@@ -10,7 +10,7 @@
  * later requests go through at once until a subscriber has come and gone again.
  */
 
-/** How long a shell request waits for an iopub subscriber: ten of a client's reconnect intervals (100 ms) and more. */
+/** How long a shell request waits for an iopub subscriber: twenty of jupyter_client's reconnect intervals (100 ms). */
 export const SUBSCRIBER_WAIT_MS = 2_000;
 
 export class IopubAudience {
@@ -39,8 +39,9 @@ export class IopubAudience {
   }
 
   /**
-   * Resolves when the next shell request may run: at once if somebody listens (or an
-   * earlier wait already ran out), else when a subscriber arrives or `waitMs` passed.
+   * When the next shell request may run: undefined if at once (somebody listens, or an
+   * earlier wait already ran out), so the shell loop does not yield between requests;
+   * else a promise that resolves when a subscriber arrives or `waitMs` passed.
    */
   ready(): Promise<void> | undefined {
     if (this.listened || this.gaveUp) return undefined;
@@ -50,8 +51,6 @@ export class IopubAudience {
         if (!this.listened) this.gaveUp = true;
         resolve();
       }, this.waitMs);
-      // The wait must not keep a kernel that is shutting down alive.
-      timer.unref();
       const settle = (): void => {
         clearTimeout(timer);
         resolve();

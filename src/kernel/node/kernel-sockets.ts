@@ -8,9 +8,9 @@ import { randomUUID } from "node:crypto";
 import { Router, XPublisher } from "zeromq";
 import { endpoint, type ConnectionInfo } from "../connection.js";
 import type { JupyterMessage } from "../messages.js";
-import { IopubAudience } from "./iopub-audience.js";
 import { SendQueue } from "../send-queue.js";
 import { decodeMessage, encodeMessage, MalformedMessageError, MessageSigner, SignatureHistory } from "../wire.js";
+import { IopubAudience } from "./iopub-audience.js";
 
 export type InboundChannel = "shell" | "control" | "stdin";
 export type OutboundChannel = InboundChannel | "iopub";
