@@ -138,9 +138,12 @@ export function startJaffle(
   args: string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: string } = { cwd: repoRoot },
 ): RunningJaffle {
+  // A kernel started here watches this process, as one started by jupyter_client does:
+  // if the test process is killed before its t.after runs, the kernel still ends.
+  const parent = args[0] === "kernel" ? { JPY_PARENT_PID: String(process.pid) } : {};
   const child = spawn(process.execPath, [jaffleBin, ...args], {
     cwd: options.cwd,
-    env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...options.env },
+    env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...parent, ...options.env },
     stdio: ["pipe", "pipe", "pipe"],
     detached: true,
   });

@@ -10,11 +10,18 @@ const POLL_MS = 1000;
 /**
  * Calls `onOrphaned` once the parent named by JPY_PARENT_PID is no longer our parent
  * (Linux re-parents an orphan to pid 1 or to a subreaper). Returns a function that stops
- * watching. Without JPY_PARENT_PID (started by hand) nothing is watched.
+ * watching. Without JPY_PARENT_PID (started by hand) nothing is watched, nor when the
+ * named process lives but is not our parent (a launcher between it and us).
  */
 export function watchParent(onOrphaned: () => void, env: NodeJS.ProcessEnv = process.env): () => void {
   const parent = Number(env["JPY_PARENT_PID"]);
-  if (!Number.isInteger(parent) || parent <= 1 || process.ppid !== parent) return () => undefined;
+  if (!Number.isInteger(parent) || parent <= 1) return () => undefined;
+  if (process.ppid !== parent) {
+    // The watch starts once the kernel listens, a few hundred ms after the spawn: a parent
+    // killed in between is already gone, and its orphan must end as well.
+    if (!isRunning(parent)) queueMicrotask(onOrphaned);
+    return () => undefined;
+  }
   const timer = setInterval(() => {
     if (process.ppid !== parent) {
       clearInterval(timer);
@@ -24,4 +31,15 @@ export function watchParent(onOrphaned: () => void, env: NodeJS.ProcessEnv = pro
   // The watch alone must never keep the kernel alive.
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
