@@ -5,6 +5,8 @@
  * kernel's process group anyway; this covers every other launcher (a script using
  * launchKernel, jupyter_client, a test).
  */
+import { isProcessRunning } from "../../process/groups.js";
+
 const POLL_MS = 1000;
 
 /**
@@ -19,7 +21,7 @@ export function watchParent(onOrphaned: () => void, env: NodeJS.ProcessEnv = pro
   if (process.ppid !== parent) {
     // The watch starts once the kernel listens, a few hundred ms after the spawn: a parent
     // killed in between is already gone, and its orphan must end as well.
-    if (!isRunning(parent)) queueMicrotask(onOrphaned);
+    if (!isProcessRunning(parent)) queueMicrotask(onOrphaned);
     return () => undefined;
   }
   const timer = setInterval(() => {
@@ -31,15 +33,4 @@ export function watchParent(onOrphaned: () => void, env: NodeJS.ProcessEnv = pro
   // The watch alone must never keep the kernel alive.
   timer.unref();
   return () => clearInterval(timer);
-}
-
-/** Whether a process with this pid exists (signal 0 checks without sending anything). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
