@@ -130,18 +130,18 @@ export interface RunningJaffle {
 }
 
 /**
- * Starts `node bin/jaffle.js ...args` in `cwd`. The process is killed (by group) when
- * the test ends if it is still running.
+ * Starts `node bin/jaffle.js ...args` in `cwd` (`bin`: another copy's bin/jaffle.js). The
+ * process is killed (by group) when the test ends if it is still running.
  */
 export function startJaffle(
   t: TestContext,
   args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: string } = { cwd: repoRoot },
+  options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: string; bin?: string } = { cwd: repoRoot },
 ): RunningJaffle {
   // A kernel started here watches this process, as one started by jupyter_client does:
   // if the test process is killed before its t.after runs, the kernel still ends.
   const parent = args[0] === "kernel" ? { JPY_PARENT_PID: String(process.pid) } : {};
-  const child = spawn(process.execPath, [jaffleBin, ...args], {
+  const child = spawn(process.execPath, [options.bin ?? jaffleBin, ...args], {
     cwd: options.cwd,
     env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...parent, ...options.env },
     stdio: ["pipe", "pipe", "pipe"],

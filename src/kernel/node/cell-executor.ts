@@ -13,13 +13,8 @@
 import vm from "node:vm";
 import process from "node:process";
 import { CellSyntaxError, transformCell } from "./cell-transform.js";
-import {
-  KeyboardInterrupt,
-  reportError,
-  reportSyntaxError,
-  withModuleLocation,
-  type ErrorReport,
-} from "./error-report.js";
+import { reportError, reportSyntaxError, withModuleLocation, type ErrorReport } from "./error-report.js";
+import { KeyboardInterrupt } from "./keyboard-interrupt.js";
 
 export type CellOutcome =
   /** `result` is present when the cell ended with an expression. */

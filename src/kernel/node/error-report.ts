@@ -9,19 +9,11 @@ import { readFileSync } from "node:fs";
 import { importedModules, locateSyntaxError } from "./syntax-location.js";
 import { plainText } from "./rich-output.js";
 import type { CellSyntaxError } from "./cell-transform.js";
-import { JaffleError } from "../../errors.js";
 
 export interface ErrorReport {
   ename: string;
   evalue: string;
   traceback: string[];
-}
-
-/** Raised into a cell that was interrupted (SIGINT or `interrupt_request`), like Python's. */
-export class KeyboardInterrupt extends JaffleError {
-  constructor(message = "the cell was interrupted") {
-    super(message);
-  }
 }
 
 /** This directory: frames from files in it belong to the kernel, not to the user. */

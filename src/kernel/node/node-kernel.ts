@@ -26,17 +26,13 @@ import {
   type MessageType,
 } from "../messages.js";
 import { RateLimitedWarning } from "../rate-limited-warning.js";
-import { CellExecutor } from "./cell-executor.js";
+import type { CellExecutor } from "./cell-executor.js";
 import { CommManager } from "./comms.js";
-import { checkCompleteness } from "./completeness.js";
-import { complete } from "./completion.js";
 import { createDisplayApi, type DisplayApi } from "./display.js";
-import { KeyboardInterrupt, reportError } from "./error-report.js";
 import { HistoryStore } from "./history-store.js";
-import { inspectAt } from "./inspection.js";
 import type { KernelSockets, InboundChannel, OutboundChannel } from "./kernel-sockets.js";
+import { KeyboardInterrupt } from "./keyboard-interrupt.js";
 import type { OutputCapture, StreamName } from "./output-capture.js";
-import { pagePayload, parseHelpRequest } from "./pager.js";
 import type { RequestHeader, RequestOrigins } from "./request-origin.js";
 import { richOutput } from "./rich-output.js";
 import { StdinChannel, type InputOrigin } from "./stdin.js";
@@ -81,6 +77,18 @@ export interface CellPreparation {
   beforeCell(code: string): Promise<void>;
 }
 
+/** Told when each cell starts and ends (the interrupt watch breaks into running cells only). */
+export interface CellWatch {
+  cellStarted(): void;
+  cellEnded(): void;
+}
+
+/** The cell services module (cell-services.ts) and the one executor that holds the cells' context. */
+interface CellServices {
+  tools: typeof import("./cell-services.js");
+  executor: CellExecutor;
+}
+
 export interface NodeKernelParts {
   sockets: KernelSockets;
   output: OutputCapture;
@@ -89,8 +97,13 @@ export interface NodeKernelParts {
   cellPreparation?: CellPreparation;
   /** The history file shared with earlier sessions; without one, history is this session's. */
   historyFile?: string;
-  /** Told when each cell starts and ends (the interrupt watch breaks into running cells only). */
-  cellWatch?: { cellStarted(): void; cellEnded(): void };
+  /**
+   * Resolves once cells may run, with the watch to tell about them if there is one. The
+   * kernel answers kernel_info before its threads are up (main.ts), and a cell must not
+   * run before them: it would be deaf to SIGINT, and one that calls process.exit() would
+   * end the process under a heartbeat thread that is still binding (zeromq aborts then).
+   */
+  cellWatch?: Promise<CellWatch | undefined>;
 }
 
 /** How many recent execute requests input() can still find its front end for (timers outlive cells). */
@@ -105,7 +118,10 @@ export class NodeKernel {
   private readonly sockets: KernelSockets;
   private readonly output: OutputCapture;
   private readonly origins: RequestOrigins;
-  private readonly executor = new CellExecutor();
+  /** Loading from construction on; awaited by the requests that parse or run code. */
+  private readonly servicesLoaded: Promise<CellServices>;
+  /** Set once servicesLoaded resolves, for the one caller that cannot wait (reportUncaught). */
+  private services: CellServices | undefined;
   private readonly history: HistoryStore;
   private readonly display: DisplayApi;
   private readonly stdin: StdinChannel;
@@ -114,7 +130,7 @@ export class NodeKernel {
   private readonly inputOrigins = new Map<string, InputOrigin>();
   /** Dropped messages (forged, replayed) are logged at a bounded rate: a flood gives a few lines. */
   private readonly dropWarning: RateLimitedWarning;
-  private readonly cellWatch: NodeKernelParts["cellWatch"];
+  private readonly cellWatch: Promise<CellWatch | undefined>;
   private executionCount = 0;
   /** Names `<code N>` for executions that are not stored in history (silent ones). */
   private unnamedCount = 0;
@@ -133,7 +149,13 @@ export class NodeKernel {
     this.output = parts.output;
     this.origins = parts.origins;
     this.cellPreparation = parts.cellPreparation;
-    this.cellWatch = parts.cellWatch;
+    this.cellWatch = parts.cellWatch ?? Promise.resolve(undefined);
+    this.servicesLoaded = import("./cell-services.js").then((tools) => {
+      this.services = { tools, executor: new tools.CellExecutor() };
+      return this.services;
+    });
+    // A load that fails (a broken install) fails each request that needs it, with the reason.
+    this.servicesLoaded.catch(() => undefined);
     this.history = new HistoryStore(parts.historyFile, (line) => this.output.log(line));
     this.dropWarning = new RateLimitedWarning((line) => this.output.log(line));
     this.display = createDisplayApi({
@@ -206,10 +228,18 @@ export class NodeKernel {
 
   /** An error nobody awaited (a callback threw, a promise rejected): shown on the cell's stderr. */
   reportUncaught(what: string, error: unknown): void {
-    const { traceback } = reportError(error);
-    // Each report starts a stream message of its own, not the tail of earlier output.
-    this.output.flush();
-    this.output.write("stderr", `${what}: ${traceback.join("\n")}\n`);
+    const report = ({ tools }: CellServices) => {
+      const { traceback } = tools.reportError(error);
+      // Each report starts a stream message of its own, not the tail of earlier output.
+      this.output.flush();
+      this.output.write("stderr", `${what}: ${traceback.join("\n")}\n`);
+    };
+    // Before the services are loaded no cell has run: what failed is the kernel's own.
+    if (this.services !== undefined) report(this.services);
+    else
+      this.servicesLoaded.then(report, () =>
+        this.output.log(`${what}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+      );
   }
 
   /** Waits for queued messages to leave, then closes the sockets. */
@@ -325,27 +355,31 @@ export class NodeKernel {
         return;
       case "complete_request": {
         const { code, cursor_pos } = (message as Message<"complete_request">).content;
+        const { tools } = await this.servicesLoaded;
         this.reply(channel, message, "complete_reply", {
           status: "ok",
-          ...complete(code, cursor_pos ?? code.length),
+          ...tools.complete(code, cursor_pos ?? code.length),
           metadata: {},
         });
         return;
       }
       case "inspect_request": {
         const { code, cursor_pos, detail_level } = (message as Message<"inspect_request">).content;
-        const inspection = inspectAt(code, cursor_pos ?? code.length, detail_level === 1 ? 1 : 0);
+        const { tools } = await this.servicesLoaded;
+        const inspection = tools.inspectAt(code, cursor_pos ?? code.length, detail_level === 1 ? 1 : 0);
         this.reply(channel, message, "inspect_reply", { status: "ok", ...inspection, metadata: {} });
         return;
       }
-      case "is_complete_request":
+      case "is_complete_request": {
+        const { tools } = await this.servicesLoaded;
         this.reply(
           channel,
           message,
           "is_complete_reply",
-          checkCompleteness((message as Message<"is_complete_request">).content.code),
+          tools.checkCompleteness((message as Message<"is_complete_request">).content.code),
         );
         return;
+      }
       case "history_request":
         this.reply(channel, message, "history_reply", {
           status: "ok",
@@ -389,17 +423,18 @@ export class NodeKernel {
       .catch((error: unknown) =>
         this.output.log(`the TypeScript loader is not registered: ${(error as Error).message}`),
       );
+    const [{ tools, executor }, cellWatch] = await Promise.all([this.servicesLoaded, this.cellWatch]);
     const silent = request.content.silent ?? false;
     const storeHistory = !silent && (request.content.store_history ?? true);
     if (storeHistory) this.executionCount++;
     const count = this.executionCount;
     if (storeHistory) this.history.record(count, code);
     const filename = storeHistory ? `<cell ${count}>` : `<code ${++this.unnamedCount}>`;
-    const help = parseHelpRequest(code);
+    const help = tools.parseHelpRequest(code);
     if (help !== undefined) {
       // `obj?`: not code to run, a request for the pager (as IPython's help syntax).
       if (!silent) this.publish("execute_input", { code, execution_count: count }, request.header);
-      const payload = [this.origins.runFor(request.header, () => pagePayload(help))];
+      const payload = [this.origins.runFor(request.header, () => tools.pagePayload(help))];
       this.reply(channel, request, "execute_reply", {
         status: "ok",
         execution_count: count,
@@ -413,7 +448,7 @@ export class NodeKernel {
     const running = new AbortController();
     this.running = running;
     let outcome;
-    this.cellWatch?.cellStarted();
+    cellWatch?.cellStarted();
     try {
       // execute_input is published as the cell starts, from inside the script that arms
       // breakOnSigint (see CellExecutor.run); iopub sends are synchronous, so it leaves
@@ -422,11 +457,9 @@ export class NodeKernel {
         if (!silent) this.publish("execute_input", { code, execution_count: count }, request.header);
       };
       await this.sockets.iopubHandedOver();
-      outcome = await this.origins.runFor(request.header, () =>
-        this.executor.run(code, filename, running.signal, announce),
-      );
+      outcome = await this.origins.runFor(request.header, () => executor.run(code, filename, running.signal, announce));
     } finally {
-      this.cellWatch?.cellEnded();
+      cellWatch?.cellEnded();
       this.running = undefined;
     }
     let reply: ExecuteReplyContent;
@@ -443,7 +476,7 @@ export class NodeKernel {
         status: "ok",
         execution_count: count,
         payload: [],
-        user_expressions: this.evaluateExpressions(expressions),
+        user_expressions: this.evaluateExpressions(expressions, tools, executor),
       };
     } else {
       this.publish("error", outcome.error, request.header);
@@ -479,14 +512,18 @@ export class NodeKernel {
     this.publish("status", { execution_state: "idle" }, request.header);
   }
 
-  private evaluateExpressions(expressions: JsonObject | undefined): JsonObject {
+  private evaluateExpressions(
+    expressions: JsonObject | undefined,
+    tools: CellServices["tools"],
+    executor: CellExecutor,
+  ): JsonObject {
     const results: JsonObject = {};
     for (const [name, expression] of Object.entries(expressions ?? {})) {
       try {
-        const value = this.executor.evaluate(String(expression));
+        const value = executor.evaluate(String(expression));
         results[name] = { status: "ok", data: richOutput(value).data, metadata: {} };
       } catch (error) {
-        results[name] = { status: "error", ...reportError(error) };
+        results[name] = { status: "error", ...tools.reportError(error) };
       }
     }
     return results;

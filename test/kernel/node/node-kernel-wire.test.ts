@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { cpSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { Dealer, Subscriber } from "zeromq";
@@ -18,13 +19,25 @@ import { createMessage, type JupyterMessage } from "../../../src/kernel/messages
 import { decodeMessage, encodeMessage, MessageSigner } from "../../../src/kernel/wire.js";
 import { repoRoot, startJaffle, tempDir, waitFor, type RunningJaffle, nth } from "../../helpers/index.js";
 
-async function startKernel(t: TestContext): Promise<{ info: ConnectionInfo; kernel: RunningJaffle }> {
+async function startKernel(
+  t: TestContext,
+  options: { bin?: string } = {},
+): Promise<{ info: ConnectionInfo; kernel: RunningJaffle }> {
+  const { info, kernel } = await launchKernel(t, options);
+  await kernel.waitForOutput("listening on 127.0.0.1", 60_000, "stdout");
+  return { info, kernel };
+}
+
+/** Starts `jaffle kernel` on a fresh connection file without waiting for it to listen. */
+async function launchKernel(
+  t: TestContext,
+  options: { bin?: string } = {},
+): Promise<{ info: ConnectionInfo; kernel: RunningJaffle }> {
   const dir = tempDir(t);
   const info = await newConnectionInfo("jaffle-node");
   const file = join(dir, "kernel.json");
   await writeConnectionFile(file, info);
-  const kernel = startJaffle(t, ["kernel", "--connection-file", file], { cwd: dir });
-  await kernel.waitForOutput("listening on 127.0.0.1", 60_000, "stdout");
+  const kernel = startJaffle(t, ["kernel", "--connection-file", file], { cwd: dir, bin: options.bin });
   return { info, kernel };
 }
 
@@ -215,4 +228,19 @@ test("a cell sent before the client subscribed to iopub waits for the subscripti
   const reply = decodeMessage(await shell.receive(), signer);
   assert.equal(reply.header.msg_type, "execute_reply");
   assert.equal((reply.content as { status: string }).status, "ok");
+});
+
+test("a kernel whose cell services cannot load (a broken install) exits 1 with the reason, not a kernel that never runs a cell", async (t) => {
+  // A copy of the built package with one module of the cell services missing.
+  const copy = tempDir(t, "jaffle-broken-install-");
+  cpSync(join(repoRoot, "bin"), join(copy, "bin"), { recursive: true });
+  cpSync(join(repoRoot, "dist", "src"), join(copy, "dist", "src"), { recursive: true });
+  cpSync(join(repoRoot, "package.json"), join(copy, "package.json"));
+  symlinkSync(join(repoRoot, "node_modules"), join(copy, "node_modules"));
+  rmSync(join(copy, "dist", "src", "kernel", "node", "completion.js"));
+
+  const { kernel } = await launchKernel(t, { bin: join(copy, "bin", "jaffle.js") });
+  const end = await kernel.exited;
+  assert.equal(end.code, 1, `stdout:\n${kernel.stdout()}\nstderr:\n${kernel.stderr()}`);
+  assert.match(kernel.stderr(), /cannot load the kernel's cell services: .*completion\.js/);
 });
