@@ -7,13 +7,7 @@
  */
 import { evictRequireCache } from "../dialect/kernel-helpers.js";
 import type { BridgeSetup } from "./descriptor.js";
-import {
-  loadAppClass,
-  type LoadedBy,
-  type LoadedClass,
-  type PreparedLoader,
-  type ServerAppInstance,
-} from "./node-loader.js";
+import { loadAppClass, type EsmLoader, type LoadedClass, type ServerAppInstance } from "./node-loader.js";
 import { ServerScope } from "./server-scope.js";
 
 /** Modules to evict from require.cache are `clearCache`; absent = the project's own modules. */
@@ -40,7 +34,11 @@ export class AppRunner {
   private scope: ServerScope | undefined;
   private loaded: LoadedClass | undefined;
 
-  constructor(private readonly options: RunnerOptions) {}
+  constructor(
+    private readonly options: RunnerOptions,
+    /** The ES module loader each start imports through (see loadAppClass). */
+    private readonly esmLoader: () => Promise<EsmLoader>,
+  ) {}
 
   /** The live server: the app's own `server` property, else the first one it listened on. */
   get server(): unknown {
@@ -51,23 +49,18 @@ export class AppRunner {
     return this.scope?.addresses() ?? [];
   }
 
-  /** How the running app's class was loaded (undefined while none is loaded). */
-  get loadedBy(): LoadedBy | undefined {
-    return this.loaded?.loadedBy;
-  }
-
   /**
    * Loads and starts the app; on failure everything it opened is closed again and the
-   * error is thrown. `prepared`: a warmed loader namespace to import through (workers).
+   * error is thrown.
    */
-  async start(prepared?: PreparedLoader): Promise<void> {
+  async start(): Promise<void> {
     const began = performance.now();
     evictRequireCache(this.options.projectDir, this.options.clearCache ?? undefined);
     const evicted = performance.now();
     const scope = new ServerScope();
     this.scope = scope;
     try {
-      this.loaded = await loadAppClass(this.options.appClass, this.options.projectDir, prepared);
+      this.loaded = await loadAppClass(this.options.appClass, this.options.projectDir, this.esmLoader);
       const Cls = this.loaded.cls;
       const app = scope.run(() => new Cls([...this.options.argv]));
       if (typeof app.start !== "function")

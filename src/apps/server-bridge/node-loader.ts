@@ -2,9 +2,10 @@
  * Loads the user's server class named by `app_class` (`./src/app.ts#ExampleApp`; the
  * default export without `#`) for the Node runtime, reloading the project's code on
  * every call: CommonJS modules are evicted from `require.cache` first, and ES modules
- * (and TypeScript) are imported through a fresh tsx loader namespace, which gives them a
- * new module graph (Node cannot evict ES modules). The previous namespace is
- * unregistered once the app it loaded has stopped, so hooks do not pile up.
+ * (and TypeScript) are imported through tsx with the project's own modules marked as a
+ * new generation (reload-hooks.ts), which gives them a new module graph (Node cannot
+ * evict ES modules) while packages stay loaded. A worker thread's first load is fresh
+ * anyway and goes through a namespace it warmed beforehand (warmLoader).
  *
  * The first load of a JavaScript ES module goes through Node's own loader instead: a
  * first tsx namespace costs several times the load itself (tsx's modules, and the hooks
@@ -14,8 +15,10 @@ import { randomUUID } from "node:crypto";
 import { rm, writeFile } from "node:fs/promises";
 import { join, sep } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { NamespacedUnregister } from "tsx/esm/api";
+import { register as registerModuleHooks } from "node:module";
+import { siblingModuleUrl } from "../dialect/kernel-files.js";
 import { modulePath, parseModuleRef } from "../module-ref.js";
+import { GENERATION_PARAM, type ReloadHooksData } from "./reload-hooks.js";
 
 export interface AppClassRef {
   /** Absolute path of the module. */
@@ -33,8 +36,7 @@ export type ServerAppClass = new (argv: string[]) => ServerAppInstance;
 
 export interface LoadedClass {
   cls: ServerAppClass;
-  loadedBy: LoadedBy;
-  /** Unregisters the loader namespace that loaded it; call after the app has stopped. */
+  /** Unregisters the CommonJS loader namespace that loaded it (nothing for ES modules); call after the app has stopped. */
   release(): Promise<void>;
 }
 
@@ -60,13 +62,56 @@ function pickExport(namespace: Record<string, unknown>, ref: AppClassRef, appCla
   return value as ServerAppClass;
 }
 
-/** A registered, not yet used tsx ES module namespace (see warmLoader). */
-export type PreparedLoader = NamespacedUnregister & { namespace: string };
+/** Imports ES modules (TypeScript included) through tsx's hooks, in a namespace of our own. */
+export interface EsmLoader {
+  import(url: string, parentURL: string): Promise<unknown>;
+}
 
-export async function prepareLoader(): Promise<PreparedLoader> {
+/** A tsx ES module namespace: its hooks apply only to what is imported through it. */
+export async function tsxNamespace(namespace: string): Promise<EsmLoader> {
   const { register } = await import("tsx/esm/api");
-  const namespace = randomUUID();
-  return Object.assign(register({ namespace }), { namespace });
+  return register({ namespace });
+}
+
+/** The tsx namespace of the kernel loop's bridges (see reload-hooks.ts). */
+const RELOAD_NAMESPACE = "jaffle-server-bridge";
+
+/**
+ * The kernel loop's loader, one per process: tsx's hooks in one namespace, with
+ * reload-hooks.ts registered after them (so it resolves first and sees what tsx
+ * resolved). Each import is a new generation of the project's own modules.
+ */
+class ReloadingLoader implements EsmLoader {
+  private readonly generation = new Int32Array(new SharedArrayBuffer(4));
+  private constructor(private readonly tsx: EsmLoader) {}
+
+  static async register(): Promise<ReloadingLoader> {
+    const tsx = await tsxNamespace(RELOAD_NAMESPACE);
+    const loader = new ReloadingLoader(tsx);
+    const data: ReloadHooksData = { generation: loader.generation, namespace: RELOAD_NAMESPACE };
+    registerModuleHooks(siblingModuleUrl(import.meta.url, "./reload-hooks"), { data });
+    return loader;
+  }
+
+  import(url: string, parentURL: string): Promise<unknown> {
+    const generation = Atomics.add(this.generation, 0, 1) + 1;
+    const fresh = new URL(url);
+    fresh.searchParams.set(GENERATION_PARAM, String(generation));
+    return this.tsx.import(fresh.href, parentURL);
+  }
+}
+
+let reloading: Promise<ReloadingLoader> | undefined;
+
+/**
+ * The kernel loop's loader, registered on first use. Registering blocks the thread for
+ * a few milliseconds while Node's hooks thread takes the hooks; the bridge calls this
+ * ahead of a restart so that the restart does not wait for it.
+ */
+export function reloadingLoader(): Promise<EsmLoader> {
+  reloading ??= ReloadingLoader.register();
+  reloading.catch(() => (reloading = undefined));
+  return reloading;
 }
 
 /** Module URLs already imported through Node's own loader, which keeps them for good. */
@@ -93,8 +138,8 @@ function needsTsx(error: unknown): boolean {
  * it had seen before started no esbuild, which the first restart's load then paid
  * (about 40 ms of a 60 ms load). Never the user's code.
  */
-export async function warmLoader(warmDir: string): Promise<PreparedLoader> {
-  const prepared = await prepareLoader();
+export async function warmLoader(warmDir: string): Promise<EsmLoader> {
+  const prepared = await tsxNamespace(randomUUID());
   const file = join(warmDir, `warm-${randomUUID()}.mts`);
   await writeFile(file, `export const warmed: string = ${JSON.stringify(randomUUID())};\n`, { mode: 0o600 });
   try {
@@ -105,43 +150,38 @@ export async function warmLoader(warmDir: string): Promise<PreparedLoader> {
   return prepared;
 }
 
-/** How an app's class was loaded: its next load can take a spare namespace only when tsx's ESM hooks did it. */
-export type LoadedBy = "node" | "tsx-esm" | "tsx-cjs";
-
+/**
+ * Loads the class. `esm`: the loader for ES modules (the kernel loop's reloadingLoader,
+ * a worker's warmed namespace); asked for only when one is needed.
+ */
 export async function loadAppClass(
   appClass: string,
   projectDir: string,
-  prepared?: PreparedLoader,
+  esm: () => Promise<EsmLoader>,
 ): Promise<LoadedClass> {
   const ref = parseAppClass(appClass, projectDir);
   const parentURL = pathToFileURL(projectDir + sep).href;
   if (/\.c[jt]s$/.test(ref.modulePath)) {
     const { register } = await import("tsx/cjs/api");
-    const api = register({ namespace: prepared?.namespace ?? randomUUID() });
+    const api = register({ namespace: randomUUID() });
     const exports = api.require(ref.modulePath, parentURL) as Record<string, unknown>;
     const cls =
       typeof exports === "function" && ref.exportName === "default"
         ? (exports as unknown as ServerAppClass)
         : pickExport(exports, ref, appClass);
-    return { cls, loadedBy: "tsx-cjs", release: async () => api.unregister() };
+    return { cls, release: async () => api.unregister() };
   }
   const url = pathToFileURL(ref.modulePath).href;
-  if (prepared === undefined && /\.m?js$/.test(ref.modulePath) && !importedByNode.has(url)) {
+  if (/\.m?js$/.test(ref.modulePath) && !importedByNode.has(url)) {
     // Only once per module: a second import would give back the same (stale or failed) one.
     importedByNode.add(url);
     try {
       const module = (await import(url)) as Record<string, unknown>;
-      return { cls: pickExport(module, ref, appClass), loadedBy: "node", release: () => Promise.resolve() };
+      return { cls: pickExport(module, ref, appClass), release: () => Promise.resolve() };
     } catch (error) {
       if (!needsTsx(error)) throw error;
     }
   }
-  const api = prepared ?? (await prepareLoader());
-  try {
-    const module = (await api.import(url, parentURL)) as Record<string, unknown>;
-    return { cls: pickExport(module, ref, appClass), loadedBy: "tsx-esm", release: () => api.unregister() };
-  } catch (error) {
-    await api.unregister();
-    throw error;
-  }
+  const module = (await (await esm()).import(url, parentURL)) as Record<string, unknown>;
+  return { cls: pickExport(module, ref, appClass), release: () => Promise.resolve() };
 }

@@ -21,7 +21,7 @@ import type { BridgeSetup } from "./descriptor.js";
 import { AppRunner, describePhases, type RunnerOptions, type StartPhases } from "./node-app-runner.js";
 import type { FromWorker, ToWorker, WorkerSetup } from "./worker-protocol.js";
 import { JaffleError } from "../../errors.js";
-import { parseAppClass, prepareLoader, type PreparedLoader } from "./node-loader.js";
+import { parseAppClass, reloadingLoader } from "./node-loader.js";
 import { warmDirectory } from "./warm-directory.js";
 import { BRIDGE_OUTCOME_MIME, type BridgeOutcome } from "./outcome.js";
 import { describeStartFailure } from "./start-failure.js";
@@ -42,67 +42,20 @@ function stackOf(error: unknown): string {
   return error instanceof Error ? (error.stack ?? String(error)) : String(error);
 }
 
-/**
- * A tsx namespace registered ahead for the next restart of an in-thread app: registering
- * costs several milliseconds, which a restart then does not wait for. Registration blocks
- * the thread while Node's hooks thread takes the namespace, so it waits for the app's
- * first requests to be served; a restart that comes sooner registers its own.
- */
-class SpareNamespace {
-  private timer: NodeJS.Timeout | undefined;
-  private prepared: Promise<PreparedLoader | undefined> | undefined;
-
-  schedule(): void {
-    void this.cancel();
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.prepared = prepareLoader().catch(() => undefined);
-    }, SPARE_NAMESPACE_DELAY_MS);
-    // A spare must never keep the kernel alive on its own.
-    this.timer.unref();
-  }
-
-  /** The spare, if one is registered (it is then the caller's), else undefined. */
-  async take(): Promise<PreparedLoader | undefined> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const prepared = this.prepared;
-    this.prepared = undefined;
-    return prepared;
-  }
-
-  /** Unregisters the spare (a stop that is not part of a restart). */
-  async cancel(): Promise<void> {
-    await (await this.take())?.unregister();
-  }
-}
-
-/** How long after a start the spare namespace is registered (see SpareNamespace). */
-const SPARE_NAMESPACE_DELAY_MS = 50;
-
 class InThreadEngine implements Engine {
   readonly runner: AppRunner;
   running = false;
-  /**
-   * Only after a start that went through tsx's ES module hooks: after a first start
-   * through Node's own loader, a spare would load tsx (and its hooks thread) into a
-   * kernel that may never restart.
-   */
-  private readonly spare = new SpareNamespace();
   constructor(options: RunnerOptions) {
-    this.runner = new AppRunner(options);
+    this.runner = new AppRunner(options, reloadingLoader);
   }
   get addresses(): string[] {
     return this.runner.addresses();
   }
   async start(): Promise<void> {
-    const spare = await this.spare.take();
-    try {
-      await this.runner.start(spare);
-    } finally {
-      // A failed start used up its spare; the next one loads the same way.
-      if (this.runner.loadedBy === "tsx-esm" || (spare && this.runner.loadedBy === undefined)) this.spare.schedule();
-    }
+    // The loader is registered by the first start that needs it and serves every restart
+    // after it (a JavaScript app's first start goes through Node's own loader, so its
+    // first restart registers it: a kernel that never restarts never loads tsx).
+    await this.runner.start();
     this.running = true;
   }
   describeStart(): string {
@@ -112,9 +65,7 @@ class InThreadEngine implements Engine {
     this.running = false;
     await this.runner.stop();
   }
-  async dispose(): Promise<void> {
-    await this.spare.cancel();
-  }
+  async dispose(): Promise<void> {}
 }
 
 type WorkerMessage = FromWorker;

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { Agent, createServer, get } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -258,6 +258,67 @@ for (const message of [
     }
   });
 }
+
+test(
+  "non-threaded: a restart reloads the project's modules, those a package imports too, and keeps packages loaded",
+  { timeout: 60_000 },
+  async (t) => {
+    const dir = tempDir(t);
+    writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
+    // A framework as a package: evaluated once per module instance, it imports the
+    // project's route file by URL, as routers and plugin loaders do.
+    const framework = join(dir, "node_modules", "fake-framework");
+    mkdirSync(framework, { recursive: true });
+    writeFileSync(
+      join(framework, "package.json"),
+      '{ "name": "fake-framework", "type": "module", "main": "index.js" }\n',
+    );
+    writeFileSync(
+      join(framework, "index.js"),
+      "globalThis.frameworkEvaluations = (globalThis.frameworkEvaluations ?? 0) + 1;\n" +
+        "export const loadRoute = (url) => import(url);\n",
+    );
+    const route = (text: string) => `export const text: string = ${JSON.stringify(text)};\n`;
+    writeFileSync(join(dir, "route.ts"), route("route v1"));
+    writeFileSync(
+      join(dir, "app.ts"),
+      `import { createServer, type Server } from "node:http";
+import { loadRoute } from "fake-framework";
+export class App {
+  server: Server | undefined;
+  constructor(private readonly argv: string[]) {}
+  async start(): Promise<void> {
+    const { text } = await loadRoute(new URL("./route.ts", import.meta.url).href);
+    const evaluations = (globalThis as { frameworkEvaluations?: number }).frameworkEvaluations;
+    this.server = createServer((_req, res) => res.end(\`\${text}, framework evaluated \${evaluations}x\`));
+    return new Promise((resolve) => this.server!.listen(Number(this.argv[0]), "127.0.0.1", () => resolve()));
+  }
+  stop(): void {
+    this.server?.close();
+  }
+}
+`,
+    );
+    const port = await freePort();
+    const web = createBridge({
+      name: "web",
+      appClass: "./app.ts#App",
+      argv: [String(port)],
+      projectDir: dir,
+      threaded: false,
+    });
+    t.after(() => web.stop());
+    assert.equal(await web.start(), undefined);
+    const evaluationsBefore = (globalThis as { frameworkEvaluations?: number }).frameworkEvaluations;
+    assert.equal(evaluationsBefore, 1);
+    assert.equal(await fetchText(port), "route v1, framework evaluated 1x");
+    for (const version of ["route v2", "route v3"]) {
+      writeFileSync(join(dir, "route.ts"), route(version));
+      assert.equal(await web.restart(), undefined, web.lastError);
+      assert.equal(await fetchText(port), `${version}, framework evaluated 1x`);
+    }
+  },
+);
 
 test(
   "threaded: the workers' loader warm-up writes into a private directory that is gone when the kernel exits",

@@ -42,6 +42,25 @@ test("top-level declarations can be declared again in later cells, sync or async
   assert.equal(await value("await null; var kept; kept"), 1);
 });
 
+test("a cell run again with the same source (its transform cached) behaves as the first time", async () => {
+  const source = "await null; const again = (globalThis.againCount ?? 0) + 1; globalThis.againCount = again; again";
+  for (const expected of [1, 2, 3]) assert.equal(await value(source), expected);
+  const failing = "const broken = 1;\nnull.property";
+  for (let i = 0; i < 2; i++) {
+    const outcome = await run(failing);
+    assert.equal(outcome.status, "error");
+    if (outcome.status !== "error") return;
+    assert.equal(outcome.error.ename, "TypeError");
+    assert.match(
+      outcome.error.traceback.join("\n"),
+      new RegExp(`<cell ${cells}>:2:`),
+      "the line is the cell's own each time",
+    );
+  }
+  // A syntax error is never cached as a transform: it is reported each time.
+  for (let i = 0; i < 2; i++) assert.equal((await run("const = 1")).status, "error");
+});
+
 test("static imports become dynamic ones, resolved from the working directory", async () => {
   assert.deepEqual(await value("import { join as j, sep } from 'node:path'; j('a', 'b') === 'a' + sep + 'b'"), true);
   assert.equal(await value("import * as os from 'node:os'; typeof os.cpus"), "function");
