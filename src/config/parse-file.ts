@@ -5,7 +5,6 @@
  * can judge) is sent to it, in one short-lived worker thread (parse-worker.ts) for all
  * such files, whose memory (the parser's WebAssembly heap) is returned when it ends.
  */
-import { Worker } from "node:worker_threads";
 import { IssueList } from "./errors.js";
 import type { ParserAnswer, ParserRequest } from "./hcl.js";
 import type { MapNode } from "./nodes.js";
@@ -56,7 +55,9 @@ export async function parseConfigFiles(
 
 type Reply = { ok: true; answers: ParserAnswer[] } | { ok: false; error: string };
 
-function answerInWorker(requests: ParserRequest[]): Promise<ParserAnswer[]> {
+/** worker_threads loads here, with the first file that needs the parser (not for a cached one). */
+async function answerInWorker(requests: ParserRequest[]): Promise<ParserAnswer[]> {
+  const { Worker } = await import("node:worker_threads");
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./parse-worker.js", import.meta.url), {
       workerData: requests,

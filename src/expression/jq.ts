@@ -5,13 +5,15 @@
  * worker once per process and waits until jq is loaded. The worker is unref'd, so it never
  * keeps the process alive.
  */
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
+// Types only: worker_threads loads with the first jq expression, not in every command.
+import type { MessagePort, Worker } from "node:worker_threads";
 import { JaffleError } from "../errors.js";
 
 interface Engine {
   worker: Worker;
   port: MessagePort;
   flag: Int32Array;
+  receive: typeof import("node:worker_threads").receiveMessageOnPort;
 }
 
 type Reply = { ok: true; output: string } | { ok: false; error: string };
@@ -37,6 +39,7 @@ export function jqReady(): boolean {
 }
 
 async function startEngine(): Promise<Engine> {
+  const { MessageChannel, Worker, receiveMessageOnPort } = await import("node:worker_threads");
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(new URL("./jq-worker.js", import.meta.url), {
@@ -55,13 +58,13 @@ async function startEngine(): Promise<Engine> {
   worker.on("exit", () => (engine = undefined));
   worker.unref();
   port1.unref();
-  return { worker, port: port1, flag };
+  return { worker, port: port1, flag, receive: receiveMessageOnPort };
 }
 
 /** Runs `filter` over the JSON text `input`; returns each output as compact JSON text. */
 export function jqSync(filter: string, input: string): string[] {
   if (!engine) throw new JqError("jq is not loaded (initExpressionEngine() was not awaited)");
-  const { port, flag } = engine;
+  const { port, flag, receive } = engine;
   Atomics.store(flag, 0, 0);
   port.postMessage({ filter, input });
   // Waits for the flag itself, not for a wake-up: the worker notifies after it sets the
@@ -73,7 +76,7 @@ export function jqSync(filter: string, input: string): string[] {
     if (left <= 0 || Atomics.wait(flag, 0, 0, left) === "timed-out")
       throw new JqError(`jq did not answer within ${QUERY_TIMEOUT_MS / 1000} s`);
   }
-  const received = receiveMessageOnPort(port);
+  const received = receive(port);
   if (!received) throw new JqError("jq answered without a result");
   const reply = received.message as Reply;
   if (!reply.ok) throw new JqError(reply.error.replace(/^Failed to execute raw query: /, ""));

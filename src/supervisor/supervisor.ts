@@ -13,7 +13,6 @@
  * announced as it happens (`onFailure`), so `--exit-when-ready` ends at the first one;
  * a long run goes on, and the failed app's state says why until a retry works.
  */
-import { performance } from "node:perf_hooks";
 import type { AppConstructor, AppContext, JaffleApp, JobOutcome } from "../apps/api.js";
 import type {
   AppConfig,
