@@ -104,13 +104,19 @@ class ReloadingLoader implements EsmLoader {
 let reloading: Promise<ReloadingLoader> | undefined;
 
 /**
- * The kernel loop's loader, registered on first use. Registering blocks the thread for
- * a few milliseconds while Node's hooks thread takes the hooks; the bridge calls this
- * ahead of a restart so that the restart does not wait for it.
+ * The kernel loop's loader, registered on first use (which blocks the thread for a few
+ * milliseconds while Node's hooks thread takes the hooks): by a TypeScript app's first
+ * start, or a JavaScript app's first restart. A failed registration is tried again by
+ * the next load.
  */
 export function reloadingLoader(): Promise<EsmLoader> {
-  reloading ??= ReloadingLoader.register();
-  reloading.catch(() => (reloading = undefined));
+  if (reloading === undefined) {
+    const registering = ReloadingLoader.register();
+    reloading = registering;
+    registering.catch(() => {
+      if (reloading === registering) reloading = undefined;
+    });
+  }
   return reloading;
 }
 

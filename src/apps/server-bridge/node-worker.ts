@@ -1,8 +1,8 @@
 /**
  * The worker thread of a threaded Node server bridge: one AppRunner on the worker's own
  * event loop. Workers are booted ahead of time (a spare waits while the current one
- * serves), so a restart does not pay for a thread, its loader and a cold http; the user's modules are
- * only imported on "start", so the module graph is still fresh.
+ * serves), so a restart does not pay for a thread, its loader or a cold HTTP path; the
+ * user's modules are only imported on "start", so the module graph is still fresh.
  * The messages with node-runtime are typed in worker-protocol.ts.
  * A worker serves one start; a restart stops it and starts a fresh worker, which is what
  * gives ES modules a new module graph.
