@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import type { AppContext, AppKernel, JaffleApp, JobOutcome } from "../../src/apps/api.js";
 import type { AppConfig } from "../../src/config/types.js";
+import type { RunningKernel } from "../../src/kernel/launcher.js";
 import type { Logger } from "../../src/log/logger.js";
 import { KernelHost } from "../../src/supervisor/kernel-host.js";
 import { recordingLogger, startTestKernel, type RecordingLogger } from "../helpers/index.js";
@@ -44,7 +45,7 @@ export function defer(t: TestContext, cleanup: () => unknown): void {
 export async function startKernel(
   t: TestContext,
   options: { cwd: string; kernelName?: string; name?: string },
-): Promise<{ host: KernelHost; logger: RecordingLogger }> {
+): Promise<{ host: KernelHost; logger: RecordingLogger; kernel: RunningKernel }> {
   const name = options.name ?? "kernel";
   const logger = recordingLogger(name);
   const runtimeDir = join(options.cwd, ".jaffle");
@@ -59,7 +60,7 @@ export async function startKernel(
   });
   const host = new KernelHost(name, kernel.language, logger);
   host.attach(kernel);
-  return { host, logger };
+  return { host, logger, kernel };
 }
 
 /** Runs a job command for real, the way the job runner would (sh -c in the project dir). */

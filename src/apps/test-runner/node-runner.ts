@@ -8,9 +8,9 @@
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { inspect } from "node:util";
+import { processScratchDirectory } from "../../shared/process-scratch.js";
 import type { TestRunnerSetup } from "./descriptor.js";
 import type { RunSummary } from "./summary.js";
 
@@ -65,7 +65,9 @@ export function createRunner(setup: TestRunnerSetup) {
   const args = setup.args.filter((arg) => arg !== "--color=yes");
 
   const runNode = (files: string[], extra: string[], echo: boolean): Promise<NodeRun> => {
-    const scratch = mkdtempSync(join(tmpdir(), "jaffle-node-test-"));
+    // Inside the kernel's own scratch directory, so a run the kernel is stopped in the
+    // middle of (its child ends with it, before this removes the run's files) leaves nothing.
+    const scratch = mkdtempSync(join(processScratchDirectory("jaffle-node-test-"), "run-"));
     const tapFile = join(scratch, "run.tap");
     const began = performance.now();
     const child = spawn(

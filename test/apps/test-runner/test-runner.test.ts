@@ -5,14 +5,15 @@
  * `auto_test` file runs itself; a target that does not exist is skipped.
  */
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import type { WatchdogEvent } from "../../../src/apps/api.js";
 import { capturingGlob, fillTemplate, targetRules, targetsFor } from "../../../src/apps/test-runner/glob-map.js";
 import { TestRunnerApp } from "../../../src/apps/test-runner/index.js";
 import { KernelView } from "../../../src/supervisor/kernel-view.js";
-import { needsPython, repoRoot, tempDir } from "../../helpers/index.js";
+import { needsPython, repoRoot, tempDir, waitFor } from "../../helpers/index.js";
 import { appContext, recordingLogger, startKernel } from "../harness.js";
 
 const modified = (src_path: string): WatchdogEvent => ({ event_type: "modified", src_path, is_directory: false });
@@ -176,3 +177,46 @@ test("node:test in the Node kernel: pass, break, fix, auto_test, a missing targe
   assert.equal((await kernel.execute('await tests.test("test/text/shout.test.ts::shouts empty")')).status, "ok");
   await logger.waitFor(/^\[tests\] 1 passed, 1 skipped in \d+\.\d\d s$/);
 });
+
+test(
+  "node:test in the Node kernel: a run the kernel is shut down in the middle of leaves no files behind",
+  { timeout: 120_000 },
+  async (t) => {
+    const dir = tempDir(t);
+    mkdirSync(join(dir, "test"));
+    const running = join(dir, "running");
+    writeFileSync(
+      join(dir, "test", "slow.test.ts"),
+      `import { test } from "node:test";\nimport { writeFileSync } from "node:fs";\n` +
+        `test("never ends", () => new Promise(() => { writeFileSync(${JSON.stringify(running)}, ""); setInterval(() => {}, 1000); }));\n`,
+    );
+    const { host, kernel: launched } = await startKernel(t, { cwd: dir, name: "node_kernel" });
+    const logger = recordingLogger("tests");
+    const kernel = new KernelView(host, host.generation, logger);
+    const app = new TestRunnerApp(
+      appContext(t, {
+        name: "tests",
+        className: "TestRunnerApp",
+        options: { auto_test: ["test/*.test.ts"] },
+        kernel,
+        projectDir: dir,
+        logger,
+      }),
+    );
+    await app.setup();
+    // The kernel's scratch directory for test runs, from the kernel's own module.
+    const scratchModule = new URL("../../../src/shared/process-scratch.js", import.meta.url).href;
+    const asked = await kernel.execute(
+      `(await import(${JSON.stringify(scratchModule)})).processScratchDirectory("jaffle-node-test-")`,
+    );
+    const scratch = asked.status === "ok" ? (asked.result ?? "").replace(/^'|'$/g, "") : "";
+    assert.ok(scratch.startsWith(join(tmpdir(), "jaffle-node-test-")), JSON.stringify(asked));
+
+    const run = app.handleWatchdogEvent(modified("test/slow.test.ts")).catch(() => undefined);
+    await waitFor(() => existsSync(running), "the test run to be under way", 60_000);
+    assert.equal(readdirSync(scratch).length, 1, "the run's files are in the kernel's scratch directory");
+    await launched.shutdown(5_000);
+    await run;
+    assert.equal(existsSync(scratch), false, "the kernel removed its scratch directory as it exited");
+  },
+);
