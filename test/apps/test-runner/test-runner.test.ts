@@ -28,25 +28,38 @@ test("Jaffle's glob captures fill the target template in order, // collapsed", (
   assert.equal(fillTemplate("t/{}//{}.py", ["a/", "b"]), "t/a/b.py");
 });
 
+/** A test runner app named `name` in a real kernel started in `dir`, set up. */
+async function runnerInKernel(
+  t: TestContext,
+  dir: string,
+  app: { name: string; className: string; options: Record<string, unknown> },
+  kernelName?: string,
+) {
+  const started = await startKernel(t, {
+    cwd: dir,
+    ...(kernelName ? { kernelName } : {}),
+    name: kernelName ? "py_kernel" : "node_kernel",
+  });
+  const { host } = started;
+  const logger = recordingLogger(app.name);
+  const kernel = new KernelView(host, host.generation, logger);
+  const runner = new TestRunnerApp(appContext(t, { ...app, kernel, projectDir: dir, logger }));
+  await runner.setup();
+  return { app: runner, kernel, logger, launched: started.kernel };
+}
+
 async function pytestRunner(t: TestContext) {
   const dir = tempDir(t);
   for (const part of ["mylib", "tests"])
     cpSync(join(repoRoot, "examples", "pytest", part), join(dir, part), { recursive: true });
-  const { host } = await startKernel(t, { cwd: dir, kernelName: "python3", name: "py_kernel" });
-  const logger = recordingLogger("pytest");
-  const kernel = new KernelView(host, host.generation, logger);
-  const app = new TestRunnerApp(
-    appContext(t, {
-      name: "pytest",
-      className: "jaffle.app.pytest.PyTestRunnerApp",
-      options: { auto_test: ["tests/**/test_*.py"], auto_test_map: { "mylib/**/*.py": "tests/{}/test_{}.py" } },
-      kernel,
-      projectDir: dir,
-      logger,
-    }),
+  const options = { auto_test: ["tests/**/test_*.py"], auto_test_map: { "mylib/**/*.py": "tests/{}/test_{}.py" } };
+  const runner = await runnerInKernel(
+    t,
+    dir,
+    { name: "pytest", className: "jaffle.app.pytest.PyTestRunnerApp", options },
+    "python3",
   );
-  await app.setup();
-  return { app, dir, kernel, logger };
+  return { ...runner, dir };
 }
 
 test(
@@ -130,20 +143,11 @@ test("node:test in the Node kernel: pass, break, fix, auto_test, a missing targe
     join(dir, "test", "text", "shout.test.ts"),
     'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { shout } from "../../src/text/shout.ts";\n\ntest("shouts", () => assert.equal(shout("hi"), "HI!"));\ntest("shouts empty", () => assert.equal(shout(""), "!"));\n',
   );
-  const { host } = await startKernel(t, { cwd: dir, name: "node_kernel" });
-  const logger = recordingLogger("tests");
-  const kernel = new KernelView(host, host.generation, logger);
-  const app = new TestRunnerApp(
-    appContext(t, {
-      name: "tests",
-      className: "TestRunnerApp",
-      options: { auto_test: ["test/**/*.test.ts"], auto_test_map: { "src/**/*.ts": "test/{}/{}.test.ts" } },
-      kernel,
-      projectDir: dir,
-      logger,
-    }),
-  );
-  await app.setup();
+  const { app, kernel, logger } = await runnerInKernel(t, dir, {
+    name: "tests",
+    className: "TestRunnerApp",
+    options: { auto_test: ["test/**/*.test.ts"], auto_test_map: { "src/**/*.ts": "test/{}/{}.test.ts" } },
+  });
   const lastSummary = () => {
     const found = logger.lines.findLast((line) => / in \d+\.\d\d s$/.test(line.message));
     return found ? `${found.level}: ${found.message}` : "no summary yet";
@@ -190,20 +194,11 @@ test(
       `import { test } from "node:test";\nimport { writeFileSync } from "node:fs";\n` +
         `test("never ends", () => new Promise(() => { writeFileSync(${JSON.stringify(running)}, ""); setInterval(() => {}, 1000); }));\n`,
     );
-    const { host, kernel: launched } = await startKernel(t, { cwd: dir, name: "node_kernel" });
-    const logger = recordingLogger("tests");
-    const kernel = new KernelView(host, host.generation, logger);
-    const app = new TestRunnerApp(
-      appContext(t, {
-        name: "tests",
-        className: "TestRunnerApp",
-        options: { auto_test: ["test/*.test.ts"] },
-        kernel,
-        projectDir: dir,
-        logger,
-      }),
-    );
-    await app.setup();
+    const { app, kernel, launched } = await runnerInKernel(t, dir, {
+      name: "tests",
+      className: "TestRunnerApp",
+      options: { auto_test: ["test/*.test.ts"] },
+    });
     // The kernel's scratch directory for test runs, from the kernel's own module.
     const scratchModule = new URL("../../../src/shared/process-scratch.js", import.meta.url).href;
     const asked = await kernel.execute(
