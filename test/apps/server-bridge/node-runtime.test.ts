@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { Agent, createServer, get } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
+import { once } from "node:events";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { createBridge, type BridgeHandle } from "../../../src/apps/server-bridge/node-runtime.js";
@@ -21,6 +22,17 @@ function fetchText(port: number, agent?: Agent): Promise<string> {
       res.on("end", () => resolve(body));
     }).on("error", reject);
   });
+}
+
+/**
+ * Resolves once every idle pooled connection of `agent` is closed. A restart closes them
+ * from the server's side; a request sent on one before the client has seen it close
+ * fails with ECONNRESET, a race of HTTP keep-alive itself (browsers retry such a request,
+ * Node's Agent does not), so the test waits for what it asserts: the old connections end.
+ */
+async function idleConnectionsClosed(agent: Agent): Promise<void> {
+  const idle = Object.values(agent.freeSockets).flatMap((sockets) => sockets ?? []);
+  await Promise.all(idle.map((socket) => (socket.destroyed ? undefined : once(socket, "close"))));
 }
 
 function project(t: TestContext): string {
@@ -61,6 +73,7 @@ for (const threaded of [false, true]) {
       for (let i = 2; i <= 4; i++) {
         setMessage(dir, `hello v${i}`);
         assert.equal(await web.restart(), undefined);
+        await idleConnectionsClosed(agent);
         assert.equal(await fetchText(port, agent), `hello v${i}`);
       }
       if (!threaded) {
@@ -205,6 +218,7 @@ export class WaitingApp {
     assert.equal(await fetchText(port, agent), "hello v1");
     setMessage(dir, "after restart");
     assert.equal(await web.restart(), undefined);
+    await idleConnectionsClosed(agent);
     assert.equal(await fetchText(port, agent), "after restart");
   },
 );
