@@ -98,6 +98,9 @@ export const startCommand: JaffleCommand<StartArgs> = {
     refuseIfRunning(resolveRuntimeDir(process.cwd(), args["runtime-dir"]));
     // Imported here, not at the top: every jaffle command (the kernel too) loads this
     // module, and only `start` needs the supervisor with ZeroMQ, pino, node-pty...
+    // Before that import: loading the supervisor's modules would grow the young generation.
+    const { keepYoungGenerationSmall } = await import("../../supervisor/young-generation.js");
+    keepYoungGenerationSmall();
     const { runSession } = await import("../../supervisor/session.js");
     const code = await runSession({
       files: args.files.length > 0 ? args.files : ["jaffle.hcl"],
