@@ -96,11 +96,11 @@ export const startCommand: JaffleCommand<StartArgs> = {
     // Refused here, before the supervisor and the configuration load (the session
     // checks again when it takes the directory).
     refuseIfRunning(resolveRuntimeDir(process.cwd(), args["runtime-dir"]));
-    // Imported here, not at the top: every jaffle command (the kernel too) loads this
-    // module, and only `start` needs the supervisor with ZeroMQ, pino, node-pty...
-    // Before that import: loading the supervisor's modules would grow the young generation.
+    // Set before the supervisor's modules load: loading them would grow the young generation.
     const { keepYoungGenerationSmall } = await import("../../supervisor/young-generation.js");
     keepYoungGenerationSmall();
+    // Imported here, not at the top: every jaffle command (the kernel too) loads this
+    // module, and only `start` needs the supervisor with ZeroMQ, pino, node-pty...
     const { runSession } = await import("../../supervisor/session.js");
     const code = await runSession({
       files: args.files.length > 0 ? args.files : ["jaffle.hcl"],
