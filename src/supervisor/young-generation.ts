@@ -1,8 +1,8 @@
 /**
  * The size of V8's young generation in the `jaffle start` process. V8 doubles the young
- * generation's semi-spaces whenever they fill with survivors, up to 16 MiB, and gives the
- * pages back only at a collection when allocation is slow; start-up (loading modules,
- * which all survive) grows it, and an idle supervisor hardly collects again. A
+ * generation's semi-spaces whenever they fill with survivors, up to 16 MiB, and keeps
+ * them; start-up (loading modules, which all survive) grows it, and an idle supervisor
+ * hardly collects again. A
  * supervisor's steady work (log lines, Jupyter messages, status writes) is a trickle of
  * small short-lived objects that a young generation at its initial size holds as well:
  * kept there, the resident memory after ready is 1 to 1.5 MiB lower (60.1 → 59.1 MiB with
@@ -12,7 +12,9 @@
  * loading) a small young generation costs much more: 1,000,000 log lines went through at
  * 0.6 to 0.74 M lines/s instead of 1.05 M, and 24,000 blocks loaded in 3.3 to 3.6 s
  * instead of 2.5. So the young generation may grow as V8 would while minor collections
- * come in a burst, and is held again after a quiet second (V8 then shrinks it itself).
+ * come in a burst, and is held again after a quiet second. What a burst grew stays (a
+ * trickle afterwards does not make V8 shrink it: measured, 16 MiB after a burst and 3 s of
+ * trickle), so after a flood the supervisor holds what it held before this policy.
  *
  * Only the `start` command opts in: a program that embeds startJaffle keeps V8's defaults.
  */
