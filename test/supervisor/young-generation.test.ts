@@ -68,7 +68,10 @@ function youngGenerationSizes(keepSmall: boolean): { initial: number; afterTrick
     }
     console.log(JSON.stringify({ initial, afterTrickle, afterBurst: newSpace() }));
   `;
-  const output = execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+  const output = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return JSON.parse(output) as { initial: number; afterTrickle: number; afterBurst: number };
 }
 
