@@ -84,10 +84,13 @@ export function defined<T>(value: T | undefined, what: string): T {
   return value;
 }
 
-/** Polls `check` until it returns a truthy value; fails after `timeoutMs` with `what`. */
+/**
+ * Polls `check` until it returns a truthy value; fails after `timeoutMs` with `what`. A
+ * `what` that shows output is a function: it is read at the timeout, not at the start.
+ */
 export async function waitFor<T>(
   check: () => T | Promise<T>,
-  what: string,
+  what: string | (() => string),
   timeoutMs = 30_000,
   intervalMs = 25,
 ): Promise<NonNullable<T>> {
@@ -102,7 +105,9 @@ export async function waitFor<T>(
     }
     if (Date.now() > deadline) {
       const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : "";
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${typeof what === "string" ? what : what()}${detail}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
@@ -183,7 +188,7 @@ export function startJaffle(
         return typeof pattern === "string" ? text.includes(pattern) : pattern.test(text);
       };
       await Promise.race([
-        waitFor(matches, `${String(pattern)} in ${stream}; got:\n${stream === "stdout" ? out : err}`, timeoutMs),
+        waitFor(matches, () => `${String(pattern)} in ${stream}; got:\n${stream === "stdout" ? out : err}`, timeoutMs),
         exited.then(() => {
           if (!matches())
             throw new Error(`jaffle exited before printing ${String(pattern)}:\nstdout:\n${out}\nstderr:\n${err}`);

@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import * as pty from "node-pty";
-import { jaffleBin, waitFor } from "../helpers/index.js";
+import { waitFor } from "../helpers/index.js";
+import { openJaffleTerminal } from "../helpers/terminal.js";
 import { groupsOf, project, startReady, statusOf, waitGroupsGone } from "./support.js";
 
 const stubborn = (extra: string) => `process "stubborn" {
@@ -37,35 +37,21 @@ test(
   { timeout: 180_000 },
   async (t) => {
     const dir = project(t, stubborn(""));
-    const terminal = pty.spawn(process.execPath, [jaffleBin, "start", "--no-color"], {
-      cwd: dir,
-      cols: 200,
-      rows: 50,
-      env: { ...process.env, NO_COLOR: "1" } as Record<string, string>,
-    });
-    let output = "";
-    terminal.onData((data) => (output += data));
-    const exited = new Promise<number>((resolve) => terminal.onExit(({ exitCode }) => resolve(exitCode)));
-    t.after(async () => {
-      try {
-        process.kill(-terminal.pid, "SIGKILL");
-      } catch {
-        /* gone */
-      }
-    });
-    await waitFor(() => /ready in \d+\.\d+ s/.test(output), `the ready line; got:\n${output}`, 120_000);
+    const terminal = openJaffleTerminal(t, ["start", "--no-color"], { cwd: dir });
+    await terminal.expectReady();
     const status = await waitFor(() => {
       const s = statusOf(dir);
       return s?.processes.stubborn?.pid ? s : undefined;
     }, "the status file");
     terminal.write("\x03");
-    await waitFor(() => output.includes("Shutdown this jaffle (y/[n])?"), `the question; got:\n${output}`);
+    await terminal.expect(/Shutdown this jaffle \(y\/\[n\]\)\?/);
     terminal.write("\x03");
-    await waitFor(() => output.includes("shutting down"), `the shutdown; got:\n${output}`);
+    await terminal.expect(/shutting down/);
     const forcedAt = Date.now();
     terminal.write("\x03");
-    const code = await exited;
+    const code = await terminal.exited();
     const tookMs = Date.now() - forcedAt;
+    const output = terminal.screen();
     assert.equal(code, 1, output);
     assert.match(output, /SIGINT during shutdown: killed .*process stubborn/);
     assert.ok(tookMs < 4_000, `the forced shutdown took ${tookMs} ms`);

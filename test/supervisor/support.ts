@@ -58,7 +58,7 @@ export async function startReady(
 export async function waitGroupsGone(pgids: number[], timeoutMs = 30_000): Promise<void> {
   await waitFor(
     () => pgids.every((pgid) => !isGroupAlive(pgid)),
-    `process groups ${pgids.filter((pgid) => isGroupAlive(pgid)).join(", ")} to end`,
+    () => `process groups ${pgids.filter((pgid) => isGroupAlive(pgid)).join(", ")} to end`,
     timeoutMs,
   );
 }
